@@ -1,0 +1,1 @@
+//! Handler of the alarm-updater Lambda (filled by its issue).

@@ -1,0 +1,1 @@
+//! Handler of the notification-processor Lambda (filled by its issue).

@@ -1,0 +1,1 @@
+//! Handler of the quota-calculator Lambda (filled by its issue).
