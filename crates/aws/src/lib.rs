@@ -1,1 +1,24 @@
 //! AWS adapters: each capability the product needs is a trait, an SDK-backed implementation and an in-memory fake.
+//!
+//! Handlers are generic over the traits; `main` builds [`AwsClients`] once and hands out the SDK implementations,
+//! unit tests hand in the fakes (`memory` modules), which record what was done and can be told to fail.
+
+pub mod alarms;
+pub mod clients;
+pub mod error;
+pub mod ledger;
+pub mod metrics;
+pub mod notify;
+pub mod parameters;
+pub mod quotas;
+pub mod support;
+
+pub use alarms::AlarmAdmin;
+pub use clients::{AwsClients, ClientSettings};
+pub use error::AwsError;
+pub use ledger::Ledger;
+pub use metrics::UsageMetrics;
+pub use notify::Notifier;
+pub use parameters::ParameterStore;
+pub use quotas::QuotaService;
+pub use support::SupportDesk;
