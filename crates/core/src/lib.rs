@@ -1,1 +1,40 @@
 //! The rules of Bedrock Ops Alert, free of I/O: no AWS SDK, no async runtime.
+//!
+//! Where each rule lives:
+//!
+//! | Rule | Module |
+//! |---|---|
+//! | threshold = ⌊quota × % / 100⌋ (≥ 1), RPM "not applicable", quota codes, L2 period normalisation | [`thresholds`] |
+//! | desired = ⌈current × (100 + p) / 100⌉ (> current), Service Quotas vs Support case | [`increase`] |
+//! | the ten alarm kinds (layer, severity, class, metric), alarm names, combining triggered alarms | [`alarms`] |
+//! | peak and steady state (median over active minutes) from per-minute series, TPM from `EstimatedTPMQuotaUsage` | [`usage`] |
+//! | the scenario tree (non_quota, usage_unknown, new_model, high_usage, low_usage) and the quotas requested | [`scenario`] |
+//! | case category, case subject = duplicate key (exact match), lookback, urgency prefix | [`dedup`] |
+//! | Parameter Store values → typed settings with defaults | [`settings`] |
+//! | quota name ↔ model id / invocation mode / kind | [`quota_match`] |
+
+pub mod alarms;
+pub mod dedup;
+pub mod increase;
+pub mod quota_match;
+pub mod scenario;
+pub mod settings;
+pub mod thresholds;
+pub mod usage;
+
+pub use alarms::{
+    AlarmClass, AlarmKind, AlarmName, AlarmNameError, Classification, Layer, Severity,
+};
+pub use dedup::{CaseCategory, Lookback, case_subject, subject_matches, urgency_prefix};
+pub use increase::{
+    IncreaseDecision, IncreasePercent, QuotaFacts, SupportCaseReason, decide_increase,
+    desired_value,
+};
+pub use quota_match::{InvocationMode, QuotaKind, QuotaName, QuotaNameError};
+pub use scenario::{QuotaSide, Scenario, ScenarioDecision, decide, decide_scenario};
+pub use settings::{Mode, NotificationPreference, Settings, SettingsError};
+pub use thresholds::{
+    AlarmPeriod, Percent, QuotaCode, QuotaValue, RpmQuotaCode, RpmThreshold, Threshold,
+    ThresholdError, Thresholds,
+};
+pub use usage::{UsageSeries, UsageSummary};

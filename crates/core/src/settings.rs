@@ -1,0 +1,353 @@
+//! Parameter Store values under `/C/bedrock/quota-monitoring/M/` → typed [`Settings`].
+//!
+//! The template writes every key, so a missing key means someone deleted it. Defaults then:
+//!
+//! | key | allowed | default when missing |
+//! |---|---|---|
+//! | `enable-automated-support-case` | yes / no (any case) | **no**: never file real cases on a guess |
+//! | `requests-per-minute-increase-percent` | 0–100 | 25 |
+//! | `tokens-per-minute-increase-percent` | 0–100 | 25 |
+//! | `notification-preference` | all / critical / warning (any case) | all |
+//! | `use-case-description` | any text | empty (the section is left out) |
+//! | `support-case-lookback-days` | 45 / 60 / 90 | 60 |
+//! | `mode` | live / dry-run (any case) | live |
+//!
+//! A present but invalid value is an error naming the key, the value and what is allowed: quietly
+//! replacing a typo with a default would change what the system files (W-14).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::alarms::Severity;
+use crate::dedup::Lookback;
+use crate::increase::IncreasePercent;
+
+/// The Parameter Store keys, relative to [`parameter_prefix`].
+pub mod keys {
+    pub const ENABLE_AUTOMATED_SUPPORT_CASE: &str = "enable-automated-support-case";
+    pub const REQUESTS_PER_MINUTE_INCREASE_PERCENT: &str = "requests-per-minute-increase-percent";
+    pub const TOKENS_PER_MINUTE_INCREASE_PERCENT: &str = "tokens-per-minute-increase-percent";
+    pub const NOTIFICATION_PREFERENCE: &str = "notification-preference";
+    pub const USE_CASE_DESCRIPTION: &str = "use-case-description";
+    pub const SUPPORT_CASE_LOOKBACK_DAYS: &str = "support-case-lookback-days";
+    pub const MODE: &str = "mode";
+    pub const RPM_THRESHOLD_CALCULATED: &str = "thresholds/rpm-threshold-calculated";
+    pub const TPM_THRESHOLD_CALCULATED: &str = "thresholds/tpm-threshold-calculated";
+    pub const RPM_QUOTA: &str = "thresholds/rpm-quota";
+    pub const TPM_QUOTA: &str = "thresholds/tpm-quota";
+    pub const LAST_UPDATED: &str = "thresholds/last-updated";
+    pub const LAST_CHANGE: &str = "thresholds/last-change";
+
+    /// The keys [`super::Settings::from_parameters`] reads.
+    pub const SETTINGS: [&str; 7] = [
+        ENABLE_AUTOMATED_SUPPORT_CASE,
+        REQUESTS_PER_MINUTE_INCREASE_PERCENT,
+        TOKENS_PER_MINUTE_INCREASE_PERCENT,
+        NOTIFICATION_PREFERENCE,
+        USE_CASE_DESCRIPTION,
+        SUPPORT_CASE_LOOKBACK_DAYS,
+        MODE,
+    ];
+}
+
+/// `/C/bedrock/quota-monitoring/M/` (with the trailing slash).
+pub fn parameter_prefix(customer: &str, model: &str) -> String {
+    format!("/{customer}/bedrock/quota-monitoring/{model}/")
+}
+
+/// Full parameter name of a key.
+pub fn parameter_name(customer: &str, model: &str, key: &str) -> String {
+    format!("{}{key}", parameter_prefix(customer, model))
+}
+
+/// Which e-mails people want.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationPreference {
+    #[default]
+    All,
+    Critical,
+    Warning,
+}
+
+impl NotificationPreference {
+    /// Whether a notification of this severity is sent.
+    pub fn wants(self, severity: Severity) -> bool {
+        match self {
+            NotificationPreference::All => true,
+            NotificationPreference::Critical => severity == Severity::Critical,
+            NotificationPreference::Warning => severity == Severity::Warning,
+        }
+    }
+}
+
+/// `dry-run` decides and reports everything but files nothing (no case, no quota request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    #[default]
+    Live,
+    DryRun,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Settings {
+    pub automated_support_case: bool,
+    pub rpm_increase_percent: IncreasePercent,
+    pub tpm_increase_percent: IncreasePercent,
+    pub notification_preference: NotificationPreference,
+    pub use_case_description: String,
+    pub support_case_lookback: Lookback,
+    pub mode: Mode,
+}
+
+impl Default for Settings {
+    /// The documented defaults (module docs).
+    fn default() -> Self {
+        Settings {
+            automated_support_case: false,
+            rpm_increase_percent: IncreasePercent::DEFAULT,
+            tpm_increase_percent: IncreasePercent::DEFAULT,
+            notification_preference: NotificationPreference::All,
+            use_case_description: String::new(),
+            support_case_lookback: Lookback::default(),
+            mode: Mode::Live,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Parameter Store setting '{key}' has the invalid value '{value}': allowed {allowed}")]
+pub struct SettingsError {
+    pub key: &'static str,
+    pub value: String,
+    pub allowed: &'static str,
+}
+
+fn parse_with<T>(
+    values: &BTreeMap<String, String>,
+    key: &'static str,
+    allowed: &'static str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<Option<T>, SettingsError> {
+    let Some(raw) = values.get(key) else {
+        return Ok(None);
+    };
+    parse(raw).map(Some).ok_or_else(|| SettingsError {
+        key,
+        value: raw.clone(),
+        allowed,
+    })
+}
+
+fn yes_no(raw: &str) -> Option<bool> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    }
+}
+
+fn preference(raw: &str) -> Option<NotificationPreference> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "all" => Some(NotificationPreference::All),
+        "critical" => Some(NotificationPreference::Critical),
+        "warning" => Some(NotificationPreference::Warning),
+        _ => None,
+    }
+}
+
+fn mode(raw: &str) -> Option<Mode> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "live" => Some(Mode::Live),
+        "dry-run" => Some(Mode::DryRun),
+        _ => None,
+    }
+}
+
+const PERCENT_ALLOWED: &str = "a whole number from 0 to 100 (0 = do not request)";
+
+impl Settings {
+    /// Reads the settings from `key → raw value` (keys as in [`keys`], relative to the prefix).
+    /// Keys not listed in [`keys::SETTINGS`] are ignored.
+    pub fn from_parameters(values: &BTreeMap<String, String>) -> Result<Settings, SettingsError> {
+        let d = Settings::default();
+        Ok(Settings {
+            automated_support_case: parse_with(
+                values,
+                keys::ENABLE_AUTOMATED_SUPPORT_CASE,
+                "Yes or No",
+                yes_no,
+            )?
+            .unwrap_or(d.automated_support_case),
+            rpm_increase_percent: parse_with(
+                values,
+                keys::REQUESTS_PER_MINUTE_INCREASE_PERCENT,
+                PERCENT_ALLOWED,
+                |s| s.parse().ok(),
+            )?
+            .unwrap_or(d.rpm_increase_percent),
+            tpm_increase_percent: parse_with(
+                values,
+                keys::TOKENS_PER_MINUTE_INCREASE_PERCENT,
+                PERCENT_ALLOWED,
+                |s| s.parse().ok(),
+            )?
+            .unwrap_or(d.tpm_increase_percent),
+            notification_preference: parse_with(
+                values,
+                keys::NOTIFICATION_PREFERENCE,
+                "all, critical or warning",
+                preference,
+            )?
+            .unwrap_or(d.notification_preference),
+            use_case_description: values
+                .get(keys::USE_CASE_DESCRIPTION)
+                .map(|s| s.trim().to_owned())
+                .unwrap_or(d.use_case_description),
+            support_case_lookback: parse_with(
+                values,
+                keys::SUPPORT_CASE_LOOKBACK_DAYS,
+                "45, 60 or 90 (days)",
+                |s| s.parse().ok(),
+            )?
+            .unwrap_or(d.support_case_lookback),
+            mode: parse_with(values, keys::MODE, "live or dry-run", mode)?.unwrap_or(d.mode),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn settings_full_set_parses() {
+        let s = Settings::from_parameters(&map(&[
+            (keys::ENABLE_AUTOMATED_SUPPORT_CASE, "Yes"),
+            (keys::REQUESTS_PER_MINUTE_INCREASE_PERCENT, "50"),
+            (keys::TOKENS_PER_MINUTE_INCREASE_PERCENT, "0"),
+            (keys::NOTIFICATION_PREFERENCE, "critical"),
+            (
+                keys::USE_CASE_DESCRIPTION,
+                " Chat assistant for support agents ",
+            ),
+            (keys::SUPPORT_CASE_LOOKBACK_DAYS, "90"),
+            (keys::MODE, "dry-run"),
+        ]))
+        .unwrap();
+        assert!(s.automated_support_case);
+        assert_eq!(s.rpm_increase_percent.get(), 50);
+        assert!(s.tpm_increase_percent.is_off());
+        assert_eq!(s.notification_preference, NotificationPreference::Critical);
+        assert_eq!(s.use_case_description, "Chat assistant for support agents");
+        assert_eq!(s.support_case_lookback.days(), 90);
+        assert_eq!(s.mode, Mode::DryRun);
+    }
+
+    #[test]
+    fn settings_missing_keys_take_documented_defaults() {
+        let s = Settings::from_parameters(&BTreeMap::new()).unwrap();
+        assert_eq!(s, Settings::default());
+        assert!(!s.automated_support_case);
+        assert_eq!(s.rpm_increase_percent.get(), 25);
+        assert_eq!(s.tpm_increase_percent.get(), 25);
+        assert_eq!(s.notification_preference, NotificationPreference::All);
+        assert_eq!(s.use_case_description, "");
+        assert_eq!(s.support_case_lookback.days(), 60);
+        assert_eq!(s.mode, Mode::Live);
+    }
+
+    #[test]
+    fn settings_yes_no_and_words_are_case_insensitive() {
+        let s = Settings::from_parameters(&map(&[
+            (keys::ENABLE_AUTOMATED_SUPPORT_CASE, "YES"),
+            (keys::NOTIFICATION_PREFERENCE, "Warning"),
+            (keys::MODE, "Dry-Run"),
+        ]))
+        .unwrap();
+        assert!(s.automated_support_case);
+        assert_eq!(s.notification_preference, NotificationPreference::Warning);
+        assert_eq!(s.mode, Mode::DryRun);
+        let s = Settings::from_parameters(&map(&[(keys::ENABLE_AUTOMATED_SUPPORT_CASE, "no")]))
+            .unwrap();
+        assert!(!s.automated_support_case);
+    }
+
+    #[test]
+    fn settings_invalid_value_names_key_value_and_allowed() {
+        let cases = [
+            (keys::ENABLE_AUTOMATED_SUPPORT_CASE, "true", "Yes or No"),
+            (
+                keys::REQUESTS_PER_MINUTE_INCREASE_PERCENT,
+                "150",
+                PERCENT_ALLOWED,
+            ),
+            (
+                keys::TOKENS_PER_MINUTE_INCREASE_PERCENT,
+                "-5",
+                PERCENT_ALLOWED,
+            ),
+            (
+                keys::NOTIFICATION_PREFERENCE,
+                "none",
+                "all, critical or warning",
+            ),
+            (
+                keys::SUPPORT_CASE_LOOKBACK_DAYS,
+                "30",
+                "45, 60 or 90 (days)",
+            ),
+            (keys::MODE, "test", "live or dry-run"),
+        ];
+        for (key, value, allowed) in cases {
+            let err = Settings::from_parameters(&map(&[(key, value)])).unwrap_err();
+            assert_eq!(
+                err,
+                SettingsError {
+                    key,
+                    value: value.to_owned(),
+                    allowed
+                }
+            );
+            let text = err.to_string();
+            assert!(
+                text.contains(key) && text.contains(value) && text.contains(allowed),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn notification_preference_filters_by_severity() {
+        use NotificationPreference::*;
+        assert!(All.wants(Severity::Critical) && All.wants(Severity::Warning));
+        assert!(Critical.wants(Severity::Critical) && !Critical.wants(Severity::Warning));
+        assert!(!Warning.wants(Severity::Critical) && Warning.wants(Severity::Warning));
+    }
+
+    #[test]
+    fn parameter_names_follow_the_base_path() {
+        assert_eq!(
+            parameter_name("Acme", "G-Opus-4-6", keys::MODE),
+            "/Acme/bedrock/quota-monitoring/G-Opus-4-6/mode"
+        );
+        assert_eq!(
+            parameter_name("Acme", "M", keys::RPM_THRESHOLD_CALCULATED),
+            "/Acme/bedrock/quota-monitoring/M/thresholds/rpm-threshold-calculated"
+        );
+    }
+
+    #[test]
+    fn mode_serialises_kebab_case() {
+        assert_eq!(serde_json::to_string(&Mode::DryRun).unwrap(), "\"dry-run\"");
+    }
+}
