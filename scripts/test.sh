@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The README's test command. On a fresh machine it installs what it needs (Python venvs for the AWS
+# emulator and the template linters), then runs every check: template linters, unit, property,
+# snapshot and emulator-backed integration tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "AWS emulator environment (tests/emulator)"
+bash tests/emulator/setup.sh
+
+step "Template checks: cfn-lint (+serverless rules), SAM transform, checkov, names, IAM"
+bash tests/template/run.sh
+
+# A changed snapshot must fail the run, never be rewritten silently.
+export INSTA_UPDATE=no
+step "Rust tests (unit, property, snapshot, emulator integration)"
+if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --workspace --all-features --no-fail-fast
+    cargo test --workspace --all-features --doc
+else
+    cargo test --workspace --all-features --no-fail-fast
+fi
