@@ -1,1 +1,45 @@
-fn main() {}
+//! `bedrock-ops-alert`: operator commands over the Bedrock Ops Alert rules. One file per command in
+//! `commands/`; every command has `--json` for scripts.
+
+mod commands;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "bedrock-ops-alert",
+    version,
+    about = "Bedrock Ops Alert operator tool"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Alarm thresholds from the RPM and TPM quotas.
+    Thresholds(commands::thresholds::Args),
+    /// Kind, layer, severity and class of alarm names.
+    Classify(commands::classify::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut stdout = std::io::stdout().lock();
+    let result = match cli.command {
+        Command::Thresholds(args) => commands::thresholds::run(&args, &mut stdout),
+        Command::Classify(args) => commands::classify::run(&args, &mut stdout),
+    };
+    let flushed = stdout.flush();
+    match result.and(flushed.map_err(Into::into)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

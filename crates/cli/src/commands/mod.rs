@@ -1,0 +1,7 @@
+//! One module per command. Each exposes clap `Args` and `run(&Args, &mut impl Write)`.
+
+pub mod classify;
+pub mod thresholds;
+
+/// What a command returns; the message is printed after `error: ` and the exit code is 1.
+pub type CommandResult = Result<(), Box<dyn std::error::Error>>;
