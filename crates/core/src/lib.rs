@@ -12,7 +12,9 @@
 //! | case category, case subject = duplicate key (exact match), lookback, urgency prefix | [`dedup`] |
 //! | Parameter Store values → typed settings with defaults | [`settings`] |
 //! | quota name ↔ model id / invocation mode / kind | [`quota_match`] |
+//! | the two L2 quota alarms (metric math, actions, what to put and delete) as plain data | [`alarm_spec`] |
 
+pub mod alarm_spec;
 pub mod alarms;
 pub mod dedup;
 pub mod increase;
