@@ -171,27 +171,28 @@ fn model_id_tokens(model_id: &str) -> (Vec<String>, u32) {
         }
         _ => (name, 1),
     };
-    let mut raw: Vec<String> = Vec::new();
-    for token in name.split('-').filter(|t| !t.is_empty()) {
-        let is_date = token.len() == 8 && token.bytes().all(|b| b.is_ascii_digit());
-        if is_date {
-            continue;
-        }
-        // `llama3` → `llama`, `3`; a one-letter stem (`r1`) is a name of its own.
-        let digits_at = token.find(|c: char| c.is_ascii_digit());
-        match digits_at {
-            Some(i)
-                if i >= 2
-                    && token[..i].bytes().all(|b| b.is_ascii_alphabetic())
-                    && token[i..].bytes().all(|b| b.is_ascii_digit()) =>
-            {
-                raw.push(token[..i].to_owned());
-                raw.push(token[i..].to_owned());
-            }
-            _ => raw.push(token.to_owned()),
-        }
-    }
+    let raw = name
+        .split('-')
+        .filter(|t| !t.is_empty())
+        .filter(|t| !(t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit())))
+        .flat_map(split_stem_and_number)
+        .collect();
     (join_version_numbers(raw), version)
+}
+
+/// `llama3` → `llama`, `3` (ids glue them, display names do not always); a one-letter stem such
+/// as `r1` is a name of its own.
+fn split_stem_and_number(token: &str) -> Vec<String> {
+    match token.find(|c: char| c.is_ascii_digit()) {
+        Some(i)
+            if i >= 2
+                && token[..i].bytes().all(|b| b.is_ascii_alphabetic())
+                && token[i..].bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            vec![token[..i].to_owned(), token[i..].to_owned()]
+        }
+        _ => vec![token.to_owned()],
+    }
 }
 
 /// `3`, `5` → `3.5`: ids spell the dotted version numbers of display names with a hyphen.
@@ -240,15 +241,25 @@ pub fn model_matches(model_id: &str, model_display: &str) -> bool {
         }
         None => 1,
     };
-    // Leading vendor words ("Anthropic", "Mistral AI") are not part of the model id's name.
-    let first_model_word = display
+    if display_version != model_version {
+        return false;
+    }
+    let mut display: Vec<String> = display
         .iter()
-        .position(|w| model_tokens.contains(w))
-        .unwrap_or(display.len());
-    let mut display = display.split_off(first_model_word);
+        .flat_map(|w| split_stem_and_number(w))
+        .collect();
     model_tokens.sort();
-    display.sort();
-    display_version == model_version && display == model_tokens
+    // Leading vendor words ("Anthropic", "Mistral AI", "Qwen" before "Qwen3") are not part of the
+    // id's model name, so any number of them may be dropped, but nothing else.
+    while !display.is_empty() {
+        let mut rest = display.clone();
+        rest.sort();
+        if rest == model_tokens {
+            return true;
+        }
+        display.remove(0);
+    }
+    false
 }
 
 /// Checks that a quota name fits a model id (mode taken from the id) and a kind.
@@ -450,6 +461,17 @@ mod tests {
             "Anthropic Claude Opus 4.1"
         ));
         assert!(!model_matches("e5t98lwp1dsr", "Anthropic Claude Opus 4.6"));
+        assert!(!model_matches("anthropic.claude-opus-4-6-v1", "Anthropic"));
+    }
+
+    #[test]
+    fn model_match_drops_vendor_words_even_when_they_repeat_the_model_name() {
+        assert!(model_matches("qwen.qwen3-32b-v1:0", "Qwen Qwen3 32B"));
+        assert!(model_matches("us.deepseek.r1-v1:0", "DeepSeek R1"));
+        assert!(!model_matches(
+            "qwen.qwen3-32b-v1:0",
+            "Qwen Qwen3 32B Instruct"
+        ));
     }
 
     #[test]

@@ -106,8 +106,7 @@ fn fixture_candidates_are_exactly_one_per_model_mode_and_kind() {
 
 #[test]
 fn fixture_model_without_quota_of_that_mode_has_no_candidate() {
-    // The fixture has no on-demand or global quota for Claude Sonnet 4, no RPM quota for the
-    // on-demand Mistral Large, and no global Nova Pro.
+    // The fixture has no on-demand or global quota for Claude Sonnet 4 and no global Nova Pro.
     assert!(candidates("anthropic.claude-sonnet-4-20250514-v1:0", Rpm).is_empty());
     assert!(candidates("global.anthropic.claude-sonnet-4-20250514-v1:0", Tpm).is_empty());
     assert!(candidates("global.amazon.nova-pro-v1:0", Rpm).is_empty());
