@@ -5,6 +5,8 @@
 
 pub mod alarms;
 pub mod clients;
+#[cfg(feature = "emulator")]
+pub mod emulator;
 pub mod error;
 pub mod ledger;
 pub mod metrics;
