@@ -6,6 +6,14 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
+use crate::alarms::sdk::SdkAlarms;
+use crate::ledger::sdk::SdkLedger;
+use crate::metrics::sdk::SdkUsageMetrics;
+use crate::notify::sdk::SdkNotifier;
+use crate::parameters::sdk::SdkParameters;
+use crate::quotas::sdk::SdkQuotas;
+use crate::support::sdk::SdkSupport;
+
 /// AWS Support has one global endpoint, in us-east-1, whatever region the stack runs in.
 pub const SUPPORT_REGION: &str = "us-east-1";
 
@@ -94,5 +102,147 @@ impl AwsClients {
             sns: aws_sdk_sns::Client::new(&config),
             dynamodb: aws_sdk_dynamodb::Client::new(&config),
         }
+    }
+
+    pub fn parameters(&self) -> SdkParameters {
+        SdkParameters::new(self.ssm.clone())
+    }
+
+    pub fn usage_metrics(&self) -> SdkUsageMetrics {
+        SdkUsageMetrics::new(self.cloudwatch.clone())
+    }
+
+    pub fn alarms(&self) -> SdkAlarms {
+        SdkAlarms::new(self.cloudwatch.clone())
+    }
+
+    pub fn quotas(&self) -> SdkQuotas {
+        SdkQuotas::new(self.service_quotas.clone())
+    }
+
+    pub fn support_desk(&self) -> SdkSupport {
+        SdkSupport::new(self.support.clone())
+    }
+
+    pub fn notifier(&self) -> SdkNotifier {
+        SdkNotifier::new(self.sns.clone())
+    }
+
+    /// The idempotency ledger over the given DynamoDB table.
+    pub fn ledger(&self, table_name: impl Into<String>) -> SdkLedger {
+        SdkLedger::new(self.dynamodb.clone(), table_name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpListener;
+
+    use aws_sdk_support::config::Credentials;
+
+    use super::*;
+
+    fn config(endpoint: &str) -> SdkConfig {
+        SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("eu-west-1"))
+            .endpoint_url(endpoint)
+            .credentials_provider(aws_sdk_support::config::SharedCredentialsProvider::new(
+                Credentials::for_tests(),
+            ))
+            .build()
+    }
+
+    #[test]
+    fn every_client_gets_bounded_retries_and_timeouts_and_support_is_pinned() {
+        let clients = AwsClients::new(&config("http://127.0.0.1:1"));
+
+        assert_eq!(
+            clients.support.config().region().map(|r| r.as_ref()),
+            Some(SUPPORT_REGION)
+        );
+        assert_eq!(
+            clients.ssm.config().region().map(|r| r.as_ref()),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            clients
+                .dynamodb
+                .config()
+                .retry_config()
+                .map(|r| r.max_attempts()),
+            Some(3)
+        );
+        assert_eq!(
+            clients
+                .support
+                .config()
+                .retry_config()
+                .map(|r| r.max_attempts()),
+            Some(3)
+        );
+        let timeouts = clients
+            .cloudwatch
+            .config()
+            .timeout_config()
+            .cloned()
+            .unwrap();
+        assert_eq!(
+            timeouts.operation_timeout(),
+            Some(ClientSettings::default().operation_timeout)
+        );
+        assert_eq!(
+            timeouts.operation_attempt_timeout(),
+            Some(ClientSettings::default().attempt_timeout)
+        );
+    }
+
+    /// The emulator only works if the pinned Support client still goes to the configured endpoint.
+    #[tokio::test]
+    async fn the_support_client_keeps_the_endpoint_override_and_signs_for_us_east_1() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut headers = Vec::new();
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if line.trim().is_empty() {
+                    break;
+                }
+                headers.push(line.trim().to_lowercase());
+            }
+            let body = "{\"cases\":[]}";
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            (&stream).write_all(reply.as_bytes()).unwrap();
+            headers
+        });
+        let settings = ClientSettings {
+            max_attempts: 1,
+            ..ClientSettings::default()
+        };
+        let clients = AwsClients::with_settings(&config(&endpoint), settings);
+
+        clients.support.describe_cases().send().await.unwrap();
+
+        let headers = server.join().unwrap();
+        assert!(
+            headers
+                .iter()
+                .any(|h| h == "x-amz-target: awssupport_20130415.describecases"),
+            "{headers:?}"
+        );
+        assert!(
+            headers
+                .iter()
+                .any(|h| h.starts_with("authorization:") && h.contains("/us-east-1/support/")),
+            "{headers:?}"
+        );
     }
 }

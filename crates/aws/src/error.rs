@@ -450,3 +450,116 @@ where
         self.map_err(|err| AwsError::from_sdk(service, operation, err))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_smithy_mocks::mock;
+
+    use super::*;
+    use crate::test_support::mocked;
+
+    #[test]
+    fn codes_callers_branch_on_are_classified() {
+        let kind = |code: &str, status: Option<u16>| {
+            AwsError::from_code("svc", "Op", code, "m", status).kind()
+        };
+        assert_eq!(
+            kind("SubscriptionRequiredException", Some(400)),
+            "subscription_required"
+        );
+        assert_eq!(
+            kind("CaseCreationLimitExceeded", Some(400)),
+            "case_creation_limit_exceeded"
+        );
+        assert_eq!(
+            kind("ResourceAlreadyExistsException", Some(400)),
+            "already_exists"
+        );
+        assert_eq!(
+            kind("ConditionalCheckFailedException", Some(400)),
+            "condition_failed"
+        );
+        assert_eq!(kind("ThrottlingException", Some(400)), "throttled");
+        assert_eq!(kind("NoSuchResourceException", Some(400)), "not_found");
+        assert_eq!(
+            kind("IllegalArgumentException", Some(400)),
+            "illegal_argument"
+        );
+        assert_eq!(kind("QuotaExceededException", Some(400)), "quota_exceeded");
+        assert_eq!(kind("AccessDeniedException", Some(400)), "access_denied");
+        assert_eq!(kind("ServiceUnavailable", Some(503)), "transient");
+        assert_eq!(kind("SomethingNew", Some(502)), "transient");
+        assert_eq!(kind("SomethingNew", Some(429)), "throttled");
+        assert_eq!(kind("SomethingNew", Some(400)), "other");
+    }
+
+    #[test]
+    fn only_transient_conditions_are_retryable_and_context_is_kept() {
+        let error = AwsError::from_code(
+            "support",
+            "CreateCase",
+            "SomethingNew",
+            "details",
+            Some(400),
+        );
+        assert_eq!(
+            error,
+            AwsError::Other {
+                service: "support",
+                operation: "CreateCase",
+                code: "SomethingNew".into(),
+                message: "details".into()
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            "support CreateCase: SomethingNew: details"
+        );
+        assert_eq!(
+            (error.service(), error.operation(), error.message()),
+            ("support", "CreateCase", "details")
+        );
+        assert!(!error.is_retryable());
+        for code in [
+            "TooManyRequestsException",
+            "InternalServerError",
+            "RequestTimeout",
+        ] {
+            assert!(
+                AwsError::from_code("s", "o", code, "", Some(400)).is_retryable(),
+                "{code}"
+            );
+        }
+        assert!(!AwsError::invalid("sns", "Publish", "too long").is_retryable());
+    }
+
+    #[tokio::test]
+    async fn an_unmodelled_server_error_is_transient() {
+        let rule = mock!(aws_sdk_ssm::Client::get_parameters_by_path)
+            .sequence()
+            .http_status(503, None)
+            .build();
+        let client = mocked!(aws_sdk_ssm, [&rule]);
+
+        let error = client
+            .get_parameters_by_path()
+            .path("/a")
+            .send()
+            .await
+            .aws("ssm", "GetParametersByPath")
+            .unwrap_err();
+
+        assert!(
+            matches!(
+                error,
+                AwsError::Transient {
+                    service: "ssm",
+                    operation: "GetParametersByPath",
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(error.is_retryable());
+    }
+}

@@ -8,12 +8,15 @@ pub mod clients;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod error;
+mod fake;
 pub mod ledger;
 pub mod metrics;
 pub mod notify;
 pub mod parameters;
 pub mod quotas;
 pub mod support;
+#[cfg(test)]
+mod test_support;
 
 pub use alarms::AlarmAdmin;
 pub use clients::{AwsClients, ClientSettings};

@@ -26,8 +26,8 @@ use serde_json::Value;
 
 use crate::AwsError;
 
-//TMP pub mod memory;
-//TMP pub mod sdk;
+pub mod memory;
+pub mod sdk;
 
 /// DynamoDB's limit on a partition key value, in bytes.
 pub const MAX_KEY_BYTES: usize = 2048;

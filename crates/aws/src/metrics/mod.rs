@@ -5,8 +5,8 @@ use std::future::Future;
 
 use crate::AwsError;
 
-//TMP pub mod memory;
-//TMP pub mod sdk;
+pub mod memory;
+pub mod sdk;
 
 /// CloudWatch namespace of Bedrock runtime metrics; every metric has the `ModelId` dimension.
 pub const BEDROCK_NAMESPACE: &str = "AWS/Bedrock";

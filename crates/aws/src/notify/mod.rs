@@ -4,8 +4,8 @@ use std::future::Future;
 
 use crate::AwsError;
 
-//TMP pub mod memory;
-//TMP pub mod sdk;
+pub mod memory;
+pub mod sdk;
 
 /// SNS refuses longer subjects (the e-mail subject line).
 pub const MAX_SUBJECT_CHARS: usize = 100;

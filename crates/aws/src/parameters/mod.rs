@@ -5,8 +5,8 @@ use std::future::Future;
 
 use crate::AwsError;
 
-//TMP pub mod memory;
-//TMP pub mod sdk;
+pub mod memory;
+pub mod sdk;
 
 /// One stored version of a parameter (Parameter Store keeps the last 100).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,8 +4,8 @@ use std::future::Future;
 
 use crate::AwsError;
 
-//TMP pub mod memory;
-//TMP pub mod sdk;
+pub mod memory;
+pub mod sdk;
 
 /// Where a quota value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,8 +8,8 @@ use std::future::Future;
 
 use crate::AwsError;
 
-//TMP pub mod memory;
-//TMP pub mod sdk;
+pub mod memory;
+pub mod sdk;
 
 /// The fields of a case that dedup and reporting need.
 #[derive(Debug, Clone, PartialEq, Eq)]
