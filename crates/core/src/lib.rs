@@ -18,6 +18,8 @@ pub mod alarm_spec;
 pub mod alarms;
 pub mod dedup;
 pub mod increase;
+pub mod messages;
+pub mod outcome;
 pub mod quota_match;
 pub mod scenario;
 pub mod settings;
