@@ -175,6 +175,16 @@ impl SupportDesk for MemorySupport {
             .map(|case| case.summary.clone()))
     }
 
+    async fn case_by_id(&self, case_id: &str) -> Result<Option<CaseSummary>, AwsError> {
+        let mut state = self.state.lock();
+        Self::enter(&mut state, "DescribeCases")?;
+        Ok(state
+            .cases
+            .iter()
+            .find(|case| case.summary.case_id == case_id)
+            .map(|case| case.summary.clone()))
+    }
+
     async fn create_case(&self, draft: &CaseDraft) -> Result<CaseRef, AwsError> {
         let mut state = self.state.lock();
         Self::enter(&mut state, "CreateCase")?;
@@ -283,6 +293,15 @@ mod tests {
                 .case_id,
             created.case_id
         );
+        assert_eq!(
+            support
+                .case_by_id(&created.case_id)
+                .await
+                .unwrap()
+                .and_then(|c| c.display_id),
+            Some(display)
+        );
+        assert_eq!(support.case_by_id("nope").await.unwrap(), None);
 
         support
             .add_communication(&created.case_id, "again")

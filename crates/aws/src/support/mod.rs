@@ -94,6 +94,13 @@ pub trait SupportDesk: Send + Sync {
         display_id: &str,
     ) -> impl Future<Output = Result<Option<CaseSummary>, AwsError>> + Send;
 
+    /// The case with this internal id, resolved or not, if it exists. CreateCase answers only the internal id; this
+    /// is how its display id (the one the console and people use) is found.
+    fn case_by_id(
+        &self,
+        case_id: &str,
+    ) -> impl Future<Output = Result<Option<CaseSummary>, AwsError>> + Send;
+
     /// Creates a case.
     fn create_case(
         &self,

@@ -98,6 +98,27 @@ impl SupportDesk for SdkSupport {
         }
     }
 
+    async fn case_by_id(&self, case_id: &str) -> Result<Option<CaseSummary>, AwsError> {
+        let output = self
+            .client
+            .describe_cases()
+            .case_id_list(case_id)
+            .include_resolved_cases(true)
+            .include_communications(false)
+            .send()
+            .await
+            .aws(SERVICE, "DescribeCases");
+        match output {
+            Ok(output) => Ok(output
+                .cases
+                .unwrap_or_default()
+                .into_iter()
+                .find_map(to_summary)),
+            Err(AwsError::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
     async fn create_case(&self, draft: &CaseDraft) -> Result<CaseRef, AwsError> {
         let output = self
             .client
@@ -278,6 +299,33 @@ mod tests {
             "c1"
         );
         assert_eq!(support.case_by_display_id("nope").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn case_by_id_finds_a_created_case_and_maps_unknown_ids_to_none() {
+        let found = mock!(aws_sdk_support::Client::describe_cases)
+            .match_requests(|r| {
+                r.case_id_list() == ["c1".to_owned()] && r.include_resolved_cases() == Some(true)
+            })
+            .then_output(|| {
+                DescribeCasesOutput::builder()
+                    .cases(case("c1", "s"))
+                    .build()
+            });
+        let unknown = mock!(aws_sdk_support::Client::describe_cases)
+            .match_requests(|r| r.case_id_list() == ["nope".to_owned()])
+            .then_error(|| {
+                DescribeCasesError::CaseIdNotFound(
+                    CaseIdNotFound::builder()
+                        .meta(wire("CaseIdNotFound"))
+                        .build(),
+                )
+            });
+        let support = SdkSupport::new(mocked!(aws_sdk_support, [&found, &unknown]));
+
+        let case = support.case_by_id("c1").await.unwrap().unwrap();
+        assert_eq!(case.display_id.as_deref(), Some("display-c1"));
+        assert_eq!(support.case_by_id("nope").await.unwrap(), None);
     }
 
     #[tokio::test]
