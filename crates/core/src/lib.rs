@@ -13,6 +13,7 @@
 //! | Parameter Store values → typed settings with defaults | [`settings`] |
 //! | quota name ↔ model id / invocation mode / kind | [`quota_match`] |
 //! | the two L2 quota alarms (metric math, actions, what to put and delete) as plain data | [`alarm_spec`] |
+//! | one alarm transition → classification, scenario and the planned requests, cases and skips | [`plan`] |
 
 pub mod alarm_spec;
 pub mod alarms;
@@ -20,6 +21,7 @@ pub mod dedup;
 pub mod increase;
 pub mod messages;
 pub mod outcome;
+pub mod plan;
 pub mod quota_match;
 pub mod scenario;
 pub mod settings;
