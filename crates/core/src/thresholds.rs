@@ -408,7 +408,9 @@ pub struct L2MetricMath {
     pub metric_ids: Vec<String>,
     /// Id of the sum expression.
     pub total_id: &'static str,
-    /// `m1+m2+…` (ReturnData false).
+    /// `m1` for one model id, `SUM([m1,m2,…])` for several (ReturnData false). `SUM` rather than `+`:
+    /// CloudWatch's `+` between series keeps only the minutes present in every series, so a minute in
+    /// which only one model id had traffic would be dropped and the alarm would under-count.
     pub total_expression: String,
     /// Id of the expression the alarm compares with the threshold.
     pub rate_id: &'static str,
@@ -420,7 +422,10 @@ pub struct L2MetricMath {
 /// a count of 0 is treated as 1 because an alarm always watches the monitored model.
 pub fn l2_metric_math(model_count: usize) -> L2MetricMath {
     let metric_ids: Vec<String> = (1..=model_count.max(1)).map(|i| format!("m{i}")).collect();
-    let total_expression = metric_ids.join("+");
+    let total_expression = match metric_ids.as_slice() {
+        [only] => only.clone(),
+        ids => format!("SUM([{}])", ids.join(",")),
+    };
     let rate_expression = per_minute_rate_expression("total", &metric_ids[0]);
     L2MetricMath {
         metric_ids,
@@ -632,7 +637,7 @@ mod tests {
         assert_eq!(one.total_expression, "m1");
         assert_eq!(one.rate_expression, "total / (PERIOD(m1) / 60)");
         let three = l2_metric_math(3);
-        assert_eq!(three.total_expression, "m1+m2+m3");
+        assert_eq!(three.total_expression, "SUM([m1,m2,m3])");
         assert_eq!(three.rate_expression, "total / (PERIOD(m1) / 60)");
         assert_eq!(l2_metric_math(0).metric_ids, vec!["m1"]);
         assert_eq!(
