@@ -422,7 +422,7 @@ mod tests {
         ));
         assert_eq!(
             spec.metrics[2].source,
-            QuerySource::Expression("m1+m2".into())
+            QuerySource::Expression("SUM([m1,m2])".into())
         );
         assert_eq!(
             spec.metrics[3].source,
