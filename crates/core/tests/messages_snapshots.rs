@@ -985,6 +985,15 @@ fn emails_are_truthful_about_filings() {
     ));
     let appended = alarm_email(&f, &filed(&f, true)).body;
     assert!(appended.contains("added it to open case 178412345607"));
+    let open = alarm_email(&f, &already_open(&f, true)).body;
+    assert!(!open.contains("nothing was filed"), "{open}");
+    assert!(open.contains(
+        "added it to cases 178412345600 and 178412345601 of the open RPM and TPM increase requests"
+    ));
+    let not_found = alarm_email(&f, &already_open(&f, false)).body;
+    assert!(
+        not_found.contains("nothing was filed: RPM and TPM increase requests are already open")
+    );
 }
 
 #[test]

@@ -185,7 +185,7 @@ fn summary(facts: &AlarmFacts, what: &str) -> String {
             text
         }
         Scenario::NewModel => format!(
-            "This model was deployed recently: no requests and no tokens were recorded in the \
+            "This model appears to be newly deployed: no requests and no tokens were recorded in the \
              last {days} days, so it has no usage history yet. {fired}, \
              most likely as it starts taking traffic. Please review {what} so the quota fits \
              the load we expect."

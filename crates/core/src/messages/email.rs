@@ -151,17 +151,31 @@ fn what_we_did(actions: &[Action]) -> String {
             Action::Appended { case, .. } => {
                 done.push(format!("added it to open case {}", case.display_id));
             }
+            _ => {}
+        }
+    }
+    let (open_sides, open_cases): (Vec<&str>, Vec<&str>) = actions
+        .iter()
+        .filter_map(|a| match a {
             Action::QuotaRequestAlreadyOpen {
                 increase,
                 appended_to: Some(case),
                 ..
-            } => done.push(format!(
-                "added it to case {} of the open {} increase request",
-                case.display_id,
-                increase.side.as_str()
-            )),
-            _ => {}
-        }
+            } => Some((increase.side.as_str(), case.display_id.as_str())),
+            _ => None,
+        })
+        .unzip();
+    if !open_sides.is_empty() {
+        let (noun, owner) = if open_sides.len() > 1 {
+            ("requests", "cases")
+        } else {
+            ("request", "case")
+        };
+        done.push(format!(
+            "added it to {owner} {} of the open {} increase {noun}",
+            and_list(&open_cases),
+            and_list(&open_sides)
+        ));
     }
     let failed = actions
         .iter()
@@ -524,7 +538,7 @@ fn next_steps(facts: &AlarmFacts, actions: &[Action]) -> Vec<String> {
     match &facts.scenario {
         Scenario::HighUsage { expedited: true } => {
             steps.push(format!(
-                "Requests are failing now: relieve the pressure{} (retries with backoff, a \
+                "Requests are failing now: ease the load{} (retries with backoff, a \
                  cross-Region inference profile, prompt caching).",
                 if filed {
                     " while the increase is processed"
