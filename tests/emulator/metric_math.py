@@ -194,10 +194,16 @@ def _aggregate(how: str) -> Callable[[Evaluator, list[Any]], Any]:
             raise evaluator._error(f"{how} takes one argument")
         (arg,) = args
         if isinstance(arg, list):
+            if not all(isinstance(series, dict) for series in arg):
+                raise evaluator._error(f"{how} of an array needs time series")
+            if how == "SUM":
+                total: dict[float, float] = {}
+                for series in arg:
+                    for ts, value in series.items():
+                        total[ts] = total.get(ts, 0.0) + value
+                return total
             out: dict[float, list[float]] = {}
             for series in arg:
-                if not isinstance(series, dict):
-                    raise evaluator._error(f"{how} of an array needs time series")
                 for ts, value in series.items():
                     out.setdefault(ts, []).append(value)
             return {ts: _reduce(values, how) for ts, values in out.items()}

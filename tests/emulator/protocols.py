@@ -207,11 +207,17 @@ def cbor_value(value: Any, shape: Any) -> Any:
                 out[name] = cbor_value(value[name], member)
         return out
     if kind == "list":
+        member = shape.member.type_name
+        # Fast paths: GetMetricData answers carry tens of thousands of timestamps and values.
+        if member in ("double", "float"):
+            return [float(item) for item in value]
+        if member == "timestamp":
+            return [cbor2.CBORTag(1, _epoch_number(item)) for item in value]
         return [cbor_value(item, shape.member) for item in value]
     if kind == "map":
         return {str(k): cbor_value(v, shape.value) for k, v in value.items()}
     if kind == "timestamp":
-        return cbor2.CBORTag(1, round(to_epoch(value), 3))
+        return cbor2.CBORTag(1, _epoch_number(value))
     if kind in ("double", "float"):
         return float(value)
     if kind in ("integer", "long", "short", "byte"):
@@ -221,6 +227,11 @@ def cbor_value(value: Any, shape: Any) -> Any:
     if kind == "blob":
         return base64.b64decode(value) if isinstance(value, str) else bytes(value)
     return str(value)
+
+
+def _epoch_number(value: Any) -> int | float:
+    seconds = value if value.__class__ is float else to_epoch(value)
+    return int(seconds) if seconds.is_integer() else round(seconds, 3)
 
 
 # ---------------------------------------------------------------------------------------------------------------
