@@ -193,6 +193,30 @@ fn cloudwatch_metric_data_round_trips_over_cbor_with_math_and_aligned_buckets() 
             1000.0,
             "every gzipped datum arrived"
         );
+
+        // Operations moto answers itself still come back as valid CBOR (nested timestamps included).
+        let statistics = cw
+            .get_metric_statistics()
+            .namespace("AWS/Bedrock")
+            .metric_name("Invocations")
+            .dimensions(model("m-b"))
+            .start_time(DateTime::from_secs(now - 3600))
+            .end_time(DateTime::from_secs(now))
+            .period(3600)
+            .statistics(Statistic::Sum)
+            .send()
+            .await
+            .unwrap();
+        let points = statistics.datapoints();
+        assert_eq!(points.iter().filter_map(|p| p.sum()).sum::<f64>(), 400.0);
+        assert!(points.iter().all(|p| p.timestamp().is_some()));
+        let listed = cw
+            .list_metrics()
+            .namespace("AWS/Bedrock")
+            .send()
+            .await
+            .unwrap();
+        assert!(!listed.metrics().is_empty());
     });
 }
 
