@@ -1,1 +1,22 @@
-//! Handler of the quota-calculator Lambda (filled by its issue).
+//! The quota calculator: a CloudFormation custom resource that checks the stack's quota codes against the
+//! model, reads the live quotas, computes the thresholds with the core, and owns the two L2 quota alarms
+//! (created and updated with PutMetricAlarm, deleted with the stack).
+//!
+//! | module | what |
+//! |---|---|
+//! | [`handler`] | the Lambda handler, generic over the adapter traits, and its error type |
+//! | [`properties`] | the custom resource's properties, parsed and checked |
+//! | [`validate`] | quota codes against ListServiceQuotas and the core's name matching |
+//! | [`live`] | live quotas → thresholds, the stored record and its history (shared with the alarm updater and the CLI) |
+//! | [`alarm_def`] | the core's alarm definition in the adapter's PutMetricAlarm shape |
+//! | [`response`] | the answer PUT to CloudFormation's pre-signed URL |
+
+pub mod alarm_def;
+pub mod handler;
+pub mod live;
+pub mod properties;
+pub mod response;
+pub mod validate;
+
+pub use handler::{CalculatorError, Outcome, Ports, handle, physical_resource_id};
+pub use response::{HttpsSink, MemorySink, ResponseSink, SinkError, Status};

@@ -1,1 +1,36 @@
-fn main() {}
+//! Lambda entry point of the quota calculator.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bedrock_ops_aws::AwsClients;
+use bedrock_ops_aws::clients::load_config;
+use lambda_runtime::{LambdaEvent, service_fn};
+use quota_calculator::{HttpsSink, Ports, handle};
+use serde_json::Value;
+
+fn epoch_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let clients = AwsClients::new(&load_config().await);
+    let ports = Ports {
+        quotas: clients.quotas(),
+        alarms: clients.alarms(),
+        parameters: clients.parameters(),
+        sink: HttpsSink::new()?,
+    };
+    let ports = &ports;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let now = epoch_millis();
+        let budget = Duration::from_millis(event.context.deadline.saturating_sub(now));
+        let at = i64::try_from(now / 1000).unwrap_or(i64::MAX);
+        // Boxed: the handler's future nested inside the runtime's is deeper than rustc's layout limit.
+        Box::pin(handle(ports, event.payload, budget, at)).await
+    }))
+    .await
+}

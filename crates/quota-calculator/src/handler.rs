@@ -1,0 +1,507 @@
+//! The custom-resource handler: Create and Update (validate, read live quotas, write the alarms and the
+//! thresholds), Delete (remove what was written), and always an answer to CloudFormation before the deadline.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceRequest;
+use bedrock_ops_aws::{AlarmAdmin, AwsError, ParameterStore, QuotaService};
+use bedrock_ops_core::alarm_spec::{plan_quota_alarms, quota_alarm_names};
+use bedrock_ops_core::alarms::AlarmKind;
+use bedrock_ops_core::settings::parameter_name;
+use lambda_runtime::Diagnostic;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::alarm_def::to_alarm_def;
+use crate::live::{
+    self, LiveThresholds, QuotaConfig, SERVICE_CODE, Stored, keys, read_live, thresholds_path,
+};
+use crate::properties::{self, Identity};
+use crate::response::{self, RequestIds, ResponseSink, SinkError, Status};
+use crate::validate::validate_codes;
+
+/// What the handler talks to.
+pub struct Ports<Q, A, P, S> {
+    pub quotas: Q,
+    pub alarms: A,
+    pub parameters: P,
+    pub sink: S,
+}
+
+/// Time kept back from the Lambda deadline to deliver the answer: the work is cut off this much earlier, so
+/// CloudFormation always hears back instead of waiting an hour for a function that was killed.
+pub const RESPONSE_MARGIN: Duration = Duration::from_secs(5);
+
+/// PhysicalResourceId of a Create that failed before writing anything, so its Delete (on rollback) can
+/// succeed at once, without calls that could themselves fail.
+pub const FAILED_CREATE_PREFIX: &str = "create-failed-";
+
+/// Written into `last-change` as the writer.
+pub const WRITER: &str = "quota-calculator";
+
+/// Stable per customer and model: an Update of anything else keeps the resource, a rename replaces it (and
+/// CloudFormation then deletes the old one, with its old names).
+pub fn physical_resource_id(identity: &Identity) -> String {
+    format!("{}-{}-thresholds", identity.customer, identity.model_name)
+}
+
+/// What CloudFormation was told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    pub request_type: String,
+    pub status: Status,
+    pub reason: String,
+    pub physical_resource_id: String,
+    pub data: BTreeMap<String, String>,
+}
+
+/// The invocation failed in a way CloudFormation could not be told about.
+#[derive(Debug, thiserror::Error)]
+pub enum CalculatorError {
+    #[error(
+        "the event is not a custom-resource request with a ResponseURL, so no answer can be sent: {0}"
+    )]
+    Unanswerable(String),
+    #[error("CloudFormation could not be told the outcome ({status:?}: {reason}): {source}")]
+    NotDelivered {
+        status: Status,
+        reason: String,
+        source: SinkError,
+    },
+}
+
+impl CalculatorError {
+    /// A failed delivery is worth the Lambda's own retry (the request is re-run and answered again).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, CalculatorError::NotDelivered { .. })
+    }
+}
+
+impl From<CalculatorError> for Diagnostic {
+    fn from(error: CalculatorError) -> Diagnostic {
+        Diagnostic {
+            error_type: if error.is_retryable() {
+                "Retryable"
+            } else {
+                "NonRetryable"
+            }
+            .to_owned(),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+struct Decision {
+    status: Status,
+    reason: String,
+    physical: String,
+    data: HashMap<String, String>,
+}
+
+impl Decision {
+    fn failed(reason: impl Into<String>, physical: impl Into<String>) -> Decision {
+        Decision {
+            status: Status::Failed,
+            reason: reason.into(),
+            physical: physical.into(),
+            data: HashMap::new(),
+        }
+    }
+}
+
+/// Why Create/Update stopped, and whether anything had been written by then.
+struct Failure {
+    reason: String,
+    wrote: bool,
+}
+
+impl Failure {
+    fn before_writes(reason: impl Into<String>) -> Failure {
+        Failure {
+            reason: reason.into(),
+            wrote: false,
+        }
+    }
+
+    fn after_writes(reason: impl Into<String>) -> Failure {
+        Failure {
+            reason: reason.into(),
+            wrote: true,
+        }
+    }
+}
+
+struct Written {
+    identity: Identity,
+    live: LiveThresholds,
+    alarms: Vec<String>,
+    keys_written: usize,
+}
+
+fn data(written: &Written) -> HashMap<String, String> {
+    let live = &written.live;
+    let rpm_quota = live
+        .rpm
+        .as_ref()
+        .map_or_else(|| "NA".to_owned(), |q| q.value.to_string());
+    HashMap::from([
+        ("RpmThreshold".to_owned(), live.thresholds.rpm.to_string()),
+        ("TpmThreshold".to_owned(), live.thresholds.tpm.to_string()),
+        ("RpmQuota".to_owned(), rpm_quota),
+        ("TpmQuota".to_owned(), live.tpm.value.to_string()),
+        (
+            "ThresholdsPath".to_owned(),
+            thresholds_path(&written.identity.customer, &written.identity.model_name),
+        ),
+    ])
+}
+
+fn success_reason(written: &Written) -> String {
+    let live = &written.live;
+    let rpm = match &live.rpm {
+        Some(q) => format!(
+            "RPM threshold {} ({} % of {} {})",
+            live.thresholds.rpm, live.config.rpm_percent, q.code, q.value
+        ),
+        None => "no RPM threshold (the model has no RPM quota)".to_owned(),
+    };
+    format!(
+        "{rpm}; TPM threshold {} ({} % of {} {}); alarms written: {}; {} parameter(s) written under {}",
+        live.thresholds.tpm,
+        live.config.tpm_percent,
+        live.tpm.code,
+        live.tpm.value,
+        written.alarms.join(", "),
+        written.keys_written,
+        thresholds_path(&written.identity.customer, &written.identity.model_name)
+    )
+}
+
+async fn put_if<A: AlarmAdmin>(
+    alarms: &A,
+    spec: Option<&bedrock_ops_core::alarm_spec::QuotaAlarmSpec>,
+) -> Result<(), (String, AwsError)> {
+    match spec {
+        Some(spec) => alarms
+            .put(&to_alarm_def(spec))
+            .await
+            .map_err(|e| (spec.name.clone(), e)),
+        None => Ok(()),
+    }
+}
+
+/// Create and Update are the same: whatever the stack changed, the live quotas are read again, so a stack
+/// update can never put back a threshold older than the quota in force (W-9).
+async fn create_or_update<Q, A, P, S>(
+    ports: &Ports<Q, A, P, S>,
+    properties: &Value,
+    at: i64,
+) -> Result<Written, Failure>
+where
+    Q: QuotaService,
+    A: AlarmAdmin,
+    P: ParameterStore,
+{
+    let props = properties::parse(properties)
+        .map_err(|e| Failure::before_writes(format!("Invalid properties: {e}.")))?;
+    let identity = props.identity.clone();
+    let model_id = props.model_ids.monitored();
+    let config = props.tpm_code.clone().map(|tpm_code| QuotaConfig {
+        rpm_code: props.rpm_code.clone(),
+        tpm_code,
+        rpm_percent: props.rpm_percent,
+        tpm_percent: props.tpm_percent,
+    });
+
+    // One round trip: the quota list (validation), both quota values and the stored record, concurrently.
+    let list = ports.quotas.list(SERVICE_CODE);
+    let values = async {
+        match &config {
+            Some(config) => Some(read_live(&ports.quotas, config).await),
+            None => None,
+        }
+    };
+    let stored = Stored::read(&ports.parameters, &identity.customer, &identity.model_name);
+    let (list, values, stored) = tokio::join!(list, values, stored);
+
+    let list = list.map_err(|e| {
+        Failure::before_writes(format!(
+            "Could not list the bedrock quotas to check the quota codes: {e}."
+        ))
+    })?;
+    validate_codes(&list, model_id, &props.rpm_code, props.tpm_code.as_ref())
+        .map_err(|e| Failure::before_writes(e.0))?;
+    let Some(values) = values else {
+        return Err(Failure::before_writes(
+            "TokensPerMinuteQuotaCode cannot be NA.",
+        ));
+    };
+    let live = values.map_err(|e| Failure::before_writes(format!("{e}. Nothing was changed.")))?;
+    let stored = stored.map_err(|e| {
+        Failure::before_writes(format!("Could not read the stored thresholds: {e}."))
+    })?;
+    let plan = plan_quota_alarms(&props.alarm_config(), &live.thresholds)
+        .map_err(|e| Failure::before_writes(format!("{e}.")))?;
+
+    // Alarms first: Parameter Store records what the alarms hold, never what they were meant to hold.
+    let spec_of = |kind: AlarmKind| plan.put.iter().find(|spec| spec.kind == kind);
+    let (rpm, tpm, removed) = tokio::join!(
+        put_if(&ports.alarms, spec_of(AlarmKind::HighInvocationRate)),
+        put_if(&ports.alarms, spec_of(AlarmKind::HighTpmQuotaUsage)),
+        async {
+            if plan.delete.is_empty() {
+                Ok(())
+            } else {
+                ports.alarms.delete(&plan.delete).await
+            }
+        }
+    );
+    for result in [rpm, tpm] {
+        result.map_err(|(name, e)| {
+            Failure::after_writes(format!("Writing alarm {name} failed: {e}."))
+        })?;
+    }
+    removed.map_err(|e| {
+        Failure::after_writes(format!(
+            "Deleting alarm {} (the model has no RPM quota) failed: {e}.",
+            plan.delete.join(", ")
+        ))
+    })?;
+
+    let change = live::change(&stored, &live, at);
+    let written = live::write_record(
+        &ports.parameters,
+        &identity.customer,
+        &identity.model_name,
+        &stored,
+        &live,
+        &change,
+        WRITER,
+    )
+    .await
+    .map_err(|e| {
+        Failure::after_writes(format!(
+            "The alarms were written, but storing the thresholds failed: {e}."
+        ))
+    })?;
+    Ok(Written {
+        identity,
+        live,
+        alarms: plan.put.iter().map(|spec| spec.name.clone()).collect(),
+        keys_written: written.len(),
+    })
+}
+
+async fn delete<Q, A, P, S>(
+    ports: &Ports<Q, A, P, S>,
+    physical_id: &str,
+    properties: &Value,
+) -> Result<String, String>
+where
+    A: AlarmAdmin,
+    P: ParameterStore,
+{
+    if physical_id.starts_with(FAILED_CREATE_PREFIX) {
+        return Ok("Nothing to delete: the resource was never created.".to_owned());
+    }
+    let identity = properties::parse_identity(properties)
+        .map_err(|e| format!("Cannot tell what to delete: {e}."))?;
+    let alarms = quota_alarm_names(&identity.customer, &identity.model_name).to_vec();
+    let parameters: Vec<String> = keys::ALL
+        .iter()
+        .map(|key| parameter_name(&identity.customer, &identity.model_name, key))
+        .collect();
+    let (alarms_deleted, parameters_deleted) = tokio::join!(
+        ports.alarms.delete(&alarms),
+        ports.parameters.delete(&parameters)
+    );
+    alarms_deleted.map_err(|e| format!("Deleting the quota alarms failed: {e}."))?;
+    let removed = parameters_deleted
+        .map_err(|e| format!("Deleting the threshold parameters failed: {e}."))?;
+    Ok(format!(
+        "Deleted the quota alarms ({}) and {} parameter(s) under {}.",
+        alarms.join(", "),
+        removed.len(),
+        thresholds_path(&identity.customer, &identity.model_name)
+    ))
+}
+
+fn timed_out(budget: Duration) -> String {
+    format!(
+        "Timed out: the work did not finish within {} s, {} s before the function's deadline. Nothing \
+         further was changed; see the function's log.",
+        budget.as_secs(),
+        RESPONSE_MARGIN.as_secs()
+    )
+}
+
+fn raw_text(event: &Value, key: &str) -> Option<String> {
+    event.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn raw_ids(event: &Value) -> RequestIds {
+    RequestIds {
+        stack_id: raw_text(event, "StackId").unwrap_or_default(),
+        request_id: raw_text(event, "RequestId").unwrap_or_default(),
+        logical_resource_id: raw_text(event, "LogicalResourceId").unwrap_or_default(),
+    }
+}
+
+/// Handles one custom-resource event and answers CloudFormation, whatever happens, within `budget` (the
+/// time left until the Lambda deadline). `at` is the current time in epoch seconds.
+pub async fn handle<Q, A, P, S>(
+    ports: &Ports<Q, A, P, S>,
+    event: Value,
+    budget: Duration,
+    at: i64,
+) -> Result<Outcome, CalculatorError>
+where
+    Q: QuotaService,
+    A: AlarmAdmin,
+    P: ParameterStore,
+    S: ResponseSink,
+{
+    let started = Instant::now();
+    let work_budget = budget.saturating_sub(RESPONSE_MARGIN);
+    let request_type = raw_text(&event, "RequestType").unwrap_or_default();
+    let parsed = serde_json::from_value::<CloudFormationCustomResourceRequest>(event.clone());
+    tracing::info!(
+        request_type,
+        logical_resource_id = raw_text(&event, "LogicalResourceId"),
+        request_id = raw_text(&event, "RequestId"),
+        "custom resource request"
+    );
+
+    let (url, ids, decision) = match parsed {
+        Ok(CloudFormationCustomResourceRequest::Create(request)) => {
+            let ids = RequestIds {
+                stack_id: request.stack_id.clone(),
+                request_id: request.request_id.clone(),
+                logical_resource_id: request.logical_resource_id.clone(),
+            };
+            let marker = format!("{FAILED_CREATE_PREFIX}{}", request.request_id);
+            let expected = properties::parse_identity(&request.resource_properties)
+                .map(|identity| physical_resource_id(&identity));
+            let work = create_or_update(ports, &request.resource_properties, at);
+            let decision = match tokio::time::timeout(work_budget, work).await {
+                Ok(Ok(written)) => success(&written),
+                Ok(Err(failure)) => {
+                    let physical = match (&expected, failure.wrote) {
+                        (Ok(id), true) => id.clone(),
+                        _ => marker,
+                    };
+                    Decision::failed(failure.reason, physical)
+                }
+                // Something may have been written: the real id lets the rollback's Delete clean it up.
+                Err(_) => Decision::failed(timed_out(work_budget), expected.unwrap_or(marker)),
+            };
+            (request.response_url, ids, decision)
+        }
+        Ok(CloudFormationCustomResourceRequest::Update(request)) => {
+            let ids = RequestIds {
+                stack_id: request.stack_id.clone(),
+                request_id: request.request_id.clone(),
+                logical_resource_id: request.logical_resource_id.clone(),
+            };
+            let work = create_or_update(ports, &request.resource_properties, at);
+            let decision = match tokio::time::timeout(work_budget, work).await {
+                Ok(Ok(written)) => success(&written),
+                Ok(Err(failure)) => {
+                    Decision::failed(failure.reason, request.physical_resource_id.clone())
+                }
+                Err(_) => {
+                    Decision::failed(timed_out(work_budget), request.physical_resource_id.clone())
+                }
+            };
+            (request.response_url, ids, decision)
+        }
+        Ok(CloudFormationCustomResourceRequest::Delete(request)) => {
+            let ids = RequestIds {
+                stack_id: request.stack_id.clone(),
+                request_id: request.request_id.clone(),
+                logical_resource_id: request.logical_resource_id.clone(),
+            };
+            let physical = request.physical_resource_id.clone();
+            let work = delete(ports, &physical, &request.resource_properties);
+            let decision = match tokio::time::timeout(work_budget, work).await {
+                Ok(Ok(reason)) => Decision {
+                    status: Status::Success,
+                    reason,
+                    physical,
+                    data: HashMap::new(),
+                },
+                Ok(Err(reason)) => Decision::failed(reason, physical),
+                Err(_) => Decision::failed(timed_out(work_budget), physical),
+            };
+            (request.response_url, ids, decision)
+        }
+        other => {
+            let Some(url) = raw_text(&event, "ResponseURL") else {
+                let why = match other {
+                    Err(e) => e.to_string(),
+                    Ok(_) => format!("unsupported RequestType '{request_type}'"),
+                };
+                return Err(CalculatorError::Unanswerable(why));
+            };
+            let reason = match other {
+                Err(e) => format!("Malformed custom-resource request: {e}."),
+                Ok(_) => format!("Unsupported RequestType '{request_type}'."),
+            };
+            let physical = raw_text(&event, "PhysicalResourceId").unwrap_or_else(|| {
+                format!(
+                    "{FAILED_CREATE_PREFIX}{}",
+                    raw_text(&event, "RequestId").unwrap_or_default()
+                )
+            });
+            (url, raw_ids(&event), Decision::failed(reason, physical))
+        }
+    };
+
+    match decision.status {
+        Status::Success => tracing::info!(reason = %decision.reason, "answering SUCCESS"),
+        Status::Failed => tracing::warn!(reason = %decision.reason, "answering FAILED"),
+    }
+    let body = response::body(
+        &ids,
+        decision.status,
+        &decision.reason,
+        &decision.physical,
+        &decision.data,
+    );
+    // Whatever is left of the budget, and at least a moment: a late answer still beats none.
+    let left = budget
+        .saturating_sub(started.elapsed())
+        .max(Duration::from_secs(1));
+    let delivered = match tokio::time::timeout(left, ports.sink.put(&url, body)).await {
+        Ok(result) => result,
+        Err(_) => Err(SinkError::TimedOut(left)),
+    };
+    if let Err(source) = delivered {
+        return Err(CalculatorError::NotDelivered {
+            status: decision.status,
+            reason: decision.reason,
+            source,
+        });
+    }
+    Ok(Outcome {
+        request_type,
+        status: decision.status,
+        reason: response_reason(&decision.reason),
+        physical_resource_id: decision.physical,
+        data: decision.data.into_iter().collect(),
+    })
+}
+
+fn response_reason(reason: &str) -> String {
+    bedrock_ops_core::messages::format::truncate(reason, response::MAX_REASON_BYTES)
+}
+
+fn success(written: &Written) -> Decision {
+    Decision {
+        status: Status::Success,
+        reason: success_reason(written),
+        physical: physical_resource_id(&written.identity),
+        data: data(written),
+    }
+}

@@ -1,0 +1,341 @@
+//! Deploy-time guard: the quota codes of the stack must be this model's quotas, in the right invocation mode
+//! and of the right kind, checked against the service's own list (ListServiceQuotas, every page).
+//!
+//! The matching rules are the core's (`quota_match`); this module only turns their verdicts into one
+//! readable reason that also lists the codes that would be right, so a failed stack tells the person what
+//! to type instead of only what was wrong.
+
+use bedrock_ops_aws::quotas::QuotaInfo;
+use bedrock_ops_core::quota_match::{InvocationMode, QuotaKind, candidate_codes, check_quota_name};
+use bedrock_ops_core::thresholds::{QuotaCode, RpmQuotaCode};
+
+use crate::properties::{RPM_QUOTA_CODE, TPM_QUOTA_CODE};
+
+/// Why the codes were refused, every problem in one text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ValidationError(pub String);
+
+/// Codes that passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidCodes {
+    pub rpm: RpmQuotaCode,
+    pub tpm: QuotaCode,
+}
+
+fn property(kind: QuotaKind) -> &'static str {
+    match kind {
+        QuotaKind::RequestsPerMinute => RPM_QUOTA_CODE,
+        QuotaKind::TokensPerMinute => TPM_QUOTA_CODE,
+    }
+}
+
+fn candidates<'a>(quotas: &'a [QuotaInfo], model_id: &str, kind: QuotaKind) -> Vec<&'a QuotaInfo> {
+    let mode = InvocationMode::of_model_id(model_id);
+    let codes = candidate_codes(
+        quotas.iter().map(|q| (q.code.as_str(), q.name.as_str())),
+        model_id,
+        mode,
+        kind,
+    );
+    quotas.iter().filter(|q| codes.contains(&q.code)).collect()
+}
+
+fn candidates_text(quotas: &[QuotaInfo], model_id: &str, kind: QuotaKind) -> String {
+    let mode = InvocationMode::of_model_id(model_id);
+    let found = candidates(quotas, model_id, kind);
+    if found.is_empty() {
+        return format!(
+            "No {kind} quota of model {model_id} ({mode}) is among the {} bedrock quotas of this Region; \
+             check BedrockModelId (for an application inference profile, monitor the model or system \
+             profile it wraps and list the profile in ExtraModelIds).",
+            quotas.len()
+        );
+    }
+    let list = found
+        .iter()
+        .map(|q| format!("{} (\"{}\")", q.code, q.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("Candidates for model {model_id} ({mode}, {kind}): {list}.")
+}
+
+fn check_code(
+    quotas: &[QuotaInfo],
+    model_id: &str,
+    kind: QuotaKind,
+    code: &QuotaCode,
+) -> Option<String> {
+    let name = property(kind);
+    let problem = match quotas.iter().find(|q| q.code == code.as_str()) {
+        None => format!("{name} {code} is not a bedrock quota in this Region."),
+        Some(quota) => match check_quota_name(&quota.name, model_id, kind) {
+            Ok(_) => return None,
+            Err(err) => format!("{name} {code} does not fit: {err}."),
+        },
+    };
+    Some(format!(
+        "{problem} {}",
+        candidates_text(quotas, model_id, kind)
+    ))
+}
+
+/// Checks both codes against the service's quota list; `tpm` is `None` when the template passed `NA`.
+pub fn validate_codes(
+    quotas: &[QuotaInfo],
+    model_id: &str,
+    rpm: &RpmQuotaCode,
+    tpm: Option<&QuotaCode>,
+) -> Result<ValidCodes, ValidationError> {
+    let mut problems = Vec::new();
+    match rpm {
+        RpmQuotaCode::Code(code) => {
+            problems.extend(check_code(
+                quotas,
+                model_id,
+                QuotaKind::RequestsPerMinute,
+                code,
+            ));
+        }
+        RpmQuotaCode::NotApplicable => {
+            let found = candidates(quotas, model_id, QuotaKind::RequestsPerMinute);
+            if !found.is_empty() {
+                problems.push(format!(
+                    "{RPM_QUOTA_CODE} is NA (no RPM quota), but model {model_id} has one: set it to {}. {}",
+                    found
+                        .iter()
+                        .map(|q| q.code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" or "),
+                    candidates_text(quotas, model_id, QuotaKind::RequestsPerMinute)
+                ));
+            }
+        }
+    }
+    match tpm {
+        Some(code) => {
+            problems.extend(check_code(quotas, model_id, QuotaKind::TokensPerMinute, code));
+        }
+        None => problems.push(format!(
+            "{TPM_QUOTA_CODE} cannot be NA: every Bedrock model has a tokens-per-minute quota, and the TPM \
+             alarm needs it. {}",
+            candidates_text(quotas, model_id, QuotaKind::TokensPerMinute)
+        )),
+    }
+    match (problems.is_empty(), tpm) {
+        (true, Some(tpm)) => Ok(ValidCodes {
+            rpm: rpm.clone(),
+            tpm: tpm.clone(),
+        }),
+        _ => Err(ValidationError(format!(
+            "Quota code validation failed: {}",
+            problems.join(" ")
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bedrock_ops_aws::quotas::QuotaSource;
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Fixture {
+        quotas: Vec<FixtureQuota>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct FixtureQuota {
+        quota_code: String,
+        quota_name: String,
+        value: f64,
+    }
+
+    /// The core's fixture of real-style Bedrock quota names, as ListServiceQuotas would return them.
+    fn fixture() -> Vec<QuotaInfo> {
+        let text = include_str!("../../core/tests/fixtures/bedrock_quota_names.json");
+        let fixture: Fixture = serde_json::from_str(text).unwrap();
+        fixture
+            .quotas
+            .into_iter()
+            .map(|q| QuotaInfo {
+                service_code: "bedrock".into(),
+                code: q.quota_code,
+                name: q.quota_name,
+                value: q.value,
+                adjustable: true,
+                unit: None,
+                source: QuotaSource::Applied,
+            })
+            .collect()
+    }
+
+    fn code(c: &str) -> QuotaCode {
+        QuotaCode::new(c).unwrap()
+    }
+
+    fn rpm(c: &str) -> RpmQuotaCode {
+        RpmQuotaCode::parse(c).unwrap()
+    }
+
+    const OPUS_GLOBAL: &str = "global.anthropic.claude-opus-4-6-v1";
+
+    #[test]
+    fn right_codes_for_global_opus_pass() {
+        let ok = validate_codes(
+            &fixture(),
+            OPUS_GLOBAL,
+            &rpm("L-3DD46812"),
+            Some(&code("L-3DCCFAA4")),
+        )
+        .unwrap();
+        assert_eq!(ok.tpm.as_str(), "L-3DCCFAA4");
+    }
+
+    #[test]
+    fn cross_region_and_apac_profiles_pass_with_their_cross_region_codes() {
+        let quotas = fixture();
+        assert!(
+            validate_codes(
+                &quotas,
+                "us.anthropic.claude-opus-4-6-v1",
+                &rpm("L-4B7E2D10"),
+                Some(&code("L-4B7E2D11"))
+            )
+            .is_ok()
+        );
+        let apac = "apac.anthropic.claude-sonnet-4-5-20250929-v1:0";
+        assert!(
+            validate_codes(&quotas, apac, &rpm("L-6D11B301"), Some(&code("L-6D11B302"))).is_ok()
+        );
+    }
+
+    #[test]
+    fn the_1m_context_length_variant_is_refused_and_the_real_code_named() {
+        let err = validate_codes(
+            &fixture(),
+            OPUS_GLOBAL,
+            &rpm("L-3DD46812"),
+            Some(&code("L-9A1F0C22")),
+        )
+        .unwrap_err()
+        .0;
+        assert!(
+            err.contains("TokensPerMinuteQuotaCode L-9A1F0C22 does not fit"),
+            "{err}"
+        );
+        assert!(err.contains("L-3DCCFAA4 (\"Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1\")"), "{err}");
+        assert!(!err.contains("RequestsPerMinuteQuotaCode"), "{err}");
+    }
+
+    #[test]
+    fn a_code_of_the_wrong_mode_is_refused_with_the_candidates_of_the_right_mode() {
+        // The cross-region Opus quota for a global profile.
+        let err = validate_codes(
+            &fixture(),
+            OPUS_GLOBAL,
+            &rpm("L-4B7E2D10"),
+            Some(&code("L-3DCCFAA4")),
+        )
+        .unwrap_err()
+        .0;
+        assert!(
+            err.contains("RequestsPerMinuteQuotaCode L-4B7E2D10 does not fit"),
+            "{err}"
+        );
+        assert!(err.contains("cross-region quota"), "{err}");
+        assert!(err.contains("Candidates for model global.anthropic.claude-opus-4-6-v1 (global, requests per minute): L-3DD46812"), "{err}");
+    }
+
+    #[test]
+    fn a_swapped_kind_and_an_unknown_code_are_both_reported() {
+        let err = validate_codes(
+            &fixture(),
+            OPUS_GLOBAL,
+            &rpm("L-3DCCFAA4"),
+            Some(&code("L-FFFFFFFF")),
+        )
+        .unwrap_err()
+        .0;
+        assert!(
+            err.contains("RequestsPerMinuteQuotaCode L-3DCCFAA4 does not fit"),
+            "{err}"
+        );
+        assert!(
+            err.contains("TokensPerMinuteQuotaCode L-FFFFFFFF is not a bedrock quota"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn rpm_na_is_accepted_only_when_the_model_has_no_rpm_quota() {
+        let quotas = fixture();
+        // A model with a TPM quota and no RPM quota.
+        let mut with_tpm_only = quotas.clone();
+        with_tpm_only.push(QuotaInfo {
+            code: "L-00000001".into(),
+            name: "On-demand model inference tokens per minute for Acme Tiny".into(),
+            ..quotas[0].clone()
+        });
+        let ok = validate_codes(
+            &with_tpm_only,
+            "acme.tiny-v1:0",
+            &RpmQuotaCode::NotApplicable,
+            Some(&code("L-00000001")),
+        )
+        .unwrap();
+        assert_eq!(ok.rpm, RpmQuotaCode::NotApplicable);
+        let err = validate_codes(
+            &quotas,
+            OPUS_GLOBAL,
+            &RpmQuotaCode::NotApplicable,
+            Some(&code("L-3DCCFAA4")),
+        )
+        .unwrap_err()
+        .0;
+        assert!(err.contains("RequestsPerMinuteQuotaCode is NA (no RPM quota), but model global.anthropic.claude-opus-4-6-v1 has one: set it to L-3DD46812"), "{err}");
+    }
+
+    #[test]
+    fn tpm_na_is_refused_clearly_with_the_right_code() {
+        let err = validate_codes(&fixture(), OPUS_GLOBAL, &rpm("L-3DD46812"), None)
+            .unwrap_err()
+            .0;
+        assert!(
+            err.contains("TokensPerMinuteQuotaCode cannot be NA"),
+            "{err}"
+        );
+        assert!(err.contains("L-3DCCFAA4"), "{err}");
+    }
+
+    #[test]
+    fn mantle_quotas_and_unknown_models_say_what_to_check() {
+        let quotas = fixture();
+        let err = validate_codes(
+            &quotas,
+            "us.anthropic.claude-opus-4-6-v1",
+            &rpm("L-0A1B2C03"),
+            Some(&code("L-4B7E2D11")),
+        )
+        .unwrap_err()
+        .0;
+        assert!(err.contains("bedrock-mantle"), "{err}");
+        let err = validate_codes(
+            &quotas,
+            "e5t98lwp1dsr",
+            &rpm("L-3DD46812"),
+            Some(&code("L-3DCCFAA4")),
+        )
+        .unwrap_err()
+        .0;
+        assert!(
+            err.contains("No requests per minute quota of model e5t98lwp1dsr (on-demand)"),
+            "{err}"
+        );
+        assert!(err.contains("ExtraModelIds"), "{err}");
+    }
+}

@@ -1,0 +1,84 @@
+//! What the calculator logs: never the pre-signed ResponseURL (W-26). In its own test binary because tracing's
+//! per-callsite cache is process-wide, and other tests running alongside would race it.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bedrock_ops_aws::alarms::memory::MemoryAlarms;
+use bedrock_ops_aws::parameters::memory::MemoryParameters;
+use bedrock_ops_aws::quotas::memory::MemoryQuotas;
+use quota_calculator::{MemorySink, Ports, SinkError, handle};
+use serde_json::{Value, json};
+
+fn event(tpm_code: &str, request_type: &str) -> Value {
+    let mut event: Value = serde_json::from_str(include_str!(
+        "../../../tests/fixtures/custom-resource/create.json"
+    ))
+    .unwrap();
+    event["ResourceProperties"]["TokensPerMinuteQuotaCode"] = json!(tpm_code);
+    event["RequestType"] = json!(request_type);
+    event["PhysicalResourceId"] = json!("Acme-Opus-thresholds");
+    event
+}
+
+/// Collects formatted log lines.
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_presigned_url_is_never_logged_on_success_failure_or_a_delivery_error() {
+    let logs = LogBuffer::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let sink = MemorySink::new();
+    let ports = Ports {
+        quotas: MemoryQuotas::new()
+            .with_applied("bedrock", "L-3DD46812", "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1", 10_000.0)
+            .with_applied("bedrock", "L-3DCCFAA4", "Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1", 6_250_000.0),
+        alarms: MemoryAlarms::new(),
+        parameters: MemoryParameters::new(),
+        sink: sink.clone(),
+    };
+    let budget = Duration::from_secs(60);
+    let created = handle(&ports, event("L-3DCCFAA4", "Create"), budget, 0)
+        .await
+        .unwrap();
+    assert_eq!(created.status, quota_calculator::Status::Success);
+    let refused = handle(&ports, event("L-9999", "Create"), budget, 0)
+        .await
+        .unwrap();
+    assert_eq!(refused.status, quota_calculator::Status::Failed);
+    sink.refuse_with(SinkError::Send("connection reset".into()));
+    assert!(
+        handle(&ports, event("L-3DCCFAA4", "Delete"), budget, 0)
+            .await
+            .is_err()
+    );
+
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(text.contains("custom resource request"), "{text}");
+    assert!(text.contains("answering SUCCESS"), "{text}");
+    assert!(text.contains("answering FAILED"), "{text}");
+    assert!(!text.contains("EXAMPLESIGNATURE"), "{text}");
+    assert!(
+        !text.contains("cloudformation-custom-resource-response"),
+        "{text}"
+    );
+}
