@@ -1,1 +1,16 @@
-//! Handler of the alarm-updater Lambda (filled by its issue).
+//! The alarm updater: on an EventBridge schedule, re-reads the Bedrock quotas and, when one moved, moves the
+//! two quota alarms' thresholds with it (nothing else of the alarms), e-mails the change and records it.
+//!
+//! It computes and stores exactly like the quota calculator, through the calculator's [`quota_calculator::live`]
+//! module; the calculator owns the alarms' definition, this crate only their threshold (no drift, W-9).
+//!
+//! | module | what |
+//! |---|---|
+//! | [`config`] | the Lambda environment |
+//! | [`handler`] | one run, generic over the adapter traits, and its error type |
+
+pub mod config;
+pub mod handler;
+
+pub use config::{ConfigError, UpdaterConfig};
+pub use handler::{Ports, Report, SideReport, UpdaterError, run};

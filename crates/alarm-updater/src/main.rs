@@ -1,1 +1,32 @@
-fn main() {}
+//! Lambda entry point of the alarm updater.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use alarm_updater::{Ports, UpdaterConfig, run};
+use bedrock_ops_aws::AwsClients;
+use bedrock_ops_aws::clients::load_config;
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = UpdaterConfig::from_env()?;
+    let clients = AwsClients::new(&load_config().await);
+    let ports = Ports {
+        quotas: clients.quotas(),
+        alarms: clients.alarms(),
+        parameters: clients.parameters(),
+        notifier: clients.notifier(),
+    };
+    let (ports, config) = (&ports, &config);
+    // The schedule's payload carries nothing the run needs, so any JSON is accepted.
+    lambda_runtime::run(service_fn(move |_event: LambdaEvent<Value>| async move {
+        let at = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        // Boxed: the run's future nested inside the runtime's is deeper than rustc's layout limit.
+        Box::pin(run(ports, config, at)).await
+    }))
+    .await
+}

@@ -1,0 +1,288 @@
+//! One scheduled run: re-read the quotas, and when a threshold or quota moved, retune the two quota alarms
+//! (the threshold only), tell people, and record the change.
+//!
+//! Reads (one round trip, concurrently): both quotas, the stored record (one GetParametersByPath), both
+//! alarms (one DescribeAlarms). Then, only if something differs: PutMetricAlarm for each alarm whose
+//! threshold is not the live one, the quota-change e-mail, and the Parameter Store record last, so a failure
+//! anywhere before it leaves the record old and the next run (or the Lambda retry) does the work again.
+//! Nothing differs → no write of any kind.
+
+use bedrock_ops_aws::alarms::MetricAlarmDef;
+use bedrock_ops_aws::{AlarmAdmin, AwsError, Notifier, ParameterStore, QuotaService};
+use bedrock_ops_core::alarm_spec::quota_alarm_name;
+use bedrock_ops_core::alarms::AlarmKind;
+use bedrock_ops_core::messages::quota_change::{SideChange, quota_change_email};
+use bedrock_ops_core::messages::{Limit, Stack};
+use lambda_runtime::Diagnostic;
+use quota_calculator::live::{self, LiveError, Stored, read_live};
+use serde::Serialize;
+
+use crate::config::UpdaterConfig;
+
+/// Written into `last-change` as the writer.
+pub const WRITER: &str = "alarm-updater";
+
+/// What the updater talks to.
+pub struct Ports<Q, A, P, N> {
+    pub quotas: Q,
+    pub alarms: A,
+    pub parameters: P,
+    pub notifier: N,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum UpdaterError {
+    #[error("{0}; the alarms were left as they are")]
+    Quota(LiveError),
+    #[error("{step} failed; {consequence}: {source}")]
+    Aws {
+        step: &'static str,
+        consequence: &'static str,
+        source: AwsError,
+    },
+    #[error(
+        "alarm {0} does not exist; the quota calculator creates it when the stack is created or updated, so \
+         update the stack to restore it (the updater only changes thresholds)"
+    )]
+    AlarmMissing(String),
+    #[error(
+        "alarm {0} has no static threshold, so it is not one of the quota alarms this stack created"
+    )]
+    NotAThresholdAlarm(String),
+}
+
+impl UpdaterError {
+    /// Throttling and transient failures: the Lambda's own retry, or the next scheduled run, can succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            UpdaterError::Quota(error) => error.is_retryable(),
+            UpdaterError::Aws { source, .. } => source.is_retryable(),
+            UpdaterError::AlarmMissing(_) | UpdaterError::NotAThresholdAlarm(_) => false,
+        }
+    }
+}
+
+impl From<UpdaterError> for Diagnostic {
+    fn from(error: UpdaterError) -> Diagnostic {
+        Diagnostic {
+            error_type: if error.is_retryable() {
+                "Retryable"
+            } else {
+                "NonRetryable"
+            }
+            .to_owned(),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+/// One side's figures in the run's report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SideReport {
+    pub alarm: String,
+    pub old_quota: Option<String>,
+    pub new_quota: Option<String>,
+    pub old_threshold: Option<String>,
+    pub new_threshold: Option<String>,
+    /// The alarm's threshold as it was read, when the alarm exists.
+    pub alarm_threshold: Option<f64>,
+    pub alarm_updated: bool,
+}
+
+/// What a run found and did (the Lambda's result, and the CLI's output).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// A quota or threshold moved (or an alarm did not hold the live threshold).
+    pub changed: bool,
+    pub rpm: SideReport,
+    pub tpm: SideReport,
+    pub parameters_written: Vec<&'static str>,
+    pub email_message_id: Option<String>,
+}
+
+fn text(limit: Limit) -> Option<String> {
+    match limit {
+        Limit::Known(v) => Some(v.to_string()),
+        Limit::NotApplicable => Some("NA".to_owned()),
+        Limit::Unknown => None,
+    }
+}
+
+/// The alarm update a side needs: `Some(def)` with the new threshold when the alarm holds another one.
+fn retune(
+    side: &SideChange,
+    name: &str,
+    described: &[MetricAlarmDef],
+) -> Result<Option<MetricAlarmDef>, UpdaterError> {
+    let Limit::Known(new) = side.new_threshold else {
+        // No RPM quota: the calculator did not create (or removed) this alarm.
+        return Ok(None);
+    };
+    let alarm = described
+        .iter()
+        .find(|a| a.name == name)
+        .ok_or_else(|| UpdaterError::AlarmMissing(name.to_owned()))?;
+    let current = alarm
+        .threshold
+        .ok_or_else(|| UpdaterError::NotAThresholdAlarm(name.to_owned()))?;
+    // Thresholds stay far below 2^53: the conversion is exact.
+    let wanted = new as f64;
+    if current == wanted {
+        return Ok(None);
+    }
+    let mut retuned = alarm.clone();
+    retuned.threshold = Some(wanted);
+    Ok(Some(retuned))
+}
+
+fn side_report(
+    side: &SideChange,
+    name: String,
+    described: &[MetricAlarmDef],
+    update: Option<&MetricAlarmDef>,
+) -> SideReport {
+    SideReport {
+        alarm_threshold: described
+            .iter()
+            .find(|a| a.name == name)
+            .and_then(|a| a.threshold),
+        alarm: name,
+        old_quota: text(side.old_quota),
+        new_quota: text(side.new_quota),
+        old_threshold: text(side.old_threshold),
+        new_threshold: text(side.new_threshold),
+        alarm_updated: update.is_some(),
+    }
+}
+
+async fn put_if<A: AlarmAdmin>(alarms: &A, alarm: Option<&MetricAlarmDef>) -> Result<(), AwsError> {
+    match alarm {
+        Some(alarm) => alarms.put(alarm).await,
+        None => Ok(()),
+    }
+}
+
+/// One run of the updater at `at` (epoch seconds). The event payload plays no part.
+pub async fn run<Q, A, P, N>(
+    ports: &Ports<Q, A, P, N>,
+    config: &UpdaterConfig,
+    at: i64,
+) -> Result<Report, UpdaterError>
+where
+    Q: QuotaService,
+    A: AlarmAdmin,
+    P: ParameterStore,
+    N: Notifier,
+{
+    let (customer, model) = (config.customer.as_str(), config.model_name.as_str());
+    let rpm_name = quota_alarm_name(customer, model, AlarmKind::HighInvocationRate);
+    let tpm_name = quota_alarm_name(customer, model, AlarmKind::HighTpmQuotaUsage);
+    let names = [rpm_name.clone(), tpm_name.clone()];
+
+    let (live, stored, described) = tokio::join!(
+        read_live(&ports.quotas, &config.quotas),
+        Stored::read(&ports.parameters, customer, model),
+        ports.alarms.describe(&names),
+    );
+    let live = live.map_err(UpdaterError::Quota)?;
+    let stored = stored.map_err(|source| UpdaterError::Aws {
+        step: "reading the stored thresholds (GetParametersByPath)",
+        consequence: "the alarms were left as they are",
+        source,
+    })?;
+    let described = described.map_err(|source| UpdaterError::Aws {
+        step: "reading the quota alarms (DescribeAlarms)",
+        consequence: "the alarms were left as they are",
+        source,
+    })?;
+
+    let change = live::change(&stored, &live, at);
+    let rpm_update = retune(&change.rpm, &rpm_name, &described)?;
+    let tpm_update = retune(&change.tpm, &tpm_name, &described)?;
+    let report = |parameters_written, email_message_id| Report {
+        changed: live::differs(&change) || rpm_update.is_some() || tpm_update.is_some(),
+        rpm: side_report(
+            &change.rpm,
+            rpm_name.clone(),
+            &described,
+            rpm_update.as_ref(),
+        ),
+        tpm: side_report(
+            &change.tpm,
+            tpm_name.clone(),
+            &described,
+            tpm_update.as_ref(),
+        ),
+        parameters_written,
+        email_message_id,
+    };
+
+    let values_differ = live
+        .parameter_values()
+        .iter()
+        .any(|(key, value)| stored.get(key) != Some(value.as_str()));
+    if !live::differs(&change) && rpm_update.is_none() && tpm_update.is_none() && !values_differ {
+        tracing::info!(
+            rpm_threshold = %live.thresholds.rpm,
+            tpm_threshold = %live.thresholds.tpm,
+            "quotas unchanged: nothing written"
+        );
+        return Ok(report(Vec::new(), None));
+    }
+
+    let (rpm_put, tpm_put) = tokio::join!(
+        put_if(&ports.alarms, rpm_update.as_ref()),
+        put_if(&ports.alarms, tpm_update.as_ref()),
+    );
+    for result in [rpm_put, tpm_put] {
+        result.map_err(|source| UpdaterError::Aws {
+            step: "updating a quota alarm's threshold (PutMetricAlarm)",
+            consequence: "the record was not updated, so the next run tries again",
+            source,
+        })?;
+    }
+    for update in rpm_update.iter().chain(tpm_update.iter()) {
+        tracing::info!(alarm = %update.name, threshold = update.threshold, "alarm threshold updated");
+    }
+
+    let email_message_id = if live::differs(&change) {
+        let stack = Stack {
+            customer: config.customer.clone(),
+            model_name: config.model_name.clone(),
+            model_id: config.model_id.clone(),
+            region: config.region.clone(),
+        };
+        let email = quota_change_email(&stack, &change);
+        let id = ports
+            .notifier
+            .publish(&config.topic_arn, &email.subject, &email.body)
+            .await
+            .map_err(|source| UpdaterError::Aws {
+                step: "sending the quota-change e-mail (Publish)",
+                consequence: "the alarms hold the new thresholds, the record was not updated, so the next \
+                              run sends it again",
+                source,
+            })?;
+        Some(id)
+    } else {
+        None
+    };
+
+    let written = live::write_record(
+        &ports.parameters,
+        customer,
+        model,
+        &stored,
+        &live,
+        &change,
+        WRITER,
+    )
+    .await
+    .map_err(|source| UpdaterError::Aws {
+        step: "recording the new thresholds (PutParameter)",
+        consequence: "the alarms hold the new thresholds and the e-mail was sent",
+        source,
+    })?;
+    tracing::info!(parameters = written.len(), "thresholds recorded");
+    Ok(report(written, email_message_id))
+}
