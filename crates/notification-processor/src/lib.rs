@@ -1,1 +1,69 @@
-//! Handler of the notification-processor Lambda (filled by its issue).
+//! The notification processor: one CloudWatch alarm transition of a stack → the core's decision, the Service
+//! Quotas requests and Support cases it calls for, one e-mail, and an audit record in the ledger.
+//!
+//! | Module | What |
+//! |---|---|
+//! | [`event`] | SNS event / alarm message → [`event::Transition`] (this stack's alarms only) |
+//! | [`config`] | the Lambda's environment variables, parsed |
+//! | [`handler`] | [`Processor`]: claim, read, plan, file, e-mail, record |
+//! | [`error`] | [`ProcessorError`] with its `Retryable` / `NonRetryable` diagnostic |
+//!
+//! The Lambda (`main.rs`) and the CLI's `process` and `simulate` commands run the same [`Processor`].
+
+pub mod config;
+pub mod error;
+pub mod event;
+pub mod handler;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bedrock_ops_aws::AwsClients;
+use bedrock_ops_aws::ledger::sdk::SdkLedger;
+use bedrock_ops_aws::metrics::sdk::SdkUsageMetrics;
+use bedrock_ops_aws::notify::sdk::SdkNotifier;
+use bedrock_ops_aws::parameters::sdk::SdkParameters;
+use bedrock_ops_aws::quotas::sdk::SdkQuotas;
+use bedrock_ops_aws::support::sdk::SdkSupport;
+use serde_json::{Value, json};
+
+pub use config::{Config, Need};
+pub use error::ProcessorError;
+pub use handler::{Decision, EmailStatus, Ports, Processor, Report, RunMode};
+
+/// The processor over the real SDK clients.
+pub type SdkProcessor =
+    Processor<SdkParameters, SdkUsageMetrics, SdkQuotas, SdkSupport, SdkNotifier, SdkLedger>;
+
+/// Builds the processor over `clients`; the ledger table comes from the configuration (a simulation has
+/// none and never touches it).
+pub fn sdk_processor(
+    clients: &AwsClients,
+    config: Config,
+    region: impl Into<String>,
+) -> SdkProcessor {
+    let ledger = clients.ledger(config.ledger_table_name.clone().unwrap_or_default());
+    let ports = Ports {
+        parameters: clients.parameters(),
+        metrics: clients.usage_metrics(),
+        quotas: clients.quotas(),
+        support: clients.support_desk(),
+        notifier: clients.notifier(),
+        ledger,
+    };
+    Processor::new(ports, config, region)
+}
+
+/// Seconds since the epoch, from the system clock.
+pub fn now_epoch() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+        })
+}
+
+/// The Lambda's answer: one summary per transition, without e-mail bodies (they stay out of logs and
+/// destinations).
+pub fn lambda_response(reports: &[Report]) -> Value {
+    json!({ "transitions": reports.iter().map(|r| r.to_json(false)).collect::<Vec<_>>() })
+}

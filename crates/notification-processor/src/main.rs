@@ -1,1 +1,28 @@
-fn main() {}
+//! The notification processor Lambda: configuration and clients are built once per cold start; every
+//! invocation runs [`notification_processor::Processor::handle`].
+
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use notification_processor::{Config, Need, ProcessorError, RunMode, lambda_response, now_epoch};
+use serde_json::Value;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = Config::from_env(Need::Everything)?;
+    let sdk_config = aws_config::load_from_env().await;
+    let region = config
+        .region
+        .clone()
+        .or_else(|| sdk_config.region().map(ToString::to_string))
+        .unwrap_or_default();
+    let clients = bedrock_ops_aws::AwsClients::new(&sdk_config);
+    let processor = notification_processor::sdk_processor(&clients, config, region);
+    let processor = &processor;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        // Boxed: the handler's future is large and deeply nested, too much for the runtime's generic stack.
+        let reports =
+            Box::pin(processor.handle(&event.payload, now_epoch(), RunMode::Live)).await?;
+        Ok::<Value, ProcessorError>(lambda_response(&reports))
+    }))
+    .await
+}

@@ -1,0 +1,1115 @@
+//! The handler: one alarm transition → a ledger claim, the reads, the core's plan, the filings, the e-mail,
+//! the audit record. Generic over the adapter traits, so the Lambda, the CLI and the tests run the same code.
+//!
+//! Flow of an ALARM transition (round trips in brackets; every group runs concurrently):
+//! 1. [1] claim the transition in the ledger, walk the stack's Parameter Store path (settings + thresholds),
+//!    read the 14-day usage (one GetMetricData), read the quotas (GetServiceQuota), and list the open Support
+//!    cases (for duplicate detection; read once for the longest lookback and filtered by the setting);
+//! 2. the core decides ([`plan::plan`]);
+//! 3. [2] file the Service Quotas requests of every side at once; an already open request → its case gets the
+//!    alarm appended; a refused one → the Support-case fallback;
+//! 4. [3] the Support case: append to an open duplicate (exact subject) or create one, then [4] look up the new
+//!    case's display id for the console link;
+//! 5. [+1] record what was filed in the ledger while publishing the e-mail, then [+1] mark the transition done
+//!    with the outcome (audit).
+//!
+//! A retry after a crash finds the recorded step and only publishes the recorded e-mail. Nothing sleeps or
+//! polls (W-2): the SDK's bounded retries are the only waiting.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use bedrock_ops_aws::ledger::Claim;
+use bedrock_ops_aws::metrics::UsageQuery;
+use bedrock_ops_aws::quotas::QuotaInfo;
+use bedrock_ops_aws::support::{CaseDraft, CaseSummary};
+use bedrock_ops_aws::{
+    AwsError, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics,
+};
+use bedrock_ops_core::alarms::{AlarmClass, AlarmKind, Classification, Severity};
+use bedrock_ops_core::dedup::{case_subject, subject_matches};
+use bedrock_ops_core::increase::QuotaFacts;
+use bedrock_ops_core::messages::recovery::{Recovery, recovery_email};
+use bedrock_ops_core::messages::{AlarmFacts, Email, SideFigures, Stack, case, email};
+use bedrock_ops_core::outcome::{
+    Action, ActionView, CaseRef, NotFiledReason, QuotaIncrease, Target,
+};
+use bedrock_ops_core::plan::{
+    self, AlarmState, CaseStep, Execution, Plan, PlanInput, QuotaReading, SideQuota,
+};
+use bedrock_ops_core::scenario::Scenario;
+use bedrock_ops_core::settings::{Mode, Settings, keys, parameter_prefix};
+use bedrock_ops_core::thresholds::{QuotaCode, QuotaValue};
+use bedrock_ops_core::usage::{self, UsageSummary};
+use serde_json::{Value, json};
+use tracing::{error, info, warn};
+
+use crate::config::Config;
+use crate::error::ProcessorError;
+use crate::event::{self, Transition};
+
+/// Service Quotas' service code for Amazon Bedrock.
+pub const SERVICE_CODE: &str = "bedrock";
+/// How long a claim keeps other invocations off a transition: longer than the longest Lambda run (15 min),
+/// so a lease only expires when its holder is gone.
+pub const LEASE_SECONDS: i64 = 960;
+/// How long ledger items (the audit record) are kept.
+pub const LEDGER_TTL_SECONDS: i64 = 90 * 86_400;
+/// The blog's usage window.
+const USAGE_DAYS: i64 = usage::DEFAULT_LOOKBACK_DAYS as i64;
+/// Open cases are listed once for the longest lookback the settings allow, then filtered by the setting, so
+/// the list can be read before the settings are known.
+const LONGEST_LOOKBACK_DAYS: i64 = 90;
+/// The ledger step that holds what was filed and the e-mail to send.
+pub const FILED_STEP: &str = "filed";
+
+/// The adapters the handler talks to.
+#[derive(Debug, Clone)]
+pub struct Ports<P, M, Q, S, N, L> {
+    pub parameters: P,
+    pub metrics: M,
+    pub quotas: Q,
+    pub support: S,
+    pub notifier: N,
+    pub ledger: L,
+}
+
+/// How a run treats the outside world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunMode {
+    /// The Lambda and `process`: ledger, filings (as the settings allow) and the e-mail.
+    Live,
+    /// `simulate`: dry run whatever the settings say; no ledger, no e-mail. Only reads reach AWS.
+    Simulate,
+}
+
+/// What happened to the e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmailStatus {
+    /// Not sent yet (what a recorded, unfinished attempt says).
+    Pending,
+    Published {
+        message_id: String,
+    },
+    /// The notification preference does not want this severity.
+    Filtered,
+    /// A simulation publishes nothing.
+    Simulated,
+    /// SNS refused it for good (the error says why).
+    Failed {
+        error: String,
+    },
+}
+
+impl EmailStatus {
+    fn to_json(&self) -> Value {
+        match self {
+            EmailStatus::Pending => json!({"status": "pending"}),
+            EmailStatus::Published { message_id } => {
+                json!({"status": "published", "message_id": message_id})
+            }
+            EmailStatus::Filtered => json!({"status": "filtered_by_notification_preference"}),
+            EmailStatus::Simulated => json!({"status": "not_published_simulation"}),
+            EmailStatus::Failed { error } => json!({"status": "failed", "error": error}),
+        }
+    }
+}
+
+/// What a transition was decided to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decided {
+    Alarm(Scenario),
+    /// An OK transition: recovery e-mail, nothing filed.
+    Recovery,
+}
+
+/// The decision for one transition and what was done about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub key: String,
+    pub class: AlarmClass,
+    pub decided: Decided,
+    pub severity: Severity,
+    pub actions: Vec<Action>,
+    pub email: Email,
+    pub email_status: EmailStatus,
+}
+
+impl Decision {
+    /// The CLI contract: `class`, `scenario` (with `expedited` or `reason` when they apply), `severity`,
+    /// `actions` (see [`ActionView`]) and `email` (`subject`, `body` unless left out, and its status).
+    pub fn to_json(&self, with_body: bool) -> Value {
+        let mut out = json!({
+            "key": self.key,
+            "class": self.class,
+            "severity": self.severity,
+            "actions": self.actions.iter().map(ActionView::from).collect::<Vec<_>>(),
+        });
+        match &self.decided {
+            Decided::Alarm(scenario) => {
+                if let Value::Object(fields) = json!(scenario) {
+                    out.as_object_mut()
+                        .expect("built as an object")
+                        .extend(fields);
+                }
+            }
+            Decided::Recovery => out["scenario"] = json!("recovery"),
+        }
+        let mut email = json!({"subject": self.email.subject});
+        if with_body {
+            email["body"] = json!(self.email.body);
+        }
+        if let (Value::Object(email), Value::Object(status)) =
+            (&mut email, self.email_status.to_json())
+        {
+            email.extend(status);
+        }
+        out["email"] = email;
+        out
+    }
+}
+
+/// The result of one transition.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Report {
+    Handled(Decision),
+    /// An earlier attempt filed and recorded everything; this one delivered its e-mail and closed it.
+    Resumed {
+        key: String,
+        decision: Value,
+        email_status: EmailStatus,
+    },
+    /// The ledger says this transition was handled before: nothing is done again.
+    AlreadyHandled {
+        key: String,
+    },
+    /// Nothing to act on (e.g. INSUFFICIENT_DATA).
+    Ignored {
+        key: String,
+        reason: String,
+    },
+}
+
+impl Report {
+    pub fn to_json(&self, with_body: bool) -> Value {
+        match self {
+            Report::Handled(decision) => {
+                let mut out = decision.to_json(with_body);
+                out["result"] = json!("handled");
+                out
+            }
+            Report::Resumed {
+                key,
+                decision,
+                email_status,
+            } => {
+                let mut out = decision.clone();
+                if !with_body
+                    && let Some(email) = out.get_mut("email").and_then(Value::as_object_mut)
+                {
+                    email.remove("body");
+                }
+                if let (Some(email), Value::Object(status)) = (
+                    out.get_mut("email").and_then(Value::as_object_mut),
+                    email_status.to_json(),
+                ) {
+                    email.extend(status);
+                }
+                out["key"] = json!(key);
+                out["result"] = json!("resumed");
+                out
+            }
+            Report::AlreadyHandled { key } => json!({"key": key, "result": "already_handled"}),
+            Report::Ignored { key, reason } => {
+                json!({"key": key, "result": "ignored", "reason": reason})
+            }
+        }
+    }
+}
+
+/// The notification processor.
+#[derive(Debug, Clone)]
+pub struct Processor<P, M, Q, S, N, L> {
+    ports: Ports<P, M, Q, S, N, L>,
+    config: Config,
+    stack: Stack,
+    path: String,
+}
+
+/// Whether the claim lets this invocation work, and from where.
+enum Gate {
+    Fresh,
+    /// An earlier attempt recorded its filings and e-mail.
+    Resume(Value),
+}
+
+async fn maybe<F: Future>(future: Option<F>) -> Option<F::Output> {
+    match future {
+        Some(future) => Some(future.await),
+        None => None,
+    }
+}
+
+/// How an AWS failure reads in the e-mail and the audit record.
+fn not_filed_reason(error: &AwsError) -> NotFiledReason {
+    match error {
+        AwsError::Throttled { .. } => NotFiledReason::Throttled,
+        AwsError::AccessDenied { .. } => NotFiledReason::AccessDenied,
+        AwsError::SubscriptionRequired { .. } => NotFiledReason::SupportPlanMissing,
+        AwsError::CaseCreationLimitExceeded { .. } => NotFiledReason::CaseCreationLimitExceeded,
+        other => NotFiledReason::Error {
+            message: other.to_string(),
+        },
+    }
+}
+
+/// Service Quotas refusals that the Support-case path can carry instead (W-5's fallback): the quota cannot be
+/// requested through the API, but a person at AWS Support can still raise it.
+fn refused_by_service_quotas(error: &AwsError) -> bool {
+    matches!(
+        error,
+        AwsError::AccessDenied { .. }
+            | AwsError::IllegalArgument { .. }
+            | AwsError::QuotaExceeded { .. }
+            | AwsError::NotFound { .. }
+    )
+}
+
+fn quota_target(increase: &QuotaIncrease) -> Target {
+    Target::Quota {
+        side: increase.side,
+        quota_code: Some(increase.quota_code.clone()),
+        desired: Some(increase.desired),
+    }
+}
+
+fn case_ref(summary: &CaseSummary) -> CaseRef {
+    CaseRef {
+        case_id: summary.case_id.clone(),
+        display_id: summary.display_id.clone().unwrap_or_default(),
+    }
+}
+
+/// The open case whose subject is exactly `subject` (newest first when, against the rules, there are several).
+fn duplicate<'a>(cases: &'a [CaseSummary], subject: &str) -> Option<&'a CaseSummary> {
+    cases
+        .iter()
+        .filter(|c| subject_matches(subject, &c.subject))
+        .max_by_key(|c| c.created_at)
+}
+
+fn side_quota(code: Option<&QuotaCode>, read: Option<Result<QuotaInfo, AwsError>>) -> SideQuota {
+    let Some(code) = code else {
+        return SideQuota::NotApplicable;
+    };
+    let unread = |reason| SideQuota::Unread {
+        code: code.clone(),
+        reason,
+    };
+    match read {
+        None => unread(NotFiledReason::Error {
+            message: "the quota was not read".into(),
+        }),
+        Some(Err(error)) => unread(not_filed_reason(&error)),
+        Some(Ok(info)) => match QuotaValue::from_service_quotas(info.value) {
+            Ok(current) => SideQuota::Read(QuotaReading {
+                code: code.clone(),
+                name: info.name,
+                facts: QuotaFacts {
+                    current,
+                    adjustable: info.adjustable,
+                    maximum: None,
+                },
+            }),
+            Err(error) => unread(NotFiledReason::Error {
+                message: format!("Service Quotas reports {code} as {}: {error}", info.value),
+            }),
+        },
+    }
+}
+
+impl<P, M, Q, S, N, L> Processor<P, M, Q, S, N, L>
+where
+    P: ParameterStore,
+    M: UsageMetrics,
+    Q: QuotaService,
+    S: SupportDesk,
+    N: Notifier,
+    L: Ledger,
+{
+    /// `region` names the Region in e-mails and console links.
+    pub fn new(ports: Ports<P, M, Q, S, N, L>, config: Config, region: impl Into<String>) -> Self {
+        let stack = Stack {
+            customer: config.customer.clone(),
+            model_name: config.model_name.clone(),
+            model_id: config.model_id.clone(),
+            region: region.into(),
+        };
+        let path = parameter_prefix(&config.customer, &config.model_name);
+        Processor {
+            ports,
+            config,
+            stack,
+            path,
+        }
+    }
+
+    pub fn ports(&self) -> &Ports<P, M, Q, S, N, L> {
+        &self.ports
+    }
+
+    /// Handles an SNS event (or a bare alarm message): every record is parsed before anything is done, so a
+    /// malformed record files nothing.
+    pub async fn handle(
+        &self,
+        input: &Value,
+        now: i64,
+        run: RunMode,
+    ) -> Result<Vec<Report>, ProcessorError> {
+        let transitions = event::messages(input)?
+            .iter()
+            .enumerate()
+            .map(|(index, message)| {
+                event::transition(
+                    index,
+                    message,
+                    &self.config.customer,
+                    &self.config.model_name,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut reports = Vec::with_capacity(transitions.len());
+        for transition in &transitions {
+            reports.push(self.handle_transition(transition, now, run).await?);
+        }
+        Ok(reports)
+    }
+
+    /// Handles one parsed transition.
+    pub async fn handle_transition(
+        &self,
+        transition: &Transition,
+        now: i64,
+        run: RunMode,
+    ) -> Result<Report, ProcessorError> {
+        if run == RunMode::Live {
+            self.require_delivery()?;
+        }
+        let state = match transition.state {
+            Some(state) if !transition.alarms.is_empty() => state,
+            Some(_) => {
+                info!(key = %transition.key, "the composite alarm names no triggering child: nothing to act on");
+                return Ok(Report::Ignored {
+                    key: transition.key.clone(),
+                    reason: "the composite alarm names no triggering child".into(),
+                });
+            }
+            None => {
+                info!(key = %transition.key, state = %transition.state_value, "state not acted on");
+                return Ok(Report::Ignored {
+                    key: transition.key.clone(),
+                    reason: format!("state {} is not acted on", transition.state_value),
+                });
+            }
+        };
+        info!(key = %transition.key, alarm = %transition.alarm_name, state = state.as_str(), "handling alarm transition");
+        match state {
+            AlarmState::Alarm => self.alarm(transition, now, run).await,
+            AlarmState::Ok => self.recovery(transition, now, run).await,
+        }
+    }
+
+    fn require_delivery(&self) -> Result<(), ProcessorError> {
+        let mut problems = Vec::new();
+        if self.config.formatted_topic_arn.is_none() {
+            problems.push(format!("{} is not set", crate::config::FORMATTED_TOPIC_ARN));
+        }
+        if self.config.ledger_table_name.is_none() {
+            problems.push(format!("{} is not set", crate::config::LEDGER_TABLE_NAME));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(crate::config::ConfigError { problems }.into())
+        }
+    }
+
+    async fn claim(&self, key: &str, now: i64, run: RunMode) -> Option<Result<Claim, AwsError>> {
+        match run {
+            RunMode::Live => Some(
+                self.ports
+                    .ledger
+                    .claim(key, LEASE_SECONDS, LEDGER_TTL_SECONDS, now)
+                    .await,
+            ),
+            RunMode::Simulate => None,
+        }
+    }
+
+    /// Turns the claim into go / stop.
+    fn gate(
+        &self,
+        key: &str,
+        claim: Option<Result<Claim, AwsError>>,
+    ) -> Result<Result<Gate, Report>, ProcessorError> {
+        match claim {
+            None => Ok(Ok(Gate::Fresh)),
+            Some(Err(error)) => Err(ProcessorError::aws(
+                "claiming the transition in the ledger",
+                error,
+            )),
+            Some(Ok(Claim::Done(_))) => {
+                info!(key, "already handled: nothing filed, no e-mail");
+                Ok(Err(Report::AlreadyHandled {
+                    key: key.to_owned(),
+                }))
+            }
+            Some(Ok(Claim::InProgress { lease_until, .. })) => {
+                info!(
+                    key,
+                    lease_until, "another invocation is handling this transition"
+                );
+                Err(ProcessorError::InProgress {
+                    key: key.to_owned(),
+                    lease_until,
+                })
+            }
+            Some(Ok(Claim::Acquired(record))) => match record.steps.get(FILED_STEP) {
+                Some(filed) => {
+                    info!(
+                        key,
+                        attempts = record.attempts,
+                        "an earlier attempt filed already: only its e-mail is left"
+                    );
+                    Ok(Ok(Gate::Resume(filed.clone())))
+                }
+                None => Ok(Ok(Gate::Fresh)),
+            },
+        }
+    }
+
+    /// Gives the claim back after a failure before anything was filed, so the retry can start at once.
+    async fn release(&self, key: &str, run: RunMode) {
+        if run == RunMode::Live
+            && let Err(error) = self.ports.ledger.release(key).await
+        {
+            warn!(key, %error, "could not release the claim; a retry waits for the lease to expire");
+        }
+    }
+
+    async fn read_usage(&self, now: i64) -> Result<UsageSummary, AwsError> {
+        let query = UsageQuery::last_days(self.config.model_ids(), now, USAGE_DAYS);
+        let series = self.ports.metrics.usage(&query).await?;
+        Ok(UsageSummary::from_series(&usage::UsageSeries {
+            lookback_days: usage::DEFAULT_LOOKBACK_DAYS,
+            invocations: series.invocations.values,
+            estimated_tpm: series.estimated_tpm_quota_usage.values,
+            // A series CloudWatch has no datapoint of is unknown, not zero tokens per request.
+            input_tokens: (series.input_tokens.observed > 0).then_some(series.input_tokens.values),
+            output_tokens: (series.output_tokens.observed > 0)
+                .then_some(series.output_tokens.values),
+        }))
+    }
+
+    async fn alarm(
+        &self,
+        t: &Transition,
+        now: i64,
+        run: RunMode,
+    ) -> Result<Report, ProcessorError> {
+        let kinds: Vec<AlarmKind> = t.alarms.iter().map(|a| a.name.kind).collect();
+        let quota_class =
+            Classification::of(kinds.iter().copied()).is_some_and(|c| c.class.is_quota());
+        let rpm_code = self.config.rpm_quota_code.code().filter(|_| quota_class);
+        let tpm_code = Some(&self.config.tpm_quota_code).filter(|_| quota_class);
+        let (claim, parameters, usage, rpm, tpm, open_cases) = tokio::join!(
+            self.claim(&t.key, now, run),
+            self.ports.parameters.get_by_path(&self.path),
+            self.read_usage(now),
+            maybe(rpm_code.map(|c| self.ports.quotas.get(SERVICE_CODE, c.as_str()))),
+            maybe(tpm_code.map(|c| self.ports.quotas.get(SERVICE_CODE, c.as_str()))),
+            self.ports
+                .support
+                .open_cases(now - LONGEST_LOOKBACK_DAYS * 86_400),
+        );
+        match self.gate(&t.key, claim)? {
+            Err(report) => return Ok(report),
+            Ok(Gate::Resume(filed)) => return self.resume(t, filed, now, run).await,
+            Ok(Gate::Fresh) => {}
+        }
+        let parameters = match parameters {
+            Err(error) if error.is_retryable() => {
+                self.release(&t.key, run).await;
+                return Err(ProcessorError::aws("reading the settings", error));
+            }
+            other => other,
+        };
+        let mut settings = read_settings(&parameters);
+        if run == RunMode::Simulate
+            && let Ok(settings) = &mut settings
+        {
+            settings.mode = Mode::DryRun;
+        }
+        let thresholds = parameters
+            .as_ref()
+            .map_err(ToString::to_string)
+            .and_then(plan::stored_thresholds);
+        let usage = usage.map_err(|e| e.to_string());
+        let rpm = side_quota(self.config.rpm_quota_code.code(), rpm);
+        let tpm = side_quota(Some(&self.config.tpm_quota_code), tpm);
+        let Some(plan) = plan::plan(&PlanInput {
+            alarms: &kinds,
+            settings: settings.as_ref().map_err(String::as_str),
+            usage: usage.as_ref().map_err(String::as_str),
+            thresholds: thresholds.as_ref().map_err(String::as_str),
+            rpm: &rpm,
+            tpm: &tpm,
+        }) else {
+            unreachable!("handle_transition only passes transitions with alarms")
+        };
+
+        let lookback = settings
+            .as_ref()
+            .map(|s| s.support_case_lookback)
+            .unwrap_or_default();
+        let since = now - i64::from(lookback.days()) * 86_400;
+        let open_cases = open_cases.map(|cases| {
+            cases
+                .into_iter()
+                .filter(|c| c.created_at.is_some_and(|at| at >= since))
+                .collect::<Vec<_>>()
+        });
+        let facts = AlarmFacts {
+            stack: self.stack.clone(),
+            alarms: t.alarms.clone(),
+            classification: plan.classification.clone(),
+            scenario: plan.decision.scenario.clone(),
+            usage: usage.ok(),
+            rpm: SideFigures::rpm(
+                &self.config.rpm_quota_code,
+                live_or_stored(&rpm, &parameters, keys::RPM_QUOTA),
+                thresholds.as_ref().ok(),
+            ),
+            tpm: SideFigures::tpm(
+                live_or_stored(&tpm, &parameters, keys::TPM_QUOTA),
+                thresholds.as_ref().ok(),
+            ),
+            increases: plan.increases.clone(),
+            use_case: settings
+                .as_ref()
+                .map(|s| s.use_case_description.clone())
+                .unwrap_or_default(),
+        };
+
+        let actions = match &plan.execution {
+            Execution::Live => self.execute(&plan, &facts, &open_cases).await,
+            Execution::DryRun | Execution::Held(_) => {
+                let open = plan.case(&[]).and_then(|step| {
+                    let subject = case_subject(
+                        &self.config.customer,
+                        &self.config.model_name,
+                        step.category,
+                    );
+                    open_cases
+                        .as_ref()
+                        .ok()
+                        .and_then(|cases| duplicate(cases, &subject))
+                        .map(case_ref)
+                });
+                plan.unsent_actions(open.as_ref())
+            }
+        };
+        let email = email::alarm_email(&facts, &actions);
+        let decision = Decision {
+            key: t.key.clone(),
+            class: plan.classification.class,
+            decided: Decided::Alarm(plan.decision.scenario.clone()),
+            severity: plan.classification.severity,
+            actions,
+            email,
+            email_status: EmailStatus::Pending,
+        };
+        self.deliver(t, decision, plan.notify, now, run).await
+    }
+
+    /// Files what the plan says, and reports every filing (or why not).
+    async fn execute(
+        &self,
+        plan: &Plan,
+        facts: &AlarmFacts,
+        open_cases: &Result<Vec<CaseSummary>, AwsError>,
+    ) -> Vec<Action> {
+        let mut requests = plan.requests();
+        let (first, second) = (requests.next(), requests.next());
+        let (first, second) = tokio::join!(
+            maybe(first.map(|i| self.request(i, facts, open_cases))),
+            maybe(second.map(|i| self.request(i, facts, open_cases))),
+        );
+        let mut actions = Vec::new();
+        let mut refused = Vec::new();
+        for (action, increase) in [first, second].into_iter().flatten() {
+            actions.push(action);
+            refused.extend(increase);
+        }
+        if let Some(step) = plan.case(&refused) {
+            actions.push(self.file_case(plan, &step, facts, open_cases).await);
+        }
+        actions.extend(plan.decided_actions());
+        actions
+    }
+
+    /// One Service Quotas request; the increase is returned too when Service Quotas refused it, for the
+    /// Support-case fallback.
+    async fn request(
+        &self,
+        increase: &QuotaIncrease,
+        facts: &AlarmFacts,
+        open_cases: &Result<Vec<CaseSummary>, AwsError>,
+    ) -> (Action, Option<QuotaIncrease>) {
+        let code = increase.quota_code.as_str();
+        // Desired values are whole numbers below 2^54, exact as f64.
+        let desired = increase.desired as f64;
+        match self
+            .ports
+            .quotas
+            .request_increase(SERVICE_CODE, code, desired)
+            .await
+        {
+            Ok(change) => {
+                info!(quota = code, request = %change.id, "quota increase requested");
+                let case = change.case_id.map(|display_id| {
+                    known_case(open_cases, &display_id).unwrap_or(CaseRef {
+                        // Service Quotas names its case by display id only; the internal id is not needed here.
+                        case_id: String::new(),
+                        display_id,
+                    })
+                });
+                let action = Action::QuotaRequested {
+                    increase: increase.clone(),
+                    request_id: change.id,
+                    case,
+                };
+                (action, None)
+            }
+            Err(AwsError::AlreadyExists { .. }) => (
+                self.append_to_open_request(increase, facts, open_cases)
+                    .await,
+                None,
+            ),
+            Err(error) if refused_by_service_quotas(&error) => {
+                warn!(quota = code, %error, "Service Quotas refused the request: the Support case carries it");
+                let action = Action::NotFiled {
+                    target: quota_target(increase),
+                    reason: not_filed_reason(&error),
+                };
+                (action, Some(increase.clone()))
+            }
+            Err(error) => {
+                warn!(quota = code, %error, "quota increase not requested");
+                let action = Action::NotFiled {
+                    target: quota_target(increase),
+                    reason: not_filed_reason(&error),
+                };
+                (action, None)
+            }
+        }
+    }
+
+    /// Service Quotas already holds an open request for the quota: the alarm is appended to its case instead.
+    async fn append_to_open_request(
+        &self,
+        increase: &QuotaIncrease,
+        facts: &AlarmFacts,
+        open_cases: &Result<Vec<CaseSummary>, AwsError>,
+    ) -> Action {
+        let code = increase.quota_code.as_str();
+        let open = match self.ports.quotas.open_requests(SERVICE_CODE, code).await {
+            Ok(open) => open,
+            Err(error) => {
+                warn!(quota = code, %error, "the open increase request could not be listed");
+                Vec::new()
+            }
+        };
+        let request_id = open.first().map(|r| r.id.clone());
+        let display_id = open.iter().find_map(|r| r.case_id.clone());
+        let appended_to = match display_id {
+            None => None,
+            Some(display_id) => {
+                let case = match known_case(open_cases, &display_id) {
+                    Some(case) => Ok(Some(case)),
+                    None => self
+                        .ports
+                        .support
+                        .case_by_display_id(&display_id)
+                        .await
+                        .map(|found| found.as_ref().map(case_ref)),
+                };
+                match case {
+                    Ok(Some(case)) => {
+                        let body = case::append(&facts_with(facts, vec![increase.clone()])).body;
+                        match self
+                            .ports
+                            .support
+                            .add_communication(&case.case_id, &body)
+                            .await
+                        {
+                            Ok(()) => Some(case),
+                            Err(error) => {
+                                warn!(quota = code, case = %case.display_id, %error, "could not append to the open request's case");
+                                None
+                            }
+                        }
+                    }
+                    Ok(None) => None,
+                    Err(error) => {
+                        warn!(quota = code, %error, "the open request's case could not be found");
+                        None
+                    }
+                }
+            }
+        };
+        info!(
+            quota = code,
+            appended = appended_to.is_some(),
+            "an increase request was already open"
+        );
+        Action::QuotaRequestAlreadyOpen {
+            increase: increase.clone(),
+            request_id,
+            appended_to,
+        }
+    }
+
+    /// The Support case of the plan: appended to the open case with the same subject, or created.
+    async fn file_case(
+        &self,
+        plan: &Plan,
+        step: &CaseStep,
+        facts: &AlarmFacts,
+        open_cases: &Result<Vec<CaseSummary>, AwsError>,
+    ) -> Action {
+        let category = step.category;
+        let not_filed = |append_to: Option<CaseRef>, error: &AwsError| Action::NotFiled {
+            target: Target::Case {
+                category,
+                append_to,
+            },
+            reason: not_filed_reason(error),
+        };
+        let cases = match open_cases {
+            Ok(cases) => cases,
+            Err(error) => {
+                // Without the list a new case could duplicate an open one, so none is created.
+                warn!(%error, "open cases could not be listed: no case filed");
+                return not_filed(None, error);
+            }
+        };
+        let facts = facts_with(facts, step.increases.clone());
+        let subject = case_subject(&self.config.customer, &self.config.model_name, category);
+        if let Some(open) = duplicate(cases, &subject) {
+            let case = case_ref(open);
+            let body = case::append(&facts).body;
+            return match self
+                .ports
+                .support
+                .add_communication(&open.case_id, &body)
+                .await
+            {
+                Ok(()) => {
+                    info!(case = %case.display_id, "appended to the open case of the same category");
+                    Action::Appended { category, case }
+                }
+                Err(error) => {
+                    warn!(case = %case.display_id, %error, "could not append to the open case");
+                    not_filed(Some(case), &error)
+                }
+            };
+        }
+        let text = case::new_case(&facts);
+        let draft = CaseDraft::bedrock(text.subject, text.body, plan.case_severity());
+        match self.ports.support.create_case(&draft).await {
+            Ok(created) => {
+                let display_id = match created.display_id {
+                    Some(display_id) => display_id,
+                    None => match self.ports.support.case_by_id(&created.case_id).await {
+                        Ok(found) => found.and_then(|c| c.display_id).unwrap_or_default(),
+                        Err(error) => {
+                            warn!(%error, "the new case's display id could not be read");
+                            String::new()
+                        }
+                    },
+                };
+                info!(case = %display_id, "Support case created");
+                Action::CaseCreated {
+                    category,
+                    case: CaseRef {
+                        case_id: created.case_id,
+                        display_id,
+                    },
+                }
+            }
+            Err(error) => {
+                warn!(%error, "Support case not created");
+                not_filed(None, &error)
+            }
+        }
+    }
+
+    /// Records and publishes, then closes the transition in the ledger.
+    async fn deliver(
+        &self,
+        t: &Transition,
+        mut decision: Decision,
+        notify: bool,
+        now: i64,
+        run: RunMode,
+    ) -> Result<Report, ProcessorError> {
+        if run == RunMode::Simulate {
+            decision.email_status = EmailStatus::Simulated;
+            log_decision(&decision);
+            return Ok(Report::Handled(decision));
+        }
+        // Only a filing followed by an e-mail needs the intermediate record: without an e-mail the final
+        // record follows at once, and without a filing a retry can safely decide again.
+        let record = notify && decision.actions.iter().any(Action::filed);
+        let stored = json!({
+            "decision": decision.to_json(true),
+            "notify": notify,
+        });
+        let topic = self
+            .config
+            .formatted_topic_arn
+            .as_deref()
+            .unwrap_or_default();
+        // The record and the e-mail are independent: a crash between them leaves either the record (a retry
+        // only publishes) or a second e-mail, never a second filing.
+        let (recorded, published) = tokio::join!(
+            maybe(record.then(|| self.ports.ledger.record_step(&t.key, FILED_STEP, &stored))),
+            maybe(notify.then(|| {
+                self.ports
+                    .notifier
+                    .publish(topic, &decision.email.subject, &decision.email.body)
+            })),
+        );
+        if let Some(Err(error)) = &recorded {
+            error!(key = %t.key, %error, "the filings could not be recorded; the final record carries them");
+        }
+        decision.email_status = match published {
+            None => EmailStatus::Filtered,
+            Some(Ok(message_id)) => EmailStatus::Published { message_id },
+            Some(Err(error)) if error.is_retryable() => {
+                self.release(&t.key, run).await;
+                return Err(ProcessorError::aws("publishing the e-mail", error));
+            }
+            Some(Err(error)) => EmailStatus::Failed {
+                error: error.to_string(),
+            },
+        };
+        self.close(&t.key, decision.to_json(true), now).await;
+        log_decision(&decision);
+        if let EmailStatus::Failed { error } = &decision.email_status {
+            return Err(ProcessorError::aws(
+                "publishing the e-mail",
+                AwsError::Other {
+                    service: "sns",
+                    operation: "Publish",
+                    code: "NotPublished".into(),
+                    message: error.clone(),
+                },
+            ));
+        }
+        Ok(Report::Handled(decision))
+    }
+
+    /// Marks the transition done with its outcome. A failure here is logged, not returned: the e-mail is out
+    /// and the filings are made, so a retry would only repeat them.
+    async fn close(&self, key: &str, outcome: Value, now: i64) {
+        if let Err(error) = self.ports.ledger.complete(key, &outcome, now).await {
+            error!(key, %error, "the transition could not be marked done in the ledger");
+        }
+    }
+
+    /// A retry of an attempt that filed and recorded everything: publish its e-mail and close.
+    async fn resume(
+        &self,
+        t: &Transition,
+        filed: Value,
+        now: i64,
+        run: RunMode,
+    ) -> Result<Report, ProcessorError> {
+        let mut decision = filed.get("decision").cloned().unwrap_or(Value::Null);
+        let notify = filed.get("notify").and_then(Value::as_bool).unwrap_or(true);
+        let text = |field: &str| {
+            decision
+                .pointer(&format!("/email/{field}"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let (subject, body) = (text("subject"), text("body"));
+        let email_status = if notify {
+            let topic = self
+                .config
+                .formatted_topic_arn
+                .as_deref()
+                .unwrap_or_default();
+            match self.ports.notifier.publish(topic, &subject, &body).await {
+                Ok(message_id) => EmailStatus::Published { message_id },
+                Err(error) if error.is_retryable() => {
+                    self.release(&t.key, run).await;
+                    return Err(ProcessorError::aws("publishing the recorded e-mail", error));
+                }
+                Err(error) => EmailStatus::Failed {
+                    error: error.to_string(),
+                },
+            }
+        } else {
+            EmailStatus::Filtered
+        };
+        if let (Some(email), Value::Object(status)) = (
+            decision.get_mut("email").and_then(Value::as_object_mut),
+            email_status.to_json(),
+        ) {
+            email.extend(status);
+        }
+        self.close(&t.key, decision.clone(), now).await;
+        info!(key = %t.key, "resumed: the recorded e-mail was delivered");
+        Ok(Report::Resumed {
+            key: t.key.clone(),
+            decision,
+            email_status,
+        })
+    }
+
+    async fn recovery(
+        &self,
+        t: &Transition,
+        now: i64,
+        run: RunMode,
+    ) -> Result<Report, ProcessorError> {
+        let (claim, parameters) = tokio::join!(
+            self.claim(&t.key, now, run),
+            self.ports.parameters.get_by_path(&self.path),
+        );
+        match self.gate(&t.key, claim)? {
+            Err(report) => return Ok(report),
+            Ok(Gate::Resume(filed)) => return self.resume(t, filed, now, run).await,
+            Ok(Gate::Fresh) => {}
+        }
+        let parameters = match parameters {
+            Err(error) if error.is_retryable() => {
+                self.release(&t.key, run).await;
+                return Err(ProcessorError::aws("reading the settings", error));
+            }
+            other => other,
+        };
+        let settings = read_settings(&parameters);
+        let kinds: Vec<AlarmKind> = t.alarms.iter().map(|a| a.name.kind).collect();
+        let Some(plan) = plan::recovery(&kinds, settings.as_ref().map_err(String::as_str)) else {
+            unreachable!("handle_transition only passes transitions with alarms")
+        };
+        let first = &t.alarms[0];
+        let email = recovery_email(
+            &self.stack,
+            &Recovery {
+                alarm: first.name.clone(),
+                reason: first.reason.clone(),
+                recovered_at: first.at,
+                alarm_since: None,
+            },
+        );
+        let decision = Decision {
+            key: t.key.clone(),
+            class: plan.classification.class,
+            decided: Decided::Recovery,
+            severity: plan.classification.severity,
+            actions: Vec::new(),
+            email,
+            email_status: EmailStatus::Pending,
+        };
+        self.deliver(t, decision, plan.notify, now, run).await
+    }
+}
+
+fn read_settings(
+    parameters: &Result<BTreeMap<String, String>, AwsError>,
+) -> Result<Settings, String> {
+    match parameters {
+        Ok(values) => Settings::from_parameters(values).map_err(|e| e.to_string()),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+/// The live quota when it was read, else the value the calculator stored (display only).
+fn live_or_stored(
+    side: &SideQuota,
+    parameters: &Result<BTreeMap<String, String>, AwsError>,
+    key: &str,
+) -> Option<QuotaValue> {
+    match side {
+        SideQuota::Read(reading) => Some(reading.facts.current),
+        _ => parameters
+            .as_ref()
+            .ok()
+            .and_then(|p| p.get(key))
+            .and_then(|v| v.parse().ok()),
+    }
+}
+
+/// The open case with this display id, from the list already read.
+fn known_case(
+    open_cases: &Result<Vec<CaseSummary>, AwsError>,
+    display_id: &str,
+) -> Option<CaseRef> {
+    open_cases
+        .as_ref()
+        .ok()?
+        .iter()
+        .find(|c| c.display_id.as_deref() == Some(display_id))
+        .map(case_ref)
+}
+
+fn facts_with(facts: &AlarmFacts, increases: Vec<QuotaIncrease>) -> AlarmFacts {
+    AlarmFacts {
+        increases,
+        ..facts.clone()
+    }
+}
+
+fn log_decision(decision: &Decision) {
+    let actions: Vec<String> = decision
+        .actions
+        .iter()
+        .map(|a| match ActionView::from(a) {
+            ActionView::None(details) => format!("none:{}", details.reason),
+            view => serde_json::to_value(&view)
+                .ok()
+                .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_owned))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let scenario = match &decision.decided {
+        Decided::Alarm(scenario) => scenario.name(),
+        Decided::Recovery => "recovery",
+    };
+    let email = match &decision.email_status {
+        EmailStatus::Pending => "pending",
+        EmailStatus::Published { .. } => "published",
+        EmailStatus::Filtered => "filtered",
+        EmailStatus::Simulated => "simulated",
+        EmailStatus::Failed { .. } => "failed",
+    };
+    info!(
+        key = %decision.key,
+        class = decision.class.as_str(),
+        scenario,
+        severity = decision.severity.as_str(),
+        actions = ?actions,
+        email,
+        "transition handled"
+    );
+}
+
+#[cfg(test)]
+#[path = "handler_tests.rs"]
+mod tests;
