@@ -1,0 +1,393 @@
+//! The quota calculator against the local AWS emulator with the real SDK clients and the real HTTPS sink:
+//! the answer CloudFormation gets is read back from the emulator's response sink. Needs `--features emulator`
+//! (the test command passes `--all-features`). The tests share one emulator and take turns (each resets it),
+//! so the call log is exact.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use bedrock_ops_aws::alarms::sdk::SdkAlarms;
+use bedrock_ops_aws::emulator::{CallRecord, Emulator, Fault, SeedQuota};
+use bedrock_ops_aws::parameters::sdk::SdkParameters;
+use bedrock_ops_aws::quotas::sdk::SdkQuotas;
+use bedrock_ops_aws::{AlarmAdmin, AwsClients, ParameterStore};
+use quota_calculator::{HttpsSink, Ports, handle};
+use serde_json::{Value, json};
+
+const AT: i64 = 1_777_906_368;
+const RPM_ALARM: &str = "Acme-Bedrock-HighInvocationRate-Warning-Opus";
+const TPM_ALARM: &str = "Acme-Bedrock-HighTPMQuotaUsage-Warning-Opus";
+const PATH: &str = "/Acme/bedrock/quota-monitoring/Opus/thresholds/";
+const SIGNATURE: &str = "X-Amz-Signature=NOT-TO-BE-LOGGED";
+
+static TURN: Mutex<()> = Mutex::new(());
+
+/// The Opus quotas of the blog example and the look-alikes the validator must not take, plus a model with
+/// no RPM quota. More than one ListServiceQuotas page (the emulator pages by 5).
+fn seed(emulator: &Emulator) {
+    let quotas = [
+        SeedQuota::bedrock(
+            "L-3DD46812",
+            "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1",
+            10_000.0,
+        ),
+        SeedQuota::bedrock(
+            "L-3DCCFAA4",
+            "Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1",
+            6_250_000.0,
+        ),
+        SeedQuota::bedrock(
+            "L-9A1F0C21",
+            "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1 1M Context Length",
+            200.0,
+        ),
+        SeedQuota::bedrock(
+            "L-9A1F0C22",
+            "Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1 1M Context Length",
+            1_000_000.0,
+        ),
+        SeedQuota::bedrock(
+            "L-4B7E2D10",
+            "Cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1",
+            5_000.0,
+        ),
+        SeedQuota::bedrock(
+            "L-4B7E2D11",
+            "Cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1",
+            3_125_000.0,
+        ),
+        SeedQuota::bedrock(
+            "L-0A1B2C03",
+            "Cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1 (bedrock-mantle)",
+            100.0,
+        ),
+        SeedQuota::bedrock(
+            "L-00000001",
+            "On-demand model inference tokens per minute for Acme Tiny",
+            200_000.0,
+        ),
+    ];
+    emulator.seed_quotas(&quotas, &[]).unwrap();
+}
+
+struct Session {
+    _turn: MutexGuard<'static, ()>,
+    emulator: &'static Emulator,
+    runtime: tokio::runtime::Runtime,
+}
+
+fn session() -> Session {
+    let turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let emulator = Emulator::shared().expect("emulator starts");
+    emulator.reset().unwrap();
+    seed(emulator);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    Session {
+        _turn: turn,
+        emulator,
+        runtime,
+    }
+}
+
+impl Session {
+    /// The production wiring (AwsClients with the Lambda's retry and timeout settings) on the emulator.
+    fn ports(&self) -> Ports<SdkQuotas, SdkAlarms, SdkParameters, HttpsSink> {
+        let clients = AwsClients::new(&self.emulator.sdk_config());
+        Ports {
+            quotas: clients.quotas(),
+            alarms: clients.alarms(),
+            parameters: clients.parameters(),
+            sink: HttpsSink::new().unwrap(),
+        }
+    }
+
+    /// A fixture event whose ResponseURL is the emulator's sink, with a signature that must never leak.
+    fn event(&self, fixture: &str, id: &str) -> Value {
+        let text = match fixture {
+            "create" => include_str!("../../../tests/fixtures/custom-resource/create.json"),
+            "update" => include_str!("../../../tests/fixtures/custom-resource/update.json"),
+            "delete" => include_str!("../../../tests/fixtures/custom-resource/delete.json"),
+            other => panic!("no fixture {other}"),
+        };
+        let mut event: Value = serde_json::from_str(text).unwrap();
+        event["ResponseURL"] = json!(format!(
+            "{}?{SIGNATURE}",
+            self.emulator.cfn_response_url(id)
+        ));
+        event
+    }
+
+    /// Runs the handler and returns the body CloudFormation received.
+    fn answer(&self, event: Value) -> Value {
+        let id = event["ResponseURL"].as_str().unwrap().to_owned();
+        let ports = self.ports();
+        let outcome = self
+            .runtime
+            .block_on(handle(&ports, event, Duration::from_secs(60), AT))
+            .unwrap();
+        let responses = self.emulator.cfn_responses().unwrap();
+        let response = responses
+            .iter()
+            .rev()
+            .find(|r| id.contains(&format!("/_ext/cfn-response/{}?", r.path)))
+            .expect("the answer reached the sink");
+        let body = response.body.clone().expect("the answer is JSON");
+        assert_eq!(body["Status"], json!(outcome.status));
+        body
+    }
+
+    fn alarms(&self) -> BTreeMap<String, bedrock_ops_aws::alarms::MetricAlarmDef> {
+        let names = [RPM_ALARM.to_owned(), TPM_ALARM.to_owned()];
+        let alarms = self.ports().alarms;
+        self.runtime
+            .block_on(alarms.describe(&names))
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.name.clone(), a))
+            .collect()
+    }
+
+    fn stored(&self) -> BTreeMap<String, String> {
+        let parameters = self.ports().parameters;
+        self.runtime.block_on(parameters.get_by_path(PATH)).unwrap()
+    }
+
+    fn calls(&self) -> Vec<CallRecord> {
+        self.emulator.calls().unwrap()
+    }
+}
+
+fn count(calls: &[CallRecord], operation: &str) -> usize {
+    calls.iter().filter(|c| c.operation == operation).count()
+}
+
+fn summary(calls: &[CallRecord]) -> String {
+    let mut by_operation: BTreeMap<&str, usize> = BTreeMap::new();
+    for call in calls {
+        *by_operation.entry(call.operation.as_str()).or_default() += 1;
+    }
+    format!("{} calls {by_operation:?}", calls.len())
+}
+
+fn with_property(mut event: Value, key: &str, value: &str) -> Value {
+    event["ResourceProperties"][key] = json!(value);
+    event
+}
+
+#[test]
+fn create_stores_8000_and_5000000_writes_both_alarms_and_answers_with_the_data() {
+    let s = session();
+    s.emulator.reset_calls().unwrap();
+
+    let answer = s.answer(s.event("create", "create-1"));
+    let calls = s.calls();
+
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(answer["PhysicalResourceId"], "Acme-Opus-thresholds");
+    assert_eq!(answer["Data"]["RpmThreshold"], "8000");
+    assert_eq!(answer["Data"]["TpmThreshold"], "5000000");
+    assert_eq!(answer["Data"]["RpmQuota"], "10000");
+    assert_eq!(answer["Data"]["TpmQuota"], "6250000");
+    assert_eq!(answer["Data"]["ThresholdsPath"], PATH);
+
+    let stored = s.stored();
+    assert_eq!(stored["rpm-threshold-calculated"], "8000");
+    assert_eq!(stored["tpm-threshold-calculated"], "5000000");
+    assert_eq!(stored["rpm-quota"], "10000");
+    assert_eq!(stored["tpm-quota"], "6250000");
+    assert_eq!(stored["last-updated"], "2026-05-04T14:52:48Z");
+    assert_eq!(stored.len(), 10);
+
+    let alarms = s.alarms();
+    assert_eq!(alarms[RPM_ALARM].threshold, Some(8_000.0));
+    assert_eq!(alarms[TPM_ALARM].threshold, Some(5_000_000.0));
+    for alarm in alarms.values() {
+        let ids: Vec<_> = alarm.metrics.iter().map(|q| q.id.as_str()).collect();
+        assert_eq!(ids, ["m1", "total", "rate"]);
+        let rate = &alarm.metrics[2];
+        assert_eq!(
+            rate.expression.as_deref(),
+            Some("total / (PERIOD(m1) / 60)")
+        );
+        assert_eq!(rate.return_data, Some(true));
+        let m1 = alarm.metrics[0].metric_stat.as_ref().unwrap();
+        assert_eq!(
+            (m1.namespace.as_str(), m1.stat.as_str(), m1.period),
+            ("AWS/Bedrock", "Sum", 60)
+        );
+        assert_eq!(alarm.comparison_operator, "GreaterThanThreshold");
+        assert_eq!(alarm.treat_missing_data.as_deref(), Some("notBreaching"));
+        assert_eq!(
+            alarm.alarm_actions,
+            ["arn:aws:sns:us-east-1:123456789012:Acme-Bedrock-Alarms-Raw-Opus"]
+        );
+        assert_eq!(alarm.ok_actions, alarm.alarm_actions);
+    }
+
+    // Calls of one Create: the quota list (every page, applied and defaults), two quota values and the
+    // stored record in one concurrent round; two PutMetricAlarm together; ten PutParameter in sequence.
+    eprintln!("create: {}", summary(&calls));
+    assert_eq!(count(&calls, "GetServiceQuota"), 2);
+    assert_eq!(count(&calls, "GetParametersByPath"), 1);
+    assert!(
+        count(&calls, "ListServiceQuotas") >= 2,
+        "every page: {}",
+        summary(&calls)
+    );
+    assert_eq!(count(&calls, "PutMetricAlarm"), 2);
+    assert_eq!(count(&calls, "PutParameter"), 10);
+    assert!(calls.iter().all(|c| c.status == 200), "{calls:?}");
+}
+
+#[test]
+fn a_wrong_quota_code_fails_the_resource_naming_the_candidates() {
+    let s = session();
+    let event = with_property(
+        s.event("create", "wrong-code"),
+        "TokensPerMinuteQuotaCode",
+        "L-9A1F0C22",
+    );
+    let answer = s.answer(event);
+
+    assert_eq!(answer["Status"], "FAILED");
+    let reason = answer["Reason"].as_str().unwrap();
+    assert!(
+        reason.contains("TokensPerMinuteQuotaCode L-9A1F0C22 does not fit"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("Candidates for model global.anthropic.claude-opus-4-6-v1 (global, tokens per minute): L-3DCCFAA4"),
+        "{reason}"
+    );
+    assert!(s.alarms().is_empty());
+    assert!(s.stored().is_empty());
+    assert_eq!(count(&s.calls(), "PutMetricAlarm"), 0);
+}
+
+#[test]
+fn rpm_na_for_a_model_without_an_rpm_quota_gives_only_the_tpm_alarm() {
+    let s = session();
+    let event = with_property(
+        s.event("create", "tiny"),
+        "BedrockModelId",
+        "acme.tiny-v1:0",
+    );
+    let event = with_property(event, "RequestsPerMinuteQuotaCode", "NA");
+    let event = with_property(event, "TokensPerMinuteQuotaCode", "L-00000001");
+    let answer = s.answer(event);
+
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(answer["Data"]["RpmThreshold"], "NA");
+    assert_eq!(answer["Data"]["TpmThreshold"], "160000");
+    assert_eq!(s.alarms().keys().collect::<Vec<_>>(), [TPM_ALARM]);
+    assert_eq!(s.stored()["rpm-threshold-calculated"], "NA");
+
+    // NA for a model that has an RPM quota is refused with the right code.
+    let refused = s.answer(with_property(
+        s.event("create", "opus-na"),
+        "RequestsPerMinuteQuotaCode",
+        "NA",
+    ));
+    assert_eq!(refused["Status"], "FAILED");
+    assert!(
+        refused["Reason"]
+            .as_str()
+            .unwrap()
+            .contains("set it to L-3DD46812"),
+        "{refused}"
+    );
+}
+
+#[test]
+fn throttled_quota_reads_fail_the_resource_and_leave_nothing_behind() {
+    let s = session();
+    s.emulator
+        .add_fault(
+            &Fault::error(
+                "servicequotas",
+                "GetServiceQuota",
+                "ThrottlingException",
+                400,
+            )
+            .message("Rate exceeded"),
+        )
+        .unwrap();
+    let answer = s.answer(s.event("create", "throttled"));
+
+    assert_eq!(answer["Status"], "FAILED");
+    let reason = answer["Reason"].as_str().unwrap();
+    assert!(reason.contains("could not read the"), "{reason}");
+    assert!(reason.contains("throttled"), "{reason}");
+    assert!(
+        answer["PhysicalResourceId"]
+            .as_str()
+            .unwrap()
+            .starts_with("create-failed-"),
+        "{answer}"
+    );
+    s.emulator.clear_faults().unwrap();
+    assert!(s.alarms().is_empty());
+    assert!(s.stored().is_empty());
+}
+
+#[test]
+fn an_update_keeps_the_resource_and_rewrites_the_alarms_with_the_new_periods() {
+    let s = session();
+    assert_eq!(s.answer(s.event("create", "u-create"))["Status"], "SUCCESS");
+    s.emulator.reset_calls().unwrap();
+
+    let answer = s.answer(s.event("update", "u-update"));
+    let calls = s.calls();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(answer["PhysicalResourceId"], "Acme-Opus-thresholds");
+    let alarms = s.alarms();
+    assert_eq!(alarms[RPM_ALARM].evaluation_periods, 3);
+    assert_eq!(alarms[TPM_ALARM].threshold, Some(5_000_000.0));
+
+    eprintln!("update (periods only): {}", summary(&calls));
+    assert_eq!(count(&calls, "PutMetricAlarm"), 2);
+    assert_eq!(
+        count(&calls, "PutParameter"),
+        0,
+        "nothing in the record changed"
+    );
+}
+
+#[test]
+fn delete_leaves_no_alarm_and_no_parameter_and_succeeds_again_when_gone() {
+    let s = session();
+    assert_eq!(s.answer(s.event("create", "d-create"))["Status"], "SUCCESS");
+    s.emulator.reset_calls().unwrap();
+
+    let answer = s.answer(s.event("delete", "d-delete"));
+    let calls = s.calls();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert!(s.alarms().is_empty());
+    assert!(s.stored().is_empty());
+    eprintln!("delete: {}", summary(&calls));
+    assert_eq!(count(&calls, "DeleteAlarms"), 1);
+    assert_eq!(count(&calls, "DeleteParameters"), 1);
+
+    assert_eq!(s.answer(s.event("delete", "d-again"))["Status"], "SUCCESS");
+}
+
+#[test]
+fn the_answer_carries_the_request_ids_and_the_signed_query_reaches_only_the_sink() {
+    let s = session();
+    let answer = s.answer(s.event("create", "ids"));
+    assert_eq!(answer["RequestId"], "d7c3a1e2-7f6b-4b5e-9a1c-000000000001");
+    assert_eq!(answer["LogicalResourceId"], "QuotaThresholds");
+    assert!(
+        answer["StackId"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:cloudformation:")
+    );
+    let response = s.emulator.cfn_responses().unwrap().pop().unwrap();
+    assert_eq!(response.query, SIGNATURE);
+    assert!(!answer.to_string().contains("NOT-TO-BE-LOGGED"));
+}
