@@ -1,0 +1,364 @@
+//! The alarm updater against the local AWS emulator, with the real SDK clients, on alarms the quota
+//! calculator created there. Needs `--features emulator` (the test command passes `--all-features`). The tests
+//! share one emulator and take turns (each resets it), so the call log is exact.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use alarm_updater::config::{
+    AWS_REGION, BEDROCK_MODEL_ID, BEDROCK_MODEL_NAME, CUSTOMER_NAME, FORMATTED_TOPIC_ARN,
+    RPM_PERCENT, RPM_QUOTA_CODE, TPM_PERCENT, TPM_QUOTA_CODE,
+};
+use alarm_updater::{Ports, Report, UpdaterConfig, UpdaterError, run};
+use bedrock_ops_aws::alarms::MetricAlarmDef;
+use bedrock_ops_aws::alarms::sdk::SdkAlarms;
+use bedrock_ops_aws::emulator::{CallRecord, Emulator, Fault, SeedQuota};
+use bedrock_ops_aws::notify::sdk::SdkNotifier;
+use bedrock_ops_aws::parameters::sdk::SdkParameters;
+use bedrock_ops_aws::quotas::sdk::SdkQuotas;
+use bedrock_ops_aws::{AlarmAdmin, AwsClients, ParameterStore};
+use serde_json::{Value, json};
+
+const RPM_ALARM: &str = "Acme-Bedrock-HighInvocationRate-Warning-Opus";
+const TPM_ALARM: &str = "Acme-Bedrock-HighTPMQuotaUsage-Warning-Opus";
+const PATH: &str = "/Acme/bedrock/quota-monitoring/Opus/thresholds/";
+const TOPIC_NAME: &str = "Acme-Bedrock-Alarms-Formatted-Opus";
+const T0: i64 = 1_777_852_800;
+const DAY: i64 = 86_400;
+/// The calls that change something; a run that finds nothing new makes none of them.
+const WRITES: [&str; 5] = [
+    "PutMetricAlarm",
+    "DeleteAlarms",
+    "PutParameter",
+    "DeleteParameters",
+    "Publish",
+];
+
+static TURN: Mutex<()> = Mutex::new(());
+
+struct Session {
+    _turn: MutexGuard<'static, ()>,
+    emulator: &'static Emulator,
+    runtime: tokio::runtime::Runtime,
+    topic_arn: String,
+}
+
+/// A fresh emulator holding a stack the quota calculator created: the blog's quotas (10,000 RPM,
+/// 6,250,000 TPM at 80 %), both alarms, the record, and the formatted topic.
+fn session() -> Session {
+    let turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let emulator = Emulator::shared().expect("emulator starts");
+    emulator.reset().unwrap();
+    emulator
+        .seed_quotas(
+            &[
+                SeedQuota::bedrock("L-3DD46812", "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1", 10_000.0),
+                SeedQuota::bedrock("L-3DCCFAA4", "Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1", 6_250_000.0),
+            ],
+            &[],
+        )
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let config = emulator.sdk_config();
+    let topic_arn = runtime
+        .block_on(
+            aws_sdk_sns::Client::new(&config)
+                .create_topic()
+                .name(TOPIC_NAME)
+                .send(),
+        )
+        .unwrap()
+        .topic_arn
+        .unwrap();
+
+    let clients = AwsClients::new(&config);
+    let calculator = quota_calculator::Ports {
+        quotas: clients.quotas(),
+        alarms: clients.alarms(),
+        parameters: clients.parameters(),
+        sink: quota_calculator::HttpsSink::new().unwrap(),
+    };
+    let mut create: Value = serde_json::from_str(include_str!(
+        "../../../tests/fixtures/custom-resource/create.json"
+    ))
+    .unwrap();
+    create["ResponseURL"] = json!(emulator.cfn_response_url("updater-create"));
+    let created = runtime
+        .block_on(quota_calculator::handle(
+            &calculator,
+            create,
+            Duration::from_secs(60),
+            T0,
+        ))
+        .unwrap();
+    assert_eq!(
+        created.status,
+        quota_calculator::Status::Success,
+        "{created:?}"
+    );
+    emulator.reset_calls().unwrap();
+
+    Session {
+        _turn: turn,
+        emulator,
+        runtime,
+        topic_arn,
+    }
+}
+
+impl Session {
+    fn ports(&self) -> Ports<SdkQuotas, SdkAlarms, SdkParameters, SdkNotifier> {
+        let clients = AwsClients::new(&self.emulator.sdk_config());
+        Ports {
+            quotas: clients.quotas(),
+            alarms: clients.alarms(),
+            parameters: clients.parameters(),
+            notifier: clients.notifier(),
+        }
+    }
+
+    fn config(&self) -> UpdaterConfig {
+        let env = [
+            (CUSTOMER_NAME, "Acme"),
+            (BEDROCK_MODEL_NAME, "Opus"),
+            (BEDROCK_MODEL_ID, "global.anthropic.claude-opus-4-6-v1"),
+            (RPM_QUOTA_CODE, "L-3DD46812"),
+            (TPM_QUOTA_CODE, "L-3DCCFAA4"),
+            (RPM_PERCENT, "80"),
+            (TPM_PERCENT, "80"),
+            (FORMATTED_TOPIC_ARN, self.topic_arn.as_str()),
+            (AWS_REGION, "us-east-1"),
+        ];
+        UpdaterConfig::from_lookup(|name| {
+            env.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        })
+        .unwrap()
+    }
+
+    /// One scheduled run, and the calls it made.
+    fn update(&self, at: i64) -> (Result<Report, UpdaterError>, Vec<CallRecord>) {
+        self.emulator.reset_calls().unwrap();
+        let result = self
+            .runtime
+            .block_on(run(&self.ports(), &self.config(), at));
+        (result, self.emulator.calls().unwrap())
+    }
+
+    fn alarms(&self) -> BTreeMap<String, MetricAlarmDef> {
+        let names = [RPM_ALARM.to_owned(), TPM_ALARM.to_owned()];
+        self.runtime
+            .block_on(self.ports().alarms.describe(&names))
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.name.clone(), a))
+            .collect()
+    }
+
+    fn stored(&self) -> BTreeMap<String, String> {
+        self.runtime
+            .block_on(self.ports().parameters.get_by_path(PATH))
+            .unwrap()
+    }
+
+    fn raise_quotas(&self) {
+        self.emulator
+            .set_quota_value("bedrock", "L-3DD46812", 12_500.0)
+            .unwrap();
+        self.emulator
+            .set_quota_value("bedrock", "L-3DCCFAA4", 8_000_000.0)
+            .unwrap();
+    }
+}
+
+fn count(calls: &[CallRecord], operation: &str) -> usize {
+    calls.iter().filter(|c| c.operation == operation).count()
+}
+
+fn writes(calls: &[CallRecord]) -> Vec<&str> {
+    calls
+        .iter()
+        .map(|c| c.operation.as_str())
+        .filter(|op| WRITES.contains(op))
+        .collect()
+}
+
+fn summary(calls: &[CallRecord]) -> String {
+    let mut by_operation: BTreeMap<&str, usize> = BTreeMap::new();
+    for call in calls {
+        *by_operation.entry(call.operation.as_str()).or_default() += 1;
+    }
+    format!("{} calls {by_operation:?}", calls.len())
+}
+
+/// Everything PutMetricAlarm sets, apart from the threshold and the read-only state.
+fn definition(alarm: &MetricAlarmDef) -> MetricAlarmDef {
+    MetricAlarmDef {
+        threshold: None,
+        state_value: None,
+        ..alarm.clone()
+    }
+}
+
+#[test]
+fn a_raised_quota_moves_both_alarms_records_the_history_and_emails_then_the_next_run_writes_nothing()
+ {
+    let s = session();
+    let before = s.alarms();
+    s.raise_quotas();
+
+    let (report, calls) = s.update(T0 + DAY);
+    let report = report.unwrap();
+    eprintln!("run with a change: {}", summary(&calls));
+
+    assert!(report.changed && report.rpm.alarm_updated && report.tpm.alarm_updated);
+    let after = s.alarms();
+    assert_eq!(after[RPM_ALARM].threshold, Some(10_000.0));
+    assert_eq!(after[TPM_ALARM].threshold, Some(6_400_000.0));
+    for name in [RPM_ALARM, TPM_ALARM] {
+        assert_eq!(
+            definition(&after[name]),
+            definition(&before[name]),
+            "{name}"
+        );
+    }
+
+    let stored = s.stored();
+    assert_eq!(stored["rpm-threshold-calculated"], "10000");
+    assert_eq!(stored["tpm-threshold-calculated"], "6400000");
+    assert_eq!(stored["rpm-quota"], "12500");
+    assert_eq!(stored["tpm-quota"], "8000000");
+    let change: Value = serde_json::from_str(&stored["last-change"]).unwrap();
+    assert_eq!(change["by"], "alarm-updater");
+    assert_eq!(
+        change["tpm"],
+        json!({"old_quota": 6250000, "new_quota": 8000000, "old_threshold": 5000000, "new_threshold": 6400000})
+    );
+    let history = s
+        .runtime
+        .block_on(
+            s.ports()
+                .parameters
+                .history(&format!("{PATH}rpm-threshold-calculated")),
+        )
+        .unwrap();
+    let values: Vec<_> = history.iter().map(|v| v.value.as_str()).collect();
+    assert_eq!(values, ["8000", "10000"]);
+
+    let mail = s.emulator.sns_messages(Some(&s.topic_arn)).unwrap();
+    assert_eq!(mail.len(), 1);
+    assert!(
+        mail[0]
+            .subject
+            .as_deref()
+            .unwrap()
+            .contains("RPM and TPM quotas changed"),
+        "{mail:?}"
+    );
+    assert!(
+        mail[0]
+            .message
+            .contains("RPM quota raised from 10,000 to 12,500"),
+        "{}",
+        mail[0].message
+    );
+
+    // Reads in one round; two PutMetricAlarm; one e-mail; the six record values that moved.
+    assert_eq!(count(&calls, "GetServiceQuota"), 2);
+    assert_eq!(count(&calls, "DescribeAlarms"), 1);
+    assert_eq!(count(&calls, "PutMetricAlarm"), 2);
+    assert_eq!(count(&calls, "Publish"), 1);
+    assert_eq!(count(&calls, "PutParameter"), 6);
+
+    // The second run: reads only.
+    let (report, calls) = s.update(T0 + 2 * DAY);
+    eprintln!("run without a change: {}", summary(&calls));
+    assert!(!report.unwrap().changed);
+    assert_eq!(writes(&calls), Vec::<&str>::new(), "{}", summary(&calls));
+    assert_eq!(
+        s.emulator.sns_messages(Some(&s.topic_arn)).unwrap().len(),
+        1
+    );
+}
+
+#[test]
+fn nothing_changed_since_the_stack_was_created_means_reads_only() {
+    let s = session();
+    let (report, calls) = s.update(T0 + DAY);
+    assert!(!report.unwrap().changed);
+    assert_eq!(writes(&calls), Vec::<&str>::new(), "{}", summary(&calls));
+    assert!(calls.len() <= 5, "{}", summary(&calls));
+}
+
+#[test]
+fn throttled_quota_reads_leave_the_alarms_untouched_and_fail_with_a_clear_retryable_error() {
+    let s = session();
+    s.raise_quotas();
+    s.emulator
+        .add_fault(
+            &Fault::error(
+                "servicequotas",
+                "GetServiceQuota",
+                "ThrottlingException",
+                400,
+            )
+            .message("Rate exceeded"),
+        )
+        .unwrap();
+
+    let (result, calls) = s.update(T0 + DAY);
+    s.emulator.clear_faults().unwrap();
+
+    let err = result.unwrap_err();
+    assert!(err.is_retryable(), "{err}");
+    let text = err.to_string();
+    assert!(text.contains("could not read the"), "{text}");
+    assert!(text.contains("throttled"), "{text}");
+    assert!(text.contains("the alarms were left as they are"), "{text}");
+    assert_eq!(writes(&calls), Vec::<&str>::new(), "{}", summary(&calls));
+    let alarms = s.alarms();
+    assert_eq!(alarms[RPM_ALARM].threshold, Some(8_000.0));
+    assert_eq!(alarms[TPM_ALARM].threshold, Some(5_000_000.0));
+    assert_eq!(s.stored()["tpm-threshold-calculated"], "5000000");
+}
+
+#[test]
+fn access_denied_on_the_alarms_is_a_non_retryable_error_and_nothing_is_written() {
+    let s = session();
+    s.raise_quotas();
+    s.emulator
+        .add_fault(&Fault::error(
+            "cloudwatch",
+            "DescribeAlarms",
+            "AccessDenied",
+            403,
+        ))
+        .unwrap();
+    let (result, calls) = s.update(T0 + DAY);
+    s.emulator.clear_faults().unwrap();
+    let err = result.unwrap_err();
+    assert!(!err.is_retryable(), "{err}");
+    assert!(err.to_string().contains("DescribeAlarms"), "{err}");
+    assert_eq!(writes(&calls), Vec::<&str>::new());
+}
+
+#[test]
+fn a_missing_alarm_is_named_and_not_recreated() {
+    let s = session();
+    s.runtime
+        .block_on(s.ports().alarms.delete(&[TPM_ALARM.to_owned()]))
+        .unwrap();
+    s.raise_quotas();
+    let (result, calls) = s.update(T0 + DAY);
+    assert_eq!(
+        result.unwrap_err(),
+        UpdaterError::AlarmMissing(TPM_ALARM.to_owned())
+    );
+    assert_eq!(writes(&calls), Vec::<&str>::new());
+    assert!(!s.alarms().contains_key(TPM_ALARM));
+}
