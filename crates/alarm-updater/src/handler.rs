@@ -9,12 +9,11 @@
 
 use bedrock_ops_aws::alarms::MetricAlarmDef;
 use bedrock_ops_aws::{AlarmAdmin, AwsError, Notifier, ParameterStore, QuotaService};
-use bedrock_ops_core::alarm_spec::quota_alarm_name;
-use bedrock_ops_core::alarms::AlarmKind;
-use bedrock_ops_core::messages::quota_change::{SideChange, quota_change_email};
+use bedrock_ops_core::alarm_spec::quota_alarm_names;
+use bedrock_ops_core::messages::quota_change::{QuotaChange, SideChange, quota_change_email};
 use bedrock_ops_core::messages::{Limit, Stack};
 use lambda_runtime::Diagnostic;
-use quota_calculator::live::{self, LiveError, Stored, read_live};
+use quota_calculator::live::{self, LiveError, LiveThresholds, QuotaConfig, Stored, read_live};
 use serde::Serialize;
 
 use crate::config::UpdaterConfig;
@@ -162,6 +161,122 @@ async fn put_if<A: AlarmAdmin>(alarms: &A, alarm: Option<&MetricAlarmDef>) -> Re
     }
 }
 
+/// What a run would do, decided from its reads alone: no write has happened yet. The CLI's
+/// `thresholds --live` shows exactly this, so it can never tell a different story than the updater.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    pub live: LiveThresholds,
+    pub stored: Stored,
+    pub change: QuotaChange,
+    /// The RPM alarm with the live threshold, when it holds another one.
+    pub rpm_update: Option<MetricAlarmDef>,
+    pub tpm_update: Option<MetricAlarmDef>,
+    rpm_name: String,
+    tpm_name: String,
+    described: Vec<MetricAlarmDef>,
+}
+
+impl Assessment {
+    /// Decides from the three reads; a quota alarm that should exist and does not is an error.
+    pub fn from_reads(
+        customer: &str,
+        model: &str,
+        live: LiveThresholds,
+        stored: Stored,
+        described: Vec<MetricAlarmDef>,
+        at: i64,
+    ) -> Result<Assessment, UpdaterError> {
+        let [rpm_name, tpm_name] = quota_alarm_names(customer, model);
+        let change = live::change(&stored, &live, at);
+        let rpm_update = retune(&change.rpm, &rpm_name, &described)?;
+        let tpm_update = retune(&change.tpm, &tpm_name, &described)?;
+        Ok(Assessment {
+            live,
+            stored,
+            change,
+            rpm_update,
+            tpm_update,
+            rpm_name,
+            tpm_name,
+            described,
+        })
+    }
+
+    /// A quota or threshold moved, or an alarm does not hold the live threshold.
+    pub fn changed(&self) -> bool {
+        live::differs(&self.change) || self.rpm_update.is_some() || self.tpm_update.is_some()
+    }
+
+    /// Anything at all to write (a damaged record value counts).
+    pub fn needs_writes(&self) -> bool {
+        self.changed()
+            || self
+                .live
+                .parameter_values()
+                .iter()
+                .any(|(key, value)| self.stored.get(key) != Some(value.as_str()))
+    }
+
+    pub fn report(
+        &self,
+        parameters_written: Vec<&'static str>,
+        email_message_id: Option<String>,
+    ) -> Report {
+        Report {
+            changed: self.changed(),
+            rpm: side_report(
+                &self.change.rpm,
+                self.rpm_name.clone(),
+                &self.described,
+                self.rpm_update.as_ref(),
+            ),
+            tpm: side_report(
+                &self.change.tpm,
+                self.tpm_name.clone(),
+                &self.described,
+                self.tpm_update.as_ref(),
+            ),
+            parameters_written,
+            email_message_id,
+        }
+    }
+}
+
+/// The updater's reads, concurrently: both quotas, the stored record, both alarms.
+pub async fn assess<Q, A, P>(
+    quotas: &Q,
+    alarms: &A,
+    parameters: &P,
+    customer: &str,
+    model: &str,
+    config: &QuotaConfig,
+    at: i64,
+) -> Result<Assessment, UpdaterError>
+where
+    Q: QuotaService,
+    A: AlarmAdmin,
+    P: ParameterStore,
+{
+    let names = quota_alarm_names(customer, model);
+    let (live, stored, described) = tokio::join!(
+        read_live(quotas, config),
+        Stored::read(parameters, customer, model),
+        alarms.describe(&names),
+    );
+    let live = live.map_err(UpdaterError::Quota)?;
+    let stored = stored.map_err(|source| UpdaterError::Aws {
+        step: "reading the stored thresholds (GetParametersByPath)",
+        consequence: "the alarms were left as they are",
+        source,
+    })?;
+    let described = described.map_err(|source| UpdaterError::Aws {
+        step: "reading the quota alarms (DescribeAlarms)",
+        consequence: "the alarms were left as they are",
+        source,
+    })?;
+    Assessment::from_reads(customer, model, live, stored, described, at)
+}
+
 /// One run of the updater at `at` (epoch seconds). The event payload plays no part.
 pub async fn run<Q, A, P, N>(
     ports: &Ports<Q, A, P, N>,
@@ -175,59 +290,32 @@ where
     N: Notifier,
 {
     let (customer, model) = (config.customer.as_str(), config.model_name.as_str());
-    let rpm_name = quota_alarm_name(customer, model, AlarmKind::HighInvocationRate);
-    let tpm_name = quota_alarm_name(customer, model, AlarmKind::HighTpmQuotaUsage);
-    let names = [rpm_name.clone(), tpm_name.clone()];
+    let assessment = assess(
+        &ports.quotas,
+        &ports.alarms,
+        &ports.parameters,
+        customer,
+        model,
+        &config.quotas,
+        at,
+    )
+    .await?;
+    let Assessment {
+        live,
+        stored,
+        change,
+        rpm_update,
+        tpm_update,
+        ..
+    } = &assessment;
 
-    let (live, stored, described) = tokio::join!(
-        read_live(&ports.quotas, &config.quotas),
-        Stored::read(&ports.parameters, customer, model),
-        ports.alarms.describe(&names),
-    );
-    let live = live.map_err(UpdaterError::Quota)?;
-    let stored = stored.map_err(|source| UpdaterError::Aws {
-        step: "reading the stored thresholds (GetParametersByPath)",
-        consequence: "the alarms were left as they are",
-        source,
-    })?;
-    let described = described.map_err(|source| UpdaterError::Aws {
-        step: "reading the quota alarms (DescribeAlarms)",
-        consequence: "the alarms were left as they are",
-        source,
-    })?;
-
-    let change = live::change(&stored, &live, at);
-    let rpm_update = retune(&change.rpm, &rpm_name, &described)?;
-    let tpm_update = retune(&change.tpm, &tpm_name, &described)?;
-    let report = |parameters_written, email_message_id| Report {
-        changed: live::differs(&change) || rpm_update.is_some() || tpm_update.is_some(),
-        rpm: side_report(
-            &change.rpm,
-            rpm_name.clone(),
-            &described,
-            rpm_update.as_ref(),
-        ),
-        tpm: side_report(
-            &change.tpm,
-            tpm_name.clone(),
-            &described,
-            tpm_update.as_ref(),
-        ),
-        parameters_written,
-        email_message_id,
-    };
-
-    let values_differ = live
-        .parameter_values()
-        .iter()
-        .any(|(key, value)| stored.get(key) != Some(value.as_str()));
-    if !live::differs(&change) && rpm_update.is_none() && tpm_update.is_none() && !values_differ {
+    if !assessment.needs_writes() {
         tracing::info!(
             rpm_threshold = %live.thresholds.rpm,
             tpm_threshold = %live.thresholds.tpm,
             "quotas unchanged: nothing written"
         );
-        return Ok(report(Vec::new(), None));
+        return Ok(assessment.report(Vec::new(), None));
     }
 
     let (rpm_put, tpm_put) = tokio::join!(
@@ -245,14 +333,14 @@ where
         tracing::info!(alarm = %update.name, threshold = update.threshold, "alarm threshold updated");
     }
 
-    let email_message_id = if live::differs(&change) {
+    let email_message_id = if live::differs(change) {
         let stack = Stack {
             customer: config.customer.clone(),
             model_name: config.model_name.clone(),
             model_id: config.model_id.clone(),
             region: config.region.clone(),
         };
-        let email = quota_change_email(&stack, &change);
+        let email = quota_change_email(&stack, change);
         let id = ports
             .notifier
             .publish(&config.topic_arn, &email.subject, &email.body)
@@ -272,9 +360,9 @@ where
         &ports.parameters,
         customer,
         model,
-        &stored,
-        &live,
-        &change,
+        stored,
+        live,
+        change,
         WRITER,
     )
     .await
@@ -284,5 +372,5 @@ where
         source,
     })?;
     tracing::info!(parameters = written.len(), "thresholds recorded");
-    Ok(report(written, email_message_id))
+    Ok(assessment.report(written, email_message_id))
 }
