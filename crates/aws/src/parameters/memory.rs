@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{ParameterStore, ParameterVersion, normalise_path};
+use super::{GET_BATCH, ParameterStore, ParameterVersion, normalise_path};
 use crate::AwsError;
 use crate::fake::{Faults, Shared, fault_knobs};
 
@@ -100,6 +100,27 @@ impl ParameterStore for MemoryParameters {
             .collect())
     }
 
+    async fn get_keys(
+        &self,
+        path: &str,
+        keys: &[&str],
+    ) -> Result<BTreeMap<String, String>, AwsError> {
+        let mut state = self.state.lock();
+        for _ in keys.chunks(GET_BATCH) {
+            state.faults.enter("GetParameters")?;
+        }
+        let prefix = normalise_path(path);
+        Ok(keys
+            .iter()
+            .filter_map(|key| {
+                let versions = state.parameters.get(&format!("{prefix}{key}"))?;
+                versions
+                    .last()
+                    .map(|v| ((*key).to_owned(), v.value.clone()))
+            })
+            .collect())
+    }
+
     async fn put(&self, name: &str, value: &str) -> Result<i64, AwsError> {
         let mut state = self.state.lock();
         state.faults.enter("PutParameter")?;
@@ -157,6 +178,17 @@ mod tests {
                 .unwrap(),
             2
         );
+
+        let named = store
+            .get_keys(
+                "/acme/bedrock/quota-monitoring/claude",
+                &["mode", "thresholds/rpm-quota", "absent"],
+            )
+            .await
+            .unwrap();
+        assert_eq!(named.len(), 2);
+        assert_eq!(named["thresholds/rpm-quota"], "20");
+        assert_eq!(store.calls("GetParameters"), 1);
 
         let values = store
             .get_by_path("/acme/bedrock/quota-monitoring/claude/")

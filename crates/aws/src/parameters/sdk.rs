@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ssm::types::ParameterType;
 
-use super::{ParameterStore, ParameterVersion, normalise_path};
+use super::{GET_BATCH, ParameterStore, ParameterVersion, normalise_path};
 use crate::AwsError;
 use crate::error::SdkResultExt;
 
@@ -51,6 +51,36 @@ impl ParameterStore for SdkParameters {
             };
             if let Some(key) = name.strip_prefix(&prefix) {
                 values.insert(key.to_owned(), value);
+            }
+        }
+        Ok(values)
+    }
+
+    async fn get_keys(
+        &self,
+        path: &str,
+        keys: &[&str],
+    ) -> Result<BTreeMap<String, String>, AwsError> {
+        let prefix = normalise_path(path);
+        let mut values = BTreeMap::new();
+        for batch in keys.chunks(GET_BATCH) {
+            // Names that do not exist come back as `InvalidParameters`, not as an error: they are simply absent.
+            let output = self
+                .client
+                .get_parameters()
+                .set_names(Some(
+                    batch.iter().map(|key| format!("{prefix}{key}")).collect(),
+                ))
+                .send()
+                .await
+                .aws(SERVICE, "GetParameters")?;
+            for parameter in output.parameters.unwrap_or_default() {
+                let (Some(name), Some(value)) = (parameter.name, parameter.value) else {
+                    continue;
+                };
+                if let Some(key) = name.strip_prefix(&prefix) {
+                    values.insert(key.to_owned(), value);
+                }
             }
         }
         Ok(values)
@@ -120,6 +150,7 @@ mod tests {
     use aws_sdk_ssm::operation::get_parameter_history::{
         GetParameterHistoryError, GetParameterHistoryOutput,
     };
+    use aws_sdk_ssm::operation::get_parameters::GetParametersOutput;
     use aws_sdk_ssm::operation::get_parameters_by_path::GetParametersByPathOutput;
     use aws_sdk_ssm::operation::put_parameter::{PutParameterError, PutParameterOutput};
     use aws_sdk_ssm::primitives::DateTime;
@@ -171,6 +202,37 @@ mod tests {
         assert_eq!(values.len(), 2);
         assert_eq!(values["mode"], "live");
         assert_eq!(values["thresholds/rpm-quota"], "10000");
+        assert_eq!((first.num_calls(), second.num_calls()), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn get_keys_reads_named_keys_ten_per_call_and_skips_missing_ones() {
+        let keys: Vec<String> = (0..12).map(|i| format!("k{i:02}")).collect();
+        let first = mock!(aws_sdk_ssm::Client::get_parameters)
+            .match_requests(|r| r.names().len() == 10 && r.names()[0] == "/acme/m/k00")
+            .then_output(|| {
+                GetParametersOutput::builder()
+                    .parameters(parameter("/acme/m/k00", "a"))
+                    .invalid_parameters("/acme/m/k01")
+                    .build()
+            });
+        let second = mock!(aws_sdk_ssm::Client::get_parameters)
+            .match_requests(|r| r.names() == ["/acme/m/k10".to_owned(), "/acme/m/k11".to_owned()])
+            .then_output(|| {
+                GetParametersOutput::builder()
+                    .parameters(parameter("/acme/m/k11", "b"))
+                    .build()
+            });
+        let client = mocked!(aws_sdk_ssm, [&first, &second]);
+
+        let names: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let values = SdkParameters::new(client)
+            .get_keys("/acme/m", &names)
+            .await
+            .unwrap();
+
+        assert_eq!(values.len(), 2);
+        assert_eq!((values["k00"].as_str(), values["k11"].as_str()), ("a", "b"));
         assert_eq!((first.num_calls(), second.num_calls()), (1, 1));
     }
 
