@@ -2,6 +2,7 @@
 
 pub mod classify;
 pub mod thresholds;
+pub mod thresholds_live;
 
 /// What a command returns; the message is printed after `error: ` and the exit code is 1.
 pub type CommandResult = Result<(), Box<dyn std::error::Error>>;

@@ -1,5 +1,6 @@
 //! `thresholds`: the per-minute alarm thresholds for given quotas, and what the L2 alarms compare
-//! them with at the chosen period.
+//! them with at the chosen period. With `--live`, the stack's live quotas instead (see
+//! [`super::thresholds_live`]).
 
 use std::io::Write;
 
@@ -13,23 +14,30 @@ use super::CommandResult;
 #[derive(clap::Args)]
 pub struct Args {
     /// Requests-per-minute quota, or NA when the model has no RPM quota.
-    #[arg(long, value_name = "N|NA", value_parser = parse_rpm_quota)]
-    rpm_quota: RpmQuota,
+    #[arg(long, value_name = "N|NA", value_parser = parse_rpm_quota, required_unless_present = "live", conflicts_with = "live")]
+    rpm_quota: Option<RpmQuota>,
     /// Tokens-per-minute quota.
-    #[arg(long, value_name = "N")]
-    tpm_quota: QuotaValue,
-    /// RPM threshold percent, 1–100.
-    #[arg(long, value_name = "P", default_value_t = Percent::DEFAULT)]
-    rpm_percent: Percent,
-    /// TPM threshold percent, 1–100.
-    #[arg(long, value_name = "P", default_value_t = Percent::DEFAULT)]
-    tpm_percent: Percent,
+    #[arg(
+        long,
+        value_name = "N",
+        required_unless_present = "live",
+        conflicts_with = "live"
+    )]
+    tpm_quota: Option<QuotaValue>,
+    /// RPM threshold percent, 1–100 [default: 80; with --live: the stack's].
+    #[arg(long, value_name = "P")]
+    rpm_percent: Option<Percent>,
+    /// TPM threshold percent, 1–100 [default: 80; with --live: the stack's].
+    #[arg(long, value_name = "P")]
+    tpm_percent: Option<Percent>,
     /// L2 alarm period in seconds: 60, 300, 900 or 3600.
     #[arg(long, value_name = "S", default_value_t = AlarmPeriod::OneMinute)]
     period: AlarmPeriod,
     /// Print JSON.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    live: super::thresholds_live::LiveArgs,
 }
 
 /// The RPM quota as given: a value, or none for `NA`.
@@ -63,15 +71,27 @@ struct Report {
 }
 
 pub fn run(args: &Args, out: &mut impl Write) -> CommandResult {
-    let rpm_threshold = RpmThreshold::of(args.rpm_quota.0, args.rpm_percent);
-    let tpm_threshold = Threshold::of(args.tpm_quota, args.tpm_percent);
+    if args.live.live {
+        let percents = (args.rpm_percent, args.tpm_percent);
+        return super::thresholds_live::run(&args.live, percents, args.json, out);
+    }
+    args.live.check_offline()?;
+    let (Some(RpmQuota(rpm_quota)), Some(tpm_quota)) = (args.rpm_quota, args.tpm_quota) else {
+        return Err("--rpm-quota and --tpm-quota are required without --live".into());
+    };
+    let (rpm_percent, tpm_percent) = (
+        args.rpm_percent.unwrap_or_default(),
+        args.tpm_percent.unwrap_or_default(),
+    );
+    let rpm_threshold = RpmThreshold::of(rpm_quota, rpm_percent);
+    let tpm_threshold = Threshold::of(tpm_quota, tpm_percent);
     let minutes = u64::from(args.period.minutes());
     let report = Report {
-        rpm_quota: args.rpm_quota.0,
-        rpm_percent: args.rpm_percent,
+        rpm_quota,
+        rpm_percent,
         rpm_threshold,
-        tpm_quota: args.tpm_quota,
-        tpm_percent: args.tpm_percent,
+        tpm_quota,
+        tpm_percent,
         tpm_threshold,
         period_seconds: args.period,
         rate_expression: l2_metric_math(1).rate_expression,
