@@ -2,9 +2,10 @@
 //! the audit record. Generic over the adapter traits, so the Lambda, the CLI and the tests run the same code.
 //!
 //! Flow of an ALARM transition (round trips in brackets; every group runs concurrently):
-//! 1. [1] claim the transition in the ledger, walk the stack's Parameter Store path (settings + thresholds),
-//!    read the 14-day usage (one GetMetricData), read the quotas (GetServiceQuota), and list the open Support
-//!    cases (for duplicate detection; read once for the longest lookback and filtered by the setting);
+//! 1. [1] claim the transition in the ledger, read the stack's settings and thresholds by name (one
+//!    GetParameters), read the 14-day usage (one GetMetricData), read the quotas the alarm class asks about
+//!    (GetServiceQuota), and list the open Support cases (for duplicate detection; read once for the longest
+//!    lookback and filtered by the setting);
 //! 2. the core decides ([`plan::plan`]);
 //! 3. [2] file the Service Quotas requests of every side at once; an already open request → its case gets the
 //!    alarm appended; a refused one → the Support-case fallback;
@@ -60,6 +61,8 @@ const USAGE_DAYS: i64 = usage::DEFAULT_LOOKBACK_DAYS as i64;
 /// Open cases are listed once for the longest lookback the settings allow, then filtered by the setting, so
 /// the list can be read before the settings are known.
 const LONGEST_LOOKBACK_DAYS: i64 = 90;
+/// GetParameters' limit on names per call.
+const GET_PARAMETERS_MAX: usize = 10;
 /// The ledger step that holds what was filed and the e-mail to send.
 pub const FILED_STEP: &str = "filed";
 
@@ -497,6 +500,21 @@ where
         }
     }
 
+    /// The stack's keys, by name (GetParameters takes 10 names, so more are read in a second, concurrent call).
+    /// The walk of the whole path would page by 10 through every key the calculator keeps there too.
+    async fn read_parameters(&self, wanted: &[&str]) -> Result<BTreeMap<String, String>, AwsError> {
+        let (first, rest) = wanted.split_at(wanted.len().min(GET_PARAMETERS_MAX));
+        let (first, rest) = tokio::join!(
+            self.ports.parameters.get_keys(&self.path, first),
+            maybe((!rest.is_empty()).then(|| self.ports.parameters.get_keys(&self.path, rest))),
+        );
+        let mut values = first?;
+        if let Some(rest) = rest {
+            values.extend(rest?);
+        }
+        Ok(values)
+    }
+
     async fn read_usage(&self, now: i64) -> Result<UsageSummary, AwsError> {
         let query = UsageQuery::last_days(self.config.model_ids(), now, USAGE_DAYS);
         let series = self.ports.metrics.usage(&query).await?;
@@ -518,13 +536,39 @@ where
         run: RunMode,
     ) -> Result<Report, ProcessorError> {
         let kinds: Vec<AlarmKind> = t.alarms.iter().map(|a| a.name.kind).collect();
-        let quota_class =
-            Classification::of(kinds.iter().copied()).is_some_and(|c| c.class.is_quota());
-        let rpm_code = self.config.rpm_quota_code.code().filter(|_| quota_class);
-        let tpm_code = Some(&self.config.tpm_quota_code).filter(|_| quota_class);
+        let class = Classification::of(kinds.iter().copied()).map(|c| c.class);
+        // Only the quotas the class asks about are read live (the plan needs their current value); the other
+        // side's quota is shown from the value the calculator stored.
+        let rpm_code = self
+            .config
+            .rpm_quota_code
+            .code()
+            .filter(|_| matches!(class, Some(AlarmClass::Rpm | AlarmClass::Both)));
+        let tpm_code = Some(&self.config.tpm_quota_code)
+            .filter(|_| matches!(class, Some(AlarmClass::Tpm | AlarmClass::Both)));
+        // Nine or ten names fit one GetParameters call: a non-quota alarm asks for no increase, so it skips the
+        // increase percents and reads the two stored quotas in their place.
+        let increase_percents = [
+            keys::REQUESTS_PER_MINUTE_INCREASE_PERCENT,
+            keys::TOKENS_PER_MINUTE_INCREASE_PERCENT,
+        ];
+        let mut wanted: Vec<&str> = keys::SETTINGS
+            .into_iter()
+            .filter(|key| class != Some(AlarmClass::NonQuota) || !increase_percents.contains(key))
+            .collect();
+        wanted.extend([
+            keys::RPM_THRESHOLD_CALCULATED,
+            keys::TPM_THRESHOLD_CALCULATED,
+        ]);
+        if rpm_code.is_none() && self.config.rpm_quota_code.code().is_some() {
+            wanted.push(keys::RPM_QUOTA);
+        }
+        if tpm_code.is_none() {
+            wanted.push(keys::TPM_QUOTA);
+        }
         let (claim, parameters, usage, rpm, tpm, open_cases) = tokio::join!(
             self.claim(&t.key, now, run),
-            self.ports.parameters.get_by_path(&self.path),
+            self.read_parameters(&wanted),
             self.read_usage(now),
             maybe(rpm_code.map(|c| self.ports.quotas.get(SERVICE_CODE, c.as_str()))),
             maybe(tpm_code.map(|c| self.ports.quotas.get(SERVICE_CODE, c.as_str()))),
@@ -989,7 +1033,7 @@ where
     ) -> Result<Report, ProcessorError> {
         let (claim, parameters) = tokio::join!(
             self.claim(&t.key, now, run),
-            self.ports.parameters.get_by_path(&self.path),
+            self.read_parameters(&keys::SETTINGS),
         );
         match self.gate(&t.key, claim)? {
             Err(report) => return Ok(report),

@@ -870,10 +870,10 @@ async fn failed_email_is_retried_from_the_ledger_without_filing_again() {
 async fn throttled_settings_read_is_retryable_and_releases_the_claim() {
     let world = World::new();
     world.parameters.fail_next(
-        "GetParametersByPath",
+        "GetParameters",
         AwsError::from_code(
             "ssm",
-            "GetParametersByPath",
+            "GetParameters",
             "ThrottlingException",
             "slow",
             Some(400),

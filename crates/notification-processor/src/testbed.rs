@@ -1,0 +1,352 @@
+//! Seeding the local AWS emulator for the processor's integration tests, the benchmark and the CLI tests
+//! (feature `emulator`): one stack (`Acme` / `Opus-4-6`) with its Parameter Store settings and thresholds as
+//! the template and the calculator write them, its two quotas, a ledger table, the formatted topic, and
+//! per-minute Bedrock metrics whose 14-day peaks are the ones a test asks for.
+//!
+//! Tests of one binary share one emulator and take turns: [`Testbed::run`] holds the turn, resets the
+//! emulator, seeds an [`Account`] and runs the async test body on its own runtime.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use aws_config::SdkConfig;
+use aws_sdk_cloudwatch::primitives::DateTime;
+use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+use bedrock_ops_aws::emulator::{CallRecord, Emulator, REGION, SeedQuota, SnsMessage};
+use bedrock_ops_aws::{AwsClients, ParameterStore};
+use bedrock_ops_core::settings::parameter_name;
+use serde_json::Value;
+
+use crate::{Config, Need, SdkProcessor, sdk_processor};
+
+pub const CUSTOMER: &str = "Acme";
+pub const MODEL: &str = "Opus-4-6";
+pub const MODEL_ID: &str = "global.anthropic.claude-opus-4-6-v1";
+pub const RPM_CODE: &str = "L-3DD46812";
+pub const TPM_CODE: &str = "L-3DCCFAA4";
+pub const TOPIC_NAME: &str = "Acme-Bedrock-Formatted-Opus-4-6";
+pub const LEDGER_TABLE: &str = "Acme-Bedrock-Ledger-Opus-4-6";
+pub const QUOTA_SUBJECT: &str = "Acme - Bedrock Ops Alert - Opus-4-6 - Quota Request";
+pub const INVESTIGATION_SUBJECT: &str =
+    "Acme - Bedrock Ops Alert - Opus-4-6 - Investigation Request";
+
+/// Minutes of traffic written before the peak minute; their values are half the peak.
+const STEADY_MINUTES: i64 = 30;
+
+/// What one test's account looks like.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub rpm_quota: u64,
+    pub tpm_quota: u64,
+    pub tpm_adjustable: bool,
+    /// 14-day peaks per minute; `None` writes no metrics at all (a new model).
+    pub peaks: Option<(f64, f64)>,
+    /// Parameter Store settings, key (relative to the stack path) → value.
+    pub settings: BTreeMap<&'static str, String>,
+}
+
+impl Account {
+    /// Quotas at 80 % thresholds, automation on, default percents (25), every e-mail, live mode.
+    pub fn new(rpm_quota: u64, tpm_quota: u64) -> Account {
+        let settings = [
+            ("enable-automated-support-case", "Yes"),
+            ("requests-per-minute-increase-percent", "25"),
+            ("tokens-per-minute-increase-percent", "25"),
+            ("notification-preference", "all"),
+            (
+                "use-case-description",
+                "Customer-support assistant for the EMEA contact centre",
+            ),
+            ("support-case-lookback-days", "60"),
+            ("mode", "live"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k, v.to_owned()))
+        .collect();
+        Account {
+            rpm_quota,
+            tpm_quota,
+            tpm_adjustable: true,
+            peaks: None,
+            settings,
+        }
+    }
+
+    pub fn peaks(mut self, rpm: f64, tpm: f64) -> Account {
+        self.peaks = Some((rpm, tpm));
+        self
+    }
+
+    pub fn setting(mut self, key: &'static str, value: &str) -> Account {
+        self.settings.insert(key, value.to_owned());
+        self
+    }
+
+    pub fn tpm_not_adjustable(mut self) -> Account {
+        self.tpm_adjustable = false;
+        self
+    }
+
+    /// Every Parameter Store value of the stack: the settings, and the 10 keys the calculator writes.
+    fn parameters(&self) -> Vec<(&'static str, String)> {
+        let threshold = |quota: u64| (quota * 80 / 100).to_string();
+        let mut all: Vec<(&'static str, String)> =
+            self.settings.iter().map(|(k, v)| (*k, v.clone())).collect();
+        all.extend([
+            (
+                "thresholds/rpm-threshold-calculated",
+                threshold(self.rpm_quota),
+            ),
+            (
+                "thresholds/tpm-threshold-calculated",
+                threshold(self.tpm_quota),
+            ),
+            ("thresholds/rpm-quota", self.rpm_quota.to_string()),
+            ("thresholds/tpm-quota", self.tpm_quota.to_string()),
+            ("thresholds/rpm-quota-code", RPM_CODE.to_owned()),
+            ("thresholds/tpm-quota-code", TPM_CODE.to_owned()),
+            ("thresholds/rpm-percent", "80".to_owned()),
+            ("thresholds/tpm-percent", "80".to_owned()),
+            ("thresholds/last-updated", "2026-05-01T09:00:00Z".to_owned()),
+            (
+                "thresholds/last-change",
+                r#"{"at":"2026-05-01T09:00:00Z"}"#.to_owned(),
+            ),
+        ]);
+        all
+    }
+}
+
+/// A seeded emulator, held for one test.
+pub struct Testbed {
+    pub emulator: &'static Emulator,
+    pub sdk: SdkConfig,
+    pub topic_arn: String,
+}
+
+static TURN: Mutex<()> = Mutex::new(());
+
+fn turn() -> MutexGuard<'static, ()> {
+    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Seconds since the epoch, on a minute boundary.
+pub fn this_minute() -> i64 {
+    let now = crate::now_epoch();
+    now - now.rem_euclid(60)
+}
+
+fn datum(metric: &str, at: i64, value: f64) -> MetricDatum {
+    MetricDatum::builder()
+        .metric_name(metric)
+        .dimensions(Dimension::builder().name("ModelId").value(MODEL_ID).build())
+        .timestamp(DateTime::from_secs(at))
+        .value(value)
+        .build()
+}
+
+impl Testbed {
+    /// Takes this binary's turn on the shared emulator, resets and seeds it, and runs `body`.
+    pub fn run<F>(account: &Account, body: impl FnOnce(Testbed) -> F)
+    where
+        F: Future<Output = ()>,
+    {
+        let _turn = turn();
+        let emulator = Emulator::shared().expect("the emulator starts");
+        emulator.reset().expect("the emulator resets");
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+            .block_on(async {
+                let testbed = Testbed::seed(emulator, account).await;
+                body(testbed).await;
+            });
+    }
+
+    async fn seed(emulator: &'static Emulator, account: &Account) -> Testbed {
+        let sdk = emulator.sdk_config();
+        let tpm = SeedQuota::bedrock(
+            TPM_CODE,
+            "Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6",
+            account.tpm_quota as f64,
+        );
+        let tpm = if account.tpm_adjustable {
+            tpm
+        } else {
+            tpm.not_adjustable()
+        };
+        emulator
+            .seed_quotas(
+                &[
+                    SeedQuota::bedrock(
+                        RPM_CODE,
+                        "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6",
+                        account.rpm_quota as f64,
+                    ),
+                    tpm,
+                ],
+                &[],
+            )
+            .expect("quotas seeded");
+
+        let topic_arn = aws_sdk_sns::Client::new(&sdk)
+            .create_topic()
+            .name(TOPIC_NAME)
+            .send()
+            .await
+            .expect("topic created")
+            .topic_arn
+            .expect("topic arn");
+        aws_sdk_dynamodb::Client::new(&sdk)
+            .create_table()
+            .table_name(LEDGER_TABLE)
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name("pk")
+                    .key_type(KeyType::Hash)
+                    .build()
+                    .expect("key schema"),
+            )
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name("pk")
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .expect("attribute"),
+            )
+            .billing_mode(BillingMode::PayPerRequest)
+            .send()
+            .await
+            .expect("ledger table created");
+
+        let parameters = AwsClients::new(&sdk).parameters();
+        for (key, value) in account.parameters() {
+            parameters
+                .put(&parameter_name(CUSTOMER, MODEL, key), &value)
+                .await
+                .expect("parameter written");
+        }
+
+        if let Some((rpm, tpm)) = account.peaks {
+            let peak_at = this_minute() - 3 * 3600;
+            let mut data = Vec::new();
+            for minute in 0..=STEADY_MINUTES {
+                let at = peak_at - minute * 60;
+                let share = if minute == 0 { 1.0 } else { 0.5 };
+                let invocations = (rpm * share).round();
+                data.push(datum("Invocations", at, invocations));
+                data.push(datum("EstimatedTPMQuotaUsage", at, (tpm * share).round()));
+                data.push(datum("InputTokenCount", at, (tpm * share * 0.7).round()));
+                data.push(datum("OutputTokenCount", at, (tpm * share * 0.1).round()));
+            }
+            let cloudwatch = aws_sdk_cloudwatch::Client::new(&sdk);
+            for chunk in data.chunks(500) {
+                cloudwatch
+                    .put_metric_data()
+                    .namespace("AWS/Bedrock")
+                    .set_metric_data(Some(chunk.to_vec()))
+                    .send()
+                    .await
+                    .expect("metrics written");
+            }
+        }
+        emulator.reset_calls().expect("call log reset");
+        Testbed {
+            emulator,
+            sdk,
+            topic_arn,
+        }
+    }
+
+    /// The Lambda's environment for this stack, as name → value.
+    pub fn lambda_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (crate::config::CUSTOMER_NAME, CUSTOMER.to_owned()),
+            (crate::config::BEDROCK_MODEL_NAME, MODEL.to_owned()),
+            (crate::config::BEDROCK_MODEL_ID, MODEL_ID.to_owned()),
+            (crate::config::EXTRA_MODEL_IDS, String::new()),
+            (
+                crate::config::REQUESTS_PER_MINUTE_QUOTA_CODE,
+                RPM_CODE.to_owned(),
+            ),
+            (
+                crate::config::TOKENS_PER_MINUTE_QUOTA_CODE,
+                TPM_CODE.to_owned(),
+            ),
+            (crate::config::FORMATTED_TOPIC_ARN, self.topic_arn.clone()),
+            (crate::config::LEDGER_TABLE_NAME, LEDGER_TABLE.to_owned()),
+            (crate::config::AWS_REGION, REGION.to_owned()),
+        ]
+    }
+
+    /// The same environment plus what points the AWS configuration chain at the emulator (for the CLI).
+    pub fn cli_env(&self) -> Vec<(&'static str, String)> {
+        let mut env = self.lambda_env();
+        env.extend([
+            ("AWS_ENDPOINT_URL", self.emulator.endpoint_url().to_owned()),
+            ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
+            ("AWS_DEFAULT_REGION", REGION.to_owned()),
+            ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+        ]);
+        env
+    }
+
+    pub fn config(&self) -> Config {
+        let env: BTreeMap<&str, String> = self.lambda_env().into_iter().collect();
+        Config::from_lookup(Need::Everything, |name| env.get(name).cloned())
+            .expect("complete configuration")
+    }
+
+    /// The processor over SDK clients built as the Lambda builds them.
+    pub fn processor(&self) -> SdkProcessor {
+        sdk_processor(&AwsClients::new(&self.sdk), self.config(), REGION)
+    }
+
+    /// Messages published to the formatted topic.
+    pub fn emails(&self) -> Vec<SnsMessage> {
+        self.emulator
+            .sns_messages(Some(&self.topic_arn))
+            .expect("SNS read back")
+    }
+
+    /// Every AWS call since seeding.
+    pub fn calls(&self) -> Vec<CallRecord> {
+        self.emulator.calls().expect("call log")
+    }
+}
+
+/// The event fixture `tests/fixtures/events/<name>` of the workspace.
+pub fn event(name: &str) -> Value {
+    let path = fixtures_dir().join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// `tests/fixtures/events` of the workspace.
+pub fn fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/events")
+}
+
+/// Sequential round trips in a call log: the longest chain of calls each starting after the previous one
+/// ended. Calls whose intervals overlap ran concurrently and share a round trip.
+pub fn round_trips(calls: &[CallRecord]) -> usize {
+    let mut sorted: Vec<&CallRecord> = calls.iter().collect();
+    sorted.sort_by(|a, b| a.start.total_cmp(&b.start));
+    let mut depth: Vec<usize> = Vec::with_capacity(sorted.len());
+    for (i, call) in sorted.iter().enumerate() {
+        let before = (0..i)
+            .filter(|&j| sorted[j].end <= call.start)
+            .map(|j| depth[j])
+            .max()
+            .unwrap_or(0);
+        depth.push(before + 1);
+    }
+    depth.into_iter().max().unwrap_or(0)
+}
