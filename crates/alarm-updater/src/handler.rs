@@ -277,7 +277,29 @@ where
     Assessment::from_reads(customer, model, live, stored, described, at)
 }
 
-/// One run of the updater at `at` (epoch seconds). The event payload plays no part.
+/// The Lambda's entry. The EventBridge schedule's event (or any JSON, from a manual invoke) carries nothing the
+/// run needs; only its source is logged, to tell scheduled runs from manual ones.
+pub async fn handle<Q, A, P, N>(
+    ports: &Ports<Q, A, P, N>,
+    config: &UpdaterConfig,
+    event: &serde_json::Value,
+    at: i64,
+) -> Result<Report, UpdaterError>
+where
+    Q: QuotaService,
+    A: AlarmAdmin,
+    P: ParameterStore,
+    N: Notifier,
+{
+    let source = event
+        .get("source")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("manual invoke");
+    tracing::info!(source, "alarm updater run");
+    run(ports, config, at).await
+}
+
+/// One run of the updater at `at` (epoch seconds).
 pub async fn run<Q, A, P, N>(
     ports: &Ports<Q, A, P, N>,
     config: &UpdaterConfig,

@@ -13,4 +13,4 @@ pub mod config;
 pub mod handler;
 
 pub use config::{ConfigError, UpdaterConfig};
-pub use handler::{Assessment, Ports, Report, SideReport, UpdaterError, assess, run};
+pub use handler::{Assessment, Ports, Report, SideReport, UpdaterError, assess, handle, run};

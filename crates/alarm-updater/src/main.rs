@@ -2,7 +2,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use alarm_updater::{Ports, UpdaterConfig, run};
+use alarm_updater::{Ports, UpdaterConfig, handle};
 use bedrock_ops_aws::AwsClients;
 use bedrock_ops_aws::clients::load_config;
 use lambda_runtime::{LambdaEvent, service_fn};
@@ -20,13 +20,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         notifier: clients.notifier(),
     };
     let (ports, config) = (&ports, &config);
-    // The schedule's payload carries nothing the run needs, so any JSON is accepted.
-    lambda_runtime::run(service_fn(move |_event: LambdaEvent<Value>| async move {
+    // Any JSON is accepted: the schedule's payload carries nothing the run needs.
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let at = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
         // Boxed: the run's future nested inside the runtime's is deeper than rustc's layout limit.
-        Box::pin(run(ports, config, at)).await
+        Box::pin(handle(ports, config, &event.payload, at)).await
     }))
     .await
 }

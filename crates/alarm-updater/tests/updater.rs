@@ -8,7 +8,7 @@ use alarm_updater::config::{
     AWS_REGION, BEDROCK_MODEL_ID, BEDROCK_MODEL_NAME, CUSTOMER_NAME, FORMATTED_TOPIC_ARN,
     RPM_PERCENT, RPM_QUOTA_CODE, TPM_PERCENT, TPM_QUOTA_CODE,
 };
-use alarm_updater::{Ports, UpdaterConfig, UpdaterError, run};
+use alarm_updater::{Ports, UpdaterConfig, UpdaterError, handle, run};
 use bedrock_ops_aws::alarms::MetricAlarmDef;
 use bedrock_ops_aws::alarms::memory::MemoryAlarms;
 use bedrock_ops_aws::notify::memory::MemoryNotifier;
@@ -151,6 +151,26 @@ fn throttled(operation: &'static str) -> AwsError {
         "Rate exceeded",
         Some(400),
     )
+}
+
+#[tokio::test]
+async fn the_scheduled_event_or_any_other_json_triggers_the_same_run() {
+    let world = World::created().await;
+    world.set_quota("L-3DCCFAA4", TPM_NAME, 8_000_000.0);
+    let schedule: Value = serde_json::from_str(include_str!(
+        "../../../tests/fixtures/schedule/threshold-update.json"
+    ))
+    .unwrap();
+    let report = handle(&world.ports(), &world.config, &schedule, T0 + DAY)
+        .await
+        .unwrap();
+    assert!(report.tpm.alarm_updated);
+    for other in [json!(null), json!({}), json!("manual"), json!([1, 2])] {
+        let report = handle(&world.ports(), &world.config, &other, T0 + DAY)
+            .await
+            .unwrap();
+        assert!(!report.changed, "{other}");
+    }
 }
 
 #[tokio::test]
