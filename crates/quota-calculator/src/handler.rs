@@ -307,6 +307,14 @@ where
     }
     let identity = properties::parse_identity(properties)
         .map_err(|e| format!("Cannot tell what to delete: {e}."))?;
+    let described = physical_resource_id(&identity);
+    if physical_id != described {
+        // The properties name another resource: deleting by them could remove a live stack's alarms.
+        return Ok(format!(
+            "Nothing deleted: the properties describe {described}, not {physical_id}; remove its alarms and \
+             parameters by hand if they remain."
+        ));
+    }
     let alarms = quota_alarm_names(&identity.customer, &identity.model_name).to_vec();
     let parameters: Vec<String> = keys::ALL
         .iter()

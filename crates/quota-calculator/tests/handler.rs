@@ -350,6 +350,54 @@ async fn delete_removes_the_alarms_and_every_parameter_and_succeeds_again_when_g
 }
 
 #[tokio::test]
+async fn a_rename_replaces_the_resource_and_the_cleanup_delete_removes_only_the_old_one() {
+    let world = World::new();
+    world.run(fixture("create")).await;
+    let mut update = fixture("update");
+    update["ResourceProperties"]["BedrockModelName"] = json!("Opus2");
+    let answer = world.run(update).await;
+    assert_eq!(answer["Status"], "SUCCESS");
+    assert_eq!(answer["PhysicalResourceId"], "Acme-Opus2-thresholds");
+    assert_eq!(world.alarms.names().len(), 4);
+
+    // CloudFormation's cleanup: Delete of the old id, with the old properties.
+    let answer = world.run(fixture("delete")).await;
+    assert_eq!(answer["Status"], "SUCCESS");
+    assert_eq!(
+        world.alarms.names(),
+        [
+            "Acme-Bedrock-HighInvocationRate-Warning-Opus2",
+            "Acme-Bedrock-HighTPMQuotaUsage-Warning-Opus2"
+        ]
+    );
+    assert!(world.parameters.get_by_path(PATH).await.unwrap().is_empty());
+    let renamed = "/Acme/bedrock/quota-monitoring/Opus2/thresholds/";
+    assert_eq!(
+        world.parameters.get_by_path(renamed).await.unwrap().len(),
+        10
+    );
+}
+
+#[tokio::test]
+async fn a_delete_whose_properties_name_another_resource_deletes_nothing() {
+    let world = World::new();
+    world.run(fixture("create")).await;
+    let mut delete = fixture("delete");
+    delete["PhysicalResourceId"] = json!("Acme-Sonnet-thresholds");
+    let answer = world.run(delete).await;
+    assert_eq!(answer["Status"], "SUCCESS");
+    assert!(
+        answer["Reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("Nothing deleted"),
+        "{answer}"
+    );
+    assert_eq!(world.alarms.names(), [RPM_ALARM, TPM_ALARM]);
+    assert_eq!(world.parameters.get_by_path(PATH).await.unwrap().len(), 10);
+}
+
+#[tokio::test]
 async fn an_update_of_the_periods_rewrites_the_alarms_but_no_unchanged_parameter() {
     let world = World::new();
     world.run(fixture("create")).await;
