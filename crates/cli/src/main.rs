@@ -25,6 +25,10 @@ enum Command {
     Thresholds(commands::thresholds::Args),
     /// Kind, layer, severity and class of alarm names.
     Classify(commands::classify::Args),
+    /// Run the notification processor on an alarm event file (files, e-mails and records, like the Lambda).
+    Process(commands::process::Args),
+    /// Run the notification processor on an alarm event file in dry-run mode (nothing filed or sent).
+    Simulate(commands::simulate::Args),
 }
 
 fn main() -> ExitCode {
@@ -33,6 +37,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Thresholds(args) => commands::thresholds::run(&args, &mut stdout),
         Command::Classify(args) => commands::classify::run(&args, &mut stdout),
+        Command::Process(args) => commands::process::run(&args, &mut stdout),
+        Command::Simulate(args) => commands::simulate::run(&args, &mut stdout),
     };
     let flushed = stdout.flush();
     match result.and(flushed.map_err(Into::into)) {

@@ -1,6 +1,8 @@
 //! One module per command. Each exposes clap `Args` and `run(&Args, &mut impl Write)`.
 
 pub mod classify;
+pub mod process;
+pub mod simulate;
 pub mod thresholds;
 pub mod thresholds_live;
 

@@ -1,0 +1,157 @@
+//! `simulate` and `process` against the local AWS emulator, through the normal AWS configuration chain
+//! (`AWS_ENDPOINT_URL`), on the shared event fixtures.
+
+use std::process::{Command, Output};
+
+use notification_processor::testbed::{Account, LEDGER_TABLE, RPM_CODE, Testbed, fixtures_dir};
+use serde_json::Value;
+
+fn cli(testbed: &Testbed, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_bedrock-ops-alert"));
+    command.args(args).env_clear();
+    for (name, value) in testbed.cli_env() {
+        command.env(name, value);
+    }
+    command.output().expect("binary runs")
+}
+
+fn json(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "exit {:?}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("stdout is JSON")
+}
+
+fn fixture(name: &str) -> String {
+    fixtures_dir().join(name).to_string_lossy().into_owned()
+}
+
+#[test]
+fn simulate_prints_the_decision_and_touches_nothing() {
+    let account = Account::new(10_000, 6_250_000).peaks(9_500.0, 3_000_000.0);
+    Testbed::run(&account, |testbed| async move {
+        let out = json(&cli(
+            &testbed,
+            &[
+                "simulate",
+                "--event",
+                &fixture("throttles-alarm.json"),
+                "--json",
+            ],
+        ));
+
+        assert_eq!(out["class"], "both");
+        assert_eq!(out["scenario"], "high_usage");
+        assert_eq!(out["severity"], "critical");
+        let actions = out["actions"].as_array().unwrap();
+        assert_eq!(actions.len(), 2);
+        assert_eq!(actions[0]["type"], "none");
+        assert_eq!(actions[0]["reason"], "dry_run");
+        assert_eq!(actions[0]["would"], "quota_request");
+        assert_eq!(actions[0]["quota_code"], RPM_CODE);
+        assert_eq!(actions[0]["desired"], 12_500);
+        assert_eq!(
+            out["email"]["subject"],
+            "🔴 [CRITICAL] Acme - Bedrock Ops Alert - Opus-4-6 - Quota Request"
+        );
+        assert!(
+            out["email"]["body"]
+                .as_str()
+                .unwrap()
+                .contains("Would have requested")
+        );
+
+        let services: Vec<String> = testbed.calls().into_iter().map(|c| c.operation).collect();
+        for forbidden in [
+            "RequestServiceQuotaIncrease",
+            "CreateCase",
+            "AddCommunicationToCase",
+            "Publish",
+            "UpdateItem",
+            "PutItem",
+        ] {
+            assert!(
+                !services.iter().any(|s| s == forbidden),
+                "{forbidden} in {services:?}"
+            );
+        }
+        assert!(testbed.emulator.quota_requests().unwrap().is_empty());
+        assert!(testbed.emails().is_empty());
+    });
+}
+
+#[test]
+fn simulate_reads_a_bare_alarm_message_and_prints_text() {
+    let account = Account::new(10_000, 6_250_000).peaks(120.0, 90_000.0);
+    Testbed::run(&account, |testbed| async move {
+        let out = cli(
+            &testbed,
+            &[
+                "simulate",
+                "--event",
+                &fixture("server-errors-alarm-message.json"),
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.starts_with("class non_quota, scenario non_quota, severity critical"),
+            "{text}"
+        );
+        assert!(text.contains("would=support_case"), "{text}");
+        assert!(text.contains(
+            "Subject: 🔴 [CRITICAL] Acme - Bedrock Ops Alert - Opus-4-6 - Investigation Request"
+        ));
+    });
+}
+
+#[test]
+fn process_replays_a_missed_alarm_once() {
+    let account = Account::new(10_000, 6_250_000).peaks(9_500.0, 3_000_000.0);
+    Testbed::run(&account, |testbed| async move {
+        let first = json(&cli(
+            &testbed,
+            &[
+                "process",
+                "--event",
+                &fixture("throttles-alarm.json"),
+                "--json",
+            ],
+        ));
+        let again = json(&cli(
+            &testbed,
+            &[
+                "process",
+                "--event",
+                &fixture("throttles-alarm.json"),
+                "--json",
+            ],
+        ));
+
+        assert_eq!(first["result"], "handled");
+        assert_eq!(first["actions"][0]["type"], "quota_request");
+        assert_eq!(first["email"]["status"], "published");
+        assert_eq!(again["result"], "already_handled");
+        assert_eq!(testbed.emulator.quota_requests().unwrap().len(), 2);
+        assert_eq!(testbed.emails().len(), 1);
+        assert!(
+            ledger_has_the_transition(&testbed).await,
+            "in {LEDGER_TABLE}"
+        );
+    });
+}
+
+/// Whether the ledger holds the fixture's transition, read with the adapter the processor uses.
+async fn ledger_has_the_transition(testbed: &Testbed) -> bool {
+    use bedrock_ops_aws::Ledger;
+    let ledger = bedrock_ops_aws::AwsClients::new(&testbed.sdk).ledger(LEDGER_TABLE);
+    let key = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:Acme-Bedrock-Throttles-Critical-Opus-4-6|ALARM|2026-05-04T14:52:48.069+0000";
+    ledger.get(key).await.unwrap().is_some()
+}
