@@ -62,6 +62,7 @@ STAR_RESOURCE_ACTIONS = {
     "servicequotas:GetServiceQuota": "applied quota values",
     "servicequotas:GetAWSDefaultServiceQuota": "default when no applied value exists",
     "servicequotas:ListServiceQuotas": "quota-code validation of the calculator",
+    "servicequotas:ListAWSDefaultServiceQuotas": "quota-code validation: quotas without an applied value",
     "servicequotas:ListRequestedServiceQuotaChangeHistoryByQuota": "pending request lookup of the processor",
     "support:CreateCase": "Support API has no resources",
     "support:DescribeCases": "Support API has no resources",
@@ -82,7 +83,8 @@ ROLE_ACTIONS = {
     },
     "QuotaCalculatorRole": {
         "logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
-        "servicequotas:ListServiceQuotas", "servicequotas:GetServiceQuota", "servicequotas:GetAWSDefaultServiceQuota",
+        "servicequotas:ListServiceQuotas", "servicequotas:ListAWSDefaultServiceQuotas",
+        "servicequotas:GetServiceQuota", "servicequotas:GetAWSDefaultServiceQuota",
         "cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource",
         "ssm:PutParameter", "ssm:DeleteParameters", "ssm:GetParametersByPath",
     },
@@ -472,6 +474,14 @@ def test_composite_is_for_dashboards_only_and_waits_for_the_quota_alarms(stack):
     assert "QuotaThresholds" in res["DependsOn"]
     named = set(re.findall(r'ALARM\("([^"]+)"\)', props["AlarmRule"]))
     assert named == {alarm_name(kind) for kind in BEDROCK_ALARMS}
+
+
+def test_composite_of_a_model_without_rpm_quota_names_no_rpm_alarm(transformed):
+    no_rpm = Stack(transformed, {**LONGEST, "RequestsPerMinuteQuotaCode": "NA"})
+    (logical_id,) = no_rpm.of_type("AWS::CloudWatch::CompositeAlarm")
+    props = no_rpm.eval(no_rpm.resources[logical_id]["Properties"])
+    named = set(re.findall(r'ALARM\("([^"]+)"\)', props["AlarmRule"]))
+    assert named == {alarm_name(kind) for kind in BEDROCK_ALARMS if kind != "HighInvocationRate"}
 
 
 def test_self_monitoring_alarms_cover_functions_and_dead_letter_queues(stack):
