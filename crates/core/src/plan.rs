@@ -19,7 +19,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::alarms::{AlarmClass, AlarmKind, Classification, Severity};
+use crate::alarms::{AlarmClass, Classification, Severity};
 use crate::dedup::CaseCategory;
 use crate::increase::{IncreaseDecision, IncreasePercent, QuotaFacts, decide_increase};
 use crate::outcome::{Action, CaseRef, Filing, NotFiledReason, QuotaIncrease, Target};
@@ -87,9 +87,9 @@ impl SideQuota {
 /// Everything the decision depends on. Readings that failed carry the reason as text.
 #[derive(Debug, Clone, Copy)]
 pub struct PlanInput<'a> {
-    /// The alarm kinds of the transition (one for a metric alarm, the triggering children of a
-    /// composite).
-    pub alarms: &'a [AlarmKind],
+    /// The alarms of the transition (one for a metric alarm, the triggering children of a
+    /// composite), combined by [`Classification::of`].
+    pub classification: &'a Classification,
     pub settings: Reading<'a, Settings>,
     pub usage: Reading<'a, UsageSummary>,
     pub thresholds: Reading<'a, Thresholds>,
@@ -280,9 +280,9 @@ fn side_steps(
     (vec![step], Some(increase))
 }
 
-/// Decides an ALARM transition; `None` when no alarm fired (nothing to decide).
-pub fn plan(input: &PlanInput<'_>) -> Option<Plan> {
-    let classification = Classification::of(input.alarms.iter().copied())?;
+/// Decides an ALARM transition.
+pub fn plan(input: &PlanInput<'_>) -> Plan {
+    let classification = input.classification.clone();
     let decision = decide(&classification, input.usage, input.thresholds);
     let defaults = Settings::default();
     let settings = input.settings.unwrap_or(&defaults);
@@ -320,7 +320,7 @@ pub fn plan(input: &PlanInput<'_>) -> Option<Plan> {
         });
     }
 
-    Some(Plan {
+    Plan {
         notify: settings
             .notification_preference
             .wants(classification.severity),
@@ -329,19 +329,18 @@ pub fn plan(input: &PlanInput<'_>) -> Option<Plan> {
         decision,
         increases,
         steps,
-    })
+    }
 }
 
-/// Decides an OK transition; `None` when no alarm is named.
-pub fn recovery(alarms: &[AlarmKind], settings: Reading<'_, Settings>) -> Option<RecoveryPlan> {
-    let classification = Classification::of(alarms.iter().copied())?;
+/// Decides an OK transition.
+pub fn recovery(classification: &Classification, settings: Reading<'_, Settings>) -> RecoveryPlan {
     let notify = settings.map_or(true, |s| {
         s.notification_preference.wants(classification.severity)
     });
-    Some(RecoveryPlan {
-        classification,
+    RecoveryPlan {
+        classification: classification.clone(),
         notify,
-    })
+    }
 }
 
 impl Plan {
@@ -468,6 +467,7 @@ fn filing_target(filing: &Filing) -> Target {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::alarms::AlarmKind;
     use crate::increase::IncreasePercent;
     use crate::settings::NotificationPreference;
     use crate::thresholds::{Percent, QuotaValue};
@@ -545,15 +545,18 @@ mod tests {
 
         fn plan(&self) -> Plan {
             plan(&PlanInput {
-                alarms: &self.alarms,
+                classification: &fired(&self.alarms),
                 settings: Ok(&self.settings),
                 usage: Ok(&self.usage),
                 thresholds: Ok(&self.thresholds),
                 rpm: &self.rpm,
                 tpm: &self.tpm,
             })
-            .unwrap()
         }
+    }
+
+    fn fired(alarms: &[AlarmKind]) -> Classification {
+        Classification::of(alarms.iter().copied()).expect("at least one alarm")
     }
 
     fn requested(plan: &Plan) -> Vec<(QuotaSide, u64, u64)> {
@@ -831,14 +834,13 @@ mod tests {
             (0.0, 0.0),
         );
         let plan = plan(&PlanInput {
-            alarms: &case.alarms,
+            classification: &fired(&case.alarms),
             settings: Ok(&case.settings),
             usage: Err("CloudWatch GetMetricData: throttled"),
             thresholds: Ok(&case.thresholds),
             rpm: &case.rpm,
             tpm: &case.tpm,
-        })
-        .unwrap();
+        });
         assert_eq!(plan.decision.scenario.name(), "usage_unknown");
         assert_eq!(requested(&plan), vec![(QuotaSide::Rpm, 10_000, 12_500)]);
     }
@@ -981,14 +983,13 @@ mod tests {
     fn unreadable_settings_hold_everything_and_say_why() {
         let case = Case::new(&[AlarmKind::Throttles], 10_000, 6_250_000, (9_500.0, 1.0));
         let plan = plan(&PlanInput {
-            alarms: &case.alarms,
+            classification: &fired(&case.alarms),
             settings: Err("ssm GetParametersByPath: access denied"),
             usage: Ok(&case.usage),
             thresholds: Ok(&case.thresholds),
             rpm: &case.rpm,
             tpm: &case.tpm,
-        })
-        .unwrap();
+        });
         let Execution::Held(NotFiledReason::Error { message }) = &plan.execution else {
             panic!("{:?}", plan.execution)
         };
@@ -1018,34 +1019,13 @@ mod tests {
     }
 
     #[test]
-    fn no_alarm_no_plan() {
-        let case = Case::new(&[], 1, 1, (0.0, 0.0));
-        assert!(
-            plan(&PlanInput {
-                alarms: &[],
-                settings: Ok(&case.settings),
-                usage: Ok(&case.usage),
-                thresholds: Ok(&case.thresholds),
-                rpm: &case.rpm,
-                tpm: &case.tpm,
-            })
-            .is_none()
-        );
-        assert!(recovery(&[], Ok(&case.settings)).is_none());
-    }
-
-    #[test]
     fn recovery_files_nothing_and_follows_the_preference() {
         let mut s = settings();
         s.notification_preference = NotificationPreference::Critical;
-        let r = recovery(&[AlarmKind::HighLatency], Ok(&s)).unwrap();
-        assert!(!r.notify);
-        assert!(recovery(&[AlarmKind::ServerErrors], Ok(&s)).unwrap().notify);
-        assert!(
-            recovery(&[AlarmKind::HighLatency], Err("unread"))
-                .unwrap()
-                .notify
-        );
+        let latency = fired(&[AlarmKind::HighLatency]);
+        assert!(!recovery(&latency, Ok(&s)).notify);
+        assert!(recovery(&fired(&[AlarmKind::ServerErrors]), Ok(&s)).notify);
+        assert!(recovery(&latency, Err("unread")).notify);
     }
 
     #[test]

@@ -27,7 +27,7 @@ use bedrock_ops_aws::support::{CaseDraft, CaseSummary};
 use bedrock_ops_aws::{
     AwsError, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics,
 };
-use bedrock_ops_core::alarms::{AlarmClass, AlarmKind, Classification, Severity};
+use bedrock_ops_core::alarms::{AlarmClass, Classification, Severity};
 use bedrock_ops_core::dedup::{case_subject, subject_matches};
 use bedrock_ops_core::increase::QuotaFacts;
 use bedrock_ops_core::messages::recovery::{Recovery, recovery_email};
@@ -142,22 +142,20 @@ impl Decision {
     /// The CLI contract: `class`, `scenario` (with `expedited` or `reason` when they apply), `severity`,
     /// `actions` (see [`ActionView`]) and `email` (`subject`, `body` unless left out, and its status).
     pub fn to_json(&self, with_body: bool) -> Value {
-        let mut out = json!({
-            "key": self.key,
-            "class": self.class,
-            "severity": self.severity,
-            "actions": self.actions.iter().map(ActionView::from).collect::<Vec<_>>(),
-        });
-        match &self.decided {
-            Decided::Alarm(scenario) => {
-                if let Value::Object(fields) = json!(scenario) {
-                    out.as_object_mut()
-                        .expect("built as an object")
-                        .extend(fields);
-                }
-            }
-            Decided::Recovery => out["scenario"] = json!("recovery"),
-        }
+        let mut out = match &self.decided {
+            // `{"scenario": …}` plus `expedited` or `reason` when the scenario has them.
+            Decided::Alarm(scenario) => json!(scenario),
+            Decided::Recovery => json!({"scenario": "recovery"}),
+        };
+        out["key"] = json!(self.key);
+        out["class"] = json!(self.class);
+        out["severity"] = json!(self.severity);
+        out["actions"] = json!(
+            self.actions
+                .iter()
+                .map(ActionView::from)
+                .collect::<Vec<_>>()
+        );
         let mut email = json!({"subject": self.email.subject});
         if with_body {
             email["body"] = json!(self.email.body);
@@ -398,27 +396,25 @@ where
         if run == RunMode::Live {
             self.require_delivery()?;
         }
-        let state = match transition.state {
-            Some(state) if !transition.alarms.is_empty() => state,
-            Some(_) => {
-                info!(key = %transition.key, "the composite alarm names no triggering child: nothing to act on");
-                return Ok(Report::Ignored {
-                    key: transition.key.clone(),
-                    reason: "the composite alarm names no triggering child".into(),
-                });
-            }
-            None => {
-                info!(key = %transition.key, state = %transition.state_value, "state not acted on");
-                return Ok(Report::Ignored {
-                    key: transition.key.clone(),
-                    reason: format!("state {} is not acted on", transition.state_value),
-                });
-            }
+        let ignored = |reason: String| {
+            info!(key = %transition.key, %reason, "nothing to act on");
+            Ok(Report::Ignored {
+                key: transition.key.clone(),
+                reason,
+            })
+        };
+        let Some(state) = transition.state else {
+            return ignored(format!("state {} is not acted on", transition.state_value));
+        };
+        let Some(classification) =
+            Classification::of(transition.alarms.iter().map(|a| a.name.kind))
+        else {
+            return ignored("the composite alarm names no triggering child".into());
         };
         info!(key = %transition.key, alarm = %transition.alarm_name, state = state.as_str(), "handling alarm transition");
         match state {
-            AlarmState::Alarm => self.alarm(transition, now, run).await,
-            AlarmState::Ok => self.recovery(transition, now, run).await,
+            AlarmState::Alarm => self.alarm(transition, &classification, now, run).await,
+            AlarmState::Ok => self.recovery(transition, &classification, now, run).await,
         }
     }
 
@@ -532,20 +528,20 @@ where
     async fn alarm(
         &self,
         t: &Transition,
+        classification: &Classification,
         now: i64,
         run: RunMode,
     ) -> Result<Report, ProcessorError> {
-        let kinds: Vec<AlarmKind> = t.alarms.iter().map(|a| a.name.kind).collect();
-        let class = Classification::of(kinds.iter().copied()).map(|c| c.class);
+        let class = classification.class;
         // Only the quotas the class asks about are read live (the plan needs their current value); the other
         // side's quota is shown from the value the calculator stored.
         let rpm_code = self
             .config
             .rpm_quota_code
             .code()
-            .filter(|_| matches!(class, Some(AlarmClass::Rpm | AlarmClass::Both)));
+            .filter(|_| matches!(class, AlarmClass::Rpm | AlarmClass::Both));
         let tpm_code = Some(&self.config.tpm_quota_code)
-            .filter(|_| matches!(class, Some(AlarmClass::Tpm | AlarmClass::Both)));
+            .filter(|_| matches!(class, AlarmClass::Tpm | AlarmClass::Both));
         // Nine or ten names fit one GetParameters call: a non-quota alarm asks for no increase, so it skips the
         // increase percents and reads the two stored quotas in their place.
         let increase_percents = [
@@ -554,7 +550,7 @@ where
         ];
         let mut wanted: Vec<&str> = keys::SETTINGS
             .into_iter()
-            .filter(|key| class != Some(AlarmClass::NonQuota) || !increase_percents.contains(key))
+            .filter(|key| class != AlarmClass::NonQuota || !increase_percents.contains(key))
             .collect();
         wanted.extend([
             keys::RPM_THRESHOLD_CALCULATED,
@@ -601,16 +597,14 @@ where
         let usage = usage.map_err(|e| e.to_string());
         let rpm = side_quota(self.config.rpm_quota_code.code(), rpm);
         let tpm = side_quota(Some(&self.config.tpm_quota_code), tpm);
-        let Some(plan) = plan::plan(&PlanInput {
-            alarms: &kinds,
+        let plan = plan::plan(&PlanInput {
+            classification,
             settings: settings.as_ref().map_err(String::as_str),
             usage: usage.as_ref().map_err(String::as_str),
             thresholds: thresholds.as_ref().map_err(String::as_str),
             rpm: &rpm,
             tpm: &tpm,
-        }) else {
-            unreachable!("handle_transition only passes transitions with alarms")
-        };
+        });
 
         let lookback = settings
             .as_ref()
@@ -1028,6 +1022,7 @@ where
     async fn recovery(
         &self,
         t: &Transition,
+        classification: &Classification,
         now: i64,
         run: RunMode,
     ) -> Result<Report, ProcessorError> {
@@ -1048,20 +1043,26 @@ where
             other => other,
         };
         let settings = read_settings(&parameters);
-        let kinds: Vec<AlarmKind> = t.alarms.iter().map(|a| a.name.kind).collect();
-        let Some(plan) = plan::recovery(&kinds, settings.as_ref().map_err(String::as_str)) else {
-            unreachable!("handle_transition only passes transitions with alarms")
+        let plan = plan::recovery(classification, settings.as_ref().map_err(String::as_str));
+        // The classification exists, so there is a first alarm; a composite that recovers names the child that
+        // moved it.
+        let email = t.alarms.first().map(|first| {
+            recovery_email(
+                &self.stack,
+                &Recovery {
+                    alarm: first.name.clone(),
+                    reason: first.reason.clone(),
+                    recovered_at: first.at,
+                    alarm_since: None,
+                },
+            )
+        });
+        let Some(email) = email else {
+            return Ok(Report::Ignored {
+                key: t.key.clone(),
+                reason: "no alarm to report as recovered".into(),
+            });
         };
-        let first = &t.alarms[0];
-        let email = recovery_email(
-            &self.stack,
-            &Recovery {
-                alarm: first.name.clone(),
-                reason: first.reason.clone(),
-                recovered_at: first.at,
-                alarm_since: None,
-            },
-        );
         let decision = Decision {
             key: t.key.clone(),
             class: plan.classification.class,

@@ -2,7 +2,7 @@
 //! per-minute metrics realise each example's numbers, the handler runs as the Lambda runs it, and the
 //! assertions read what the emulated services now hold.
 
-use bedrock_ops_aws::emulator::{QuotaRequest, SupportCase};
+use bedrock_ops_aws::emulator::SupportCase;
 use notification_processor::testbed::{
     Account, INVESTIGATION_SUBJECT, QUOTA_SUBJECT, RPM_CODE, TPM_CODE, Testbed, event,
 };
@@ -27,13 +27,16 @@ async fn process(testbed: &Testbed, fixture: &str) -> Value {
 }
 
 fn requests(testbed: &Testbed) -> Vec<(String, f64)> {
-    testbed
+    // The two sides are requested concurrently, so their arrival order varies: RPM first, then TPM.
+    let mut filed: Vec<(String, f64)> = testbed
         .emulator
         .quota_requests()
         .unwrap()
         .into_iter()
-        .map(|r: QuotaRequest| (r.quota_code, r.desired_value))
-        .collect()
+        .map(|r| (r.quota_code, r.desired_value))
+        .collect();
+    filed.sort_by_key(|(code, _)| code != RPM_CODE);
+    filed
 }
 
 /// Cases opened by the processor itself (Service Quotas opens its own for each request).

@@ -1,5 +1,5 @@
 //! Benchmark, not a timed test: per scenario, the AWS calls one alarm costs and the sequential round trips
-//! they need, read from the emulator's call log with 25 ms injected per call (so concurrent calls visibly
+//! they need, read from the emulator's call log with 100 ms injected per call (so concurrent calls visibly
 //! overlap). Prints a table (`--nocapture`) and holds each scenario to its measured budget, so a change that
 //! adds a call or a round trip fails here and has to be justified.
 
@@ -11,7 +11,7 @@ use notification_processor::testbed::{
 };
 use notification_processor::{Report, RunMode};
 
-const LATENCY_MS: u64 = 25;
+const LATENCY_MS: u64 = 100;
 
 struct Measured {
     calls: Vec<CallRecord>,
@@ -50,7 +50,7 @@ where
 }
 
 fn describe(name: &str, m: &Measured) -> String {
-    let mut line = format!("{name:<44} {:>5} {:>11}   ", m.calls.len(), m.round_trips);
+    let mut line = format!("{name:<50} {:>5} {:>11}   ", m.calls.len(), m.round_trips);
     let ops: Vec<String> = m
         .calls
         .iter()
@@ -63,7 +63,7 @@ fn describe(name: &str, m: &Measured) -> String {
 #[test]
 fn calls_and_round_trips_per_alarm() {
     let mut table = vec![format!(
-        "{:<44} {:>5} {:>11}   {}",
+        "{:<50} {:>5} {:>11}   {}",
         "scenario", "calls", "round trips", "operations (arrival order)"
     )];
     let mut check = |name: &str, m: Measured, calls: usize, trips: usize| {
@@ -123,6 +123,25 @@ fn calls_and_round_trips_per_alarm() {
         }),
         8,
         4,
+    );
+    let rpm = Account::new(10_000, 6_250_000).peaks(9_500.0, 90_000.0);
+    check(
+        "open quota request → append (HighInvocationRate)",
+        measure(&rpm, "high-invocation-rate-alarm.json", |testbed| {
+            let quotas = aws_sdk_servicequotas::Client::new(&testbed.sdk);
+            async move {
+                quotas
+                    .request_service_quota_increase()
+                    .service_code("bedrock")
+                    .quota_code(notification_processor::testbed::RPM_CODE)
+                    .desired_value(20_000.0)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }),
+        12,
+        6,
     );
     check(
         "recovery (Throttles OK)",

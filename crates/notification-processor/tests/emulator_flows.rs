@@ -35,13 +35,16 @@ async fn decide(testbed: &Testbed, fixture: &str) -> Value {
 }
 
 fn requests(testbed: &Testbed) -> Vec<(String, f64)> {
-    testbed
+    // The two sides are requested concurrently, so their arrival order varies: RPM first, then TPM.
+    let mut filed: Vec<(String, f64)> = testbed
         .emulator
         .quota_requests()
         .unwrap()
         .into_iter()
         .map(|r| (r.quota_code, r.desired_value))
-        .collect()
+        .collect();
+    filed.sort_by_key(|(code, _)| code != RPM_CODE);
+    filed
 }
 
 fn cases(testbed: &Testbed) -> Vec<SupportCase> {
