@@ -1,18 +1,22 @@
 //! The handler: one alarm transition → a ledger claim, the reads, the core's plan, the filings, the e-mail,
 //! the audit record. Generic over the adapter traits, so the Lambda, the CLI and the tests run the same code.
 //!
-//! Flow of an ALARM transition (round trips in brackets; every group runs concurrently):
-//! 1. [1] claim the transition in the ledger, read the stack's settings and thresholds by name (one
-//!    GetParameters), read the 14-day usage (one GetMetricData), read the quotas the alarm class asks about
-//!    (GetServiceQuota), and list the open Support cases (for duplicate detection; read once for the longest
-//!    lookback and filtered by the setting);
-//! 2. the core decides ([`plan::plan`]);
-//! 3. [2] file the Service Quotas requests of every side at once; an already open request → its case gets the
-//!    alarm appended; a refused one → the Support-case fallback;
-//! 4. [3] the Support case: append to an open duplicate (exact subject) or create one, then [4] look up the new
-//!    case's display id for the console link;
-//! 5. [+1] record what was filed in the ledger while publishing the e-mail, then [+1] mark the transition done
-//!    with the outcome (audit).
+//! Flow of an ALARM transition (each numbered group is one round trip; the calls of a group run concurrently):
+//! 1. claim the transition in the ledger; read the stack's settings and thresholds by name (one GetParameters);
+//!    read the 14-day usage (one GetMetricData); read the quotas the alarm class asks about (GetServiceQuota);
+//!    list the open Support cases. The list is read here even when no case turns out to be needed (one call),
+//!    so that every case path saves a round trip; it covers the longest lookback and is filtered by the
+//!    setting afterwards;
+//! 2. the core decides ([`plan::plan`]), then the Service Quotas requests of every side go out at once (an
+//!    already open request: its case gets the alarm appended; a refused one: the Support-case fallback, one
+//!    round trip later), or
+//!    the Support case is appended to (open duplicate with the exact subject) or created;
+//! 3. a created case's display id is looked up (for the console link);
+//! 4. what was filed is recorded in the ledger while the e-mail is published;
+//! 5. the transition is marked done with the outcome (audit).
+//!
+//! Measured with the emulator (`tests/emulator_calls.rs`): 4 round trips for Service Quotas requests and
+//! appends, 5 when a case is created.
 //!
 //! A retry after a crash finds the recorded step and only publishes the recorded e-mail. Nothing sleeps or
 //! polls (W-2): the SDK's bounded retries are the only waiting.
