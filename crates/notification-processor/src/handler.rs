@@ -55,9 +55,12 @@ use crate::event::{self, Transition};
 
 /// Service Quotas' service code for Amazon Bedrock.
 pub const SERVICE_CODE: &str = "bedrock";
-/// How long a claim keeps other invocations off a transition: longer than the longest Lambda run (15 min),
-/// so a lease only expires when its holder is gone.
-pub const LEASE_SECONDS: i64 = 960;
+/// How long a claim keeps other invocations off a transition when the caller has no deadline (the CLI): a
+/// run takes seconds, so a crashed one frees the transition within minutes.
+pub const DEFAULT_LEASE_SECONDS: i64 = 300;
+/// Added to the time left before the Lambda's deadline: the lease outlives its holder by this much, and
+/// expires before Lambda's first retry of a timed-out invocation (a minute later at the earliest).
+pub const LEASE_MARGIN_SECONDS: i64 = 15;
 /// How long ledger items (the audit record) are kept.
 pub const LEDGER_TTL_SECONDS: i64 = 90 * 86_400;
 /// The blog's usage window.
@@ -241,6 +244,13 @@ pub struct Processor<P, M, Q, S, N, L> {
     path: String,
 }
 
+/// The invocation's time and how long its claim lasts.
+#[derive(Debug, Clone, Copy)]
+struct Clock {
+    now: i64,
+    lease: i64,
+}
+
 /// Whether the claim lets this invocation work, and from where.
 enum Gate {
     Fresh,
@@ -364,13 +374,32 @@ where
     }
 
     /// Handles an SNS event (or a bare alarm message): every record is parsed before anything is done, so a
-    /// malformed record files nothing.
+    /// malformed record files nothing. Claims last [`DEFAULT_LEASE_SECONDS`].
     pub async fn handle(
         &self,
         input: &Value,
         now: i64,
         run: RunMode,
     ) -> Result<Vec<Report>, ProcessorError> {
+        self.handle_until(
+            input,
+            now,
+            now + DEFAULT_LEASE_SECONDS - LEASE_MARGIN_SECONDS,
+            run,
+        )
+        .await
+    }
+
+    /// [`Processor::handle`] for an invocation that ends at `deadline` (epoch seconds, the Lambda context's):
+    /// a claim lasts until shortly after it, so a retry of an invocation that timed out can take over.
+    pub async fn handle_until(
+        &self,
+        input: &Value,
+        now: i64,
+        deadline: i64,
+        run: RunMode,
+    ) -> Result<Vec<Report>, ProcessorError> {
+        let lease = (deadline - now).max(0) + LEASE_MARGIN_SECONDS;
         let transitions = event::messages(input)?
             .iter()
             .enumerate()
@@ -385,16 +414,19 @@ where
             .collect::<Result<Vec<_>, _>>()?;
         let mut reports = Vec::with_capacity(transitions.len());
         for transition in &transitions {
-            reports.push(self.handle_transition(transition, now, run).await?);
+            reports.push(
+                self.handle_transition(transition, Clock { now, lease }, run)
+                    .await?,
+            );
         }
         Ok(reports)
     }
 
     /// Handles one parsed transition.
-    pub async fn handle_transition(
+    async fn handle_transition(
         &self,
         transition: &Transition,
-        now: i64,
+        clock: Clock,
         run: RunMode,
     ) -> Result<Report, ProcessorError> {
         if run == RunMode::Live {
@@ -417,8 +449,8 @@ where
         };
         info!(key = %transition.key, alarm = %transition.alarm_name, state = state.as_str(), "handling alarm transition");
         match state {
-            AlarmState::Alarm => self.alarm(transition, &classification, now, run).await,
-            AlarmState::Ok => self.recovery(transition, &classification, now, run).await,
+            AlarmState::Alarm => self.alarm(transition, &classification, clock, run).await,
+            AlarmState::Ok => self.recovery(transition, &classification, clock, run).await,
         }
     }
 
@@ -437,12 +469,17 @@ where
         }
     }
 
-    async fn claim(&self, key: &str, now: i64, run: RunMode) -> Option<Result<Claim, AwsError>> {
+    async fn claim(
+        &self,
+        key: &str,
+        clock: Clock,
+        run: RunMode,
+    ) -> Option<Result<Claim, AwsError>> {
         match run {
             RunMode::Live => Some(
                 self.ports
                     .ledger
-                    .claim(key, LEASE_SECONDS, LEDGER_TTL_SECONDS, now)
+                    .claim(key, clock.lease, LEDGER_TTL_SECONDS, clock.now)
                     .await,
             ),
             RunMode::Simulate => None,
@@ -533,9 +570,10 @@ where
         &self,
         t: &Transition,
         classification: &Classification,
-        now: i64,
+        clock: Clock,
         run: RunMode,
     ) -> Result<Report, ProcessorError> {
+        let now = clock.now;
         let class = classification.class;
         // Only the quotas the class asks about are read live (the plan needs their current value); the other
         // side's quota is shown from the value the calculator stored.
@@ -567,7 +605,7 @@ where
             wanted.push(keys::TPM_QUOTA);
         }
         let (claim, parameters, usage, rpm, tpm, open_cases) = tokio::join!(
-            self.claim(&t.key, now, run),
+            self.claim(&t.key, clock, run),
             self.read_parameters(&wanted),
             self.read_usage(now),
             maybe(rpm_code.map(|c| self.ports.quotas.get(SERVICE_CODE, c.as_str()))),
@@ -1027,11 +1065,12 @@ where
         &self,
         t: &Transition,
         classification: &Classification,
-        now: i64,
+        clock: Clock,
         run: RunMode,
     ) -> Result<Report, ProcessorError> {
+        let now = clock.now;
         let (claim, parameters) = tokio::join!(
-            self.claim(&t.key, now, run),
+            self.claim(&t.key, clock, run),
             self.read_parameters(&keys::SETTINGS),
         );
         match self.gate(&t.key, claim)? {

@@ -840,6 +840,50 @@ async fn transition_held_by_another_invocation_is_retryable() {
 }
 
 #[tokio::test]
+async fn the_claim_lasts_until_just_after_the_lambda_deadline() {
+    let world = World::new();
+
+    world
+        .processor()
+        .handle_until(
+            &alarm("ServerErrors", "Critical"),
+            world.now,
+            world.now + 60,
+            RunMode::Live,
+        )
+        .await
+        .unwrap();
+
+    let record = done_record(&world);
+    assert_eq!(record.lease_until, world.now + 60 + LEASE_MARGIN_SECONDS);
+}
+
+#[tokio::test]
+async fn a_retry_takes_over_the_transition_of_a_timed_out_invocation() {
+    let world = World::new();
+    let event = alarm("ServerErrors", "Critical");
+    let key = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:Acme-Bedrock-ServerErrors-Critical-Opus-4-6|ALARM|2026-05-04T14:52:48.069+0000";
+    world.ledger.seed(LedgerRecord {
+        key: key.into(),
+        status: LedgerStatus::InProgress,
+        claimed_at: world.now - 120,
+        lease_until: world.now - 45,
+        attempts: 1,
+        steps: BTreeMap::new(),
+        outcome: None,
+        completed_at: None,
+        expires_at: world.now + 86_400,
+    });
+
+    let reports = world.run(&event).await.unwrap();
+
+    assert!(matches!(reports[0], Report::Handled(_)));
+    let record = done_record(&world);
+    assert_eq!((record.status, record.attempts), (LedgerStatus::Done, 2));
+    assert_eq!(world.support.created_cases().len(), 1);
+}
+
+#[tokio::test]
 async fn failed_email_is_retried_from_the_ledger_without_filing_again() {
     let world = World::new();
     world.usage(9_500.0, 3_000_000.0);

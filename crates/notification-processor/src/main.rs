@@ -1,5 +1,5 @@
 //! The notification processor Lambda: configuration and clients are built once per cold start; every
-//! invocation runs [`notification_processor::Processor::handle`].
+//! invocation runs [`notification_processor::Processor::handle_until`] with the invocation's deadline.
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use notification_processor::{Config, Need, ProcessorError, RunMode, lambda_response, now_epoch};
@@ -19,9 +19,10 @@ async fn main() -> Result<(), Error> {
     let processor = notification_processor::sdk_processor(&clients, config, region);
     let processor = &processor;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let deadline = i64::try_from(event.context.deadline / 1000).unwrap_or(i64::MAX);
         // Boxed: the handler's future is large and deeply nested, too much for the runtime's generic stack.
-        let reports =
-            Box::pin(processor.handle(&event.payload, now_epoch(), RunMode::Live)).await?;
+        let handled = processor.handle_until(&event.payload, now_epoch(), deadline, RunMode::Live);
+        let reports = Box::pin(handled).await?;
         Ok::<Value, ProcessorError>(lambda_response(&reports))
     }))
     .await
