@@ -414,10 +414,10 @@ where
             .collect::<Result<Vec<_>, _>>()?;
         let mut reports = Vec::with_capacity(transitions.len());
         for transition in &transitions {
-            reports.push(
-                self.handle_transition(transition, Clock { now, lease }, run)
-                    .await?,
-            );
+            // Boxed: one transition's future holds every read and filing at once, too big for a caller's
+            // stack (a test thread has 2 MiB) when kept inline.
+            let handled = self.handle_transition(transition, Clock { now, lease }, run);
+            reports.push(Box::pin(handled).await?);
         }
         Ok(reports)
     }

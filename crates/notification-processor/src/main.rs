@@ -20,9 +20,9 @@ async fn main() -> Result<(), Error> {
     let processor = &processor;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let deadline = i64::try_from(event.context.deadline / 1000).unwrap_or(i64::MAX);
-        // Boxed: the handler's future is large and deeply nested, too much for the runtime's generic stack.
-        let handled = processor.handle_until(&event.payload, now_epoch(), deadline, RunMode::Live);
-        let reports = Box::pin(handled).await?;
+        let reports = processor
+            .handle_until(&event.payload, now_epoch(), deadline, RunMode::Live)
+            .await?;
         Ok::<Value, ProcessorError>(lambda_response(&reports))
     }))
     .await
