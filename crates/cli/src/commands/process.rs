@@ -110,8 +110,8 @@ pub fn run_as(args: &Args, mode: RunMode, out: &mut impl Write) -> CommandResult
             .map(ToString::to_string)
             .ok_or("no AWS Region: set AWS_REGION or pass --region")?;
         let processor = sdk_processor(&AwsClients::new(&sdk), config, region);
-        // Boxed: the handler's future is large.
-        Box::pin(processor.handle(&event, now_epoch(), mode))
+        processor
+            .handle(&event, now_epoch(), mode)
             .await
             .map_err(Into::<Box<dyn std::error::Error>>::into)
     })?;
