@@ -273,7 +273,11 @@ impl From<&Action> for ActionView {
                 current: increase.current,
                 desired: increase.desired,
                 request_id: request_id.clone(),
-                case_id: case.as_ref().map(|c| c.case_id.clone()),
+                // Service Quotas names its case by display id only; an unknown internal id is left out.
+                case_id: case
+                    .as_ref()
+                    .map(|c| c.case_id.clone())
+                    .filter(|id| !id.is_empty()),
                 display_id: case.as_ref().map(|c| c.display_id.clone()),
             },
             Action::QuotaRequestAlreadyOpen {

@@ -77,9 +77,28 @@ fn blog_throttles_peak_9500_over_8000_is_high_usage_and_requests_rpm_and_tpm() {
             ]
         );
         assert!(our_cases(&testbed).is_empty());
+        let rpm_request = &decision["actions"][0];
+        let service_quotas_case = testbed
+            .emulator
+            .quota_requests()
+            .unwrap()
+            .into_iter()
+            .find(|r| r.quota_code == RPM_CODE)
+            .and_then(|r| r.case_id)
+            .expect("Service Quotas opened a case");
+        assert_eq!(rpm_request["display_id"], service_quotas_case.as_str());
+        assert!(
+            rpm_request.get("case_id").is_none(),
+            "its internal id is not known: {rpm_request}"
+        );
         let emails = testbed.emails();
         assert_eq!(emails.len(), 1);
         let email = &emails[0];
+        assert!(
+            email.message.contains(&service_quotas_case),
+            "{}",
+            email.message
+        );
         assert_eq!(
             email.subject.as_deref(),
             Some("🔴 [CRITICAL] Acme - Bedrock Ops Alert - Opus-4-6 - Quota Request")
