@@ -74,7 +74,7 @@ STAR_RESOURCE_ACTIONS = {
 ROLE_ACTIONS = {
     "NotificationProcessorRole": {
         "logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
-        "ssm:GetParametersByPath", "cloudwatch:GetMetricData",
+        "ssm:GetParameters", "cloudwatch:GetMetricData",
         "servicequotas:GetServiceQuota", "servicequotas:GetAWSDefaultServiceQuota",
         "servicequotas:ListRequestedServiceQuotaChangeHistoryByQuota", "servicequotas:RequestServiceQuotaIncrease",
         "support:CreateCase", "support:DescribeCases", "support:AddCommunicationToCase", "support:DescribeCommunications",
@@ -595,7 +595,7 @@ def test_parameter_store_access_stays_under_the_stack_path(stack):
             for resource in as_list(statement["Resource"]):
                 assert resource in (allowed, allowed + "/*"), (role, resource)
             if role == "NotificationProcessorRole":
-                assert ssm == ["ssm:GetParametersByPath"]
+                assert ssm == ["ssm:GetParameters"]
 
 
 def test_sns_publish_only_on_the_formatted_topic(stack):
