@@ -85,15 +85,8 @@ pub struct Emulator {
 impl Emulator {
     /// Starts a new emulator (a few seconds the first time a machine builds the venv, about a second after).
     pub fn start() -> Result<Emulator, EmulatorError> {
-        let root = workspace_root()?;
-        let emulator_dir = root.join("tests").join("emulator");
-        let python = match std::env::var_os(PYTHON_ENV) {
-            Some(python) => PathBuf::from(python),
-            None => {
-                run_setup(&emulator_dir)?;
-                emulator_dir.join(".venv").join("bin").join("python")
-            }
-        };
+        let emulator_dir = workspace_root()?.join("tests").join("emulator");
+        let python = python()?;
 
         remove_stale_run_dirs();
         let run_dir = unique_run_dir();
@@ -536,7 +529,20 @@ pub struct CfnResponse {
     pub received: f64,
 }
 
-fn workspace_root() -> Result<PathBuf, EmulatorError> {
+/// The emulator's Python (its venv, prepared first if needed, or [`PYTHON_ENV`]); it also has PyYAML, so the
+/// demo and the template tests can run `tests/template/render_stack.py` with it.
+pub fn python() -> Result<PathBuf, EmulatorError> {
+    if let Some(python) = std::env::var_os(PYTHON_ENV) {
+        return Ok(PathBuf::from(python));
+    }
+    let emulator_dir = workspace_root()?.join("tests").join("emulator");
+    run_setup(&emulator_dir)?;
+    Ok(emulator_dir.join(".venv").join("bin").join("python"))
+}
+
+/// The workspace checkout: the first directory above the crate (or the current directory) that holds
+/// `tests/emulator/launcher.py`.
+pub fn workspace_root() -> Result<PathBuf, EmulatorError> {
     let mut starts: Vec<PathBuf> = Vec::new();
     if let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR") {
         starts.push(PathBuf::from(dir));
