@@ -1,6 +1,8 @@
 //! One module per command. Each exposes clap `Args` and `run(&Args, &mut impl Write)`.
 
 pub mod classify;
+#[cfg(feature = "emulator")]
+pub mod demo;
 pub mod process;
 pub mod simulate;
 pub mod thresholds;

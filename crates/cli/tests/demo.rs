@@ -1,0 +1,118 @@
+//! The README's demo, end to end, as `scripts/demo.sh` runs it: the built binary against a fresh emulator.
+//! It checks what a reader is promised (each section, the decision, the request held by Service Quotas, the
+//! e-mail, the threshold moving), that `--json` carries the same facts, that the emulator is gone
+//! afterwards, and that a failing step makes the command fail.
+
+use std::net::TcpStream;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn demo(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bedrock-ops-alert"))
+        .arg("demo")
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("the CLI runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
+}
+
+#[test]
+fn the_demo_narrates_every_step_and_stops_the_emulator() {
+    let output = demo(&[], &[]);
+    let text = stdout(&output);
+    assert!(
+        output.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for expected in [
+        "[1/8] The stack, created from template.yaml",
+        "[2/8] Quota calculator: the custom resource's Create",
+        "[3/8] Fourteen days of Bedrock usage",
+        "[4/8] An alarm fires",
+        "[5/8] The notification processor handles it",
+        "[6/8] What the emulated AWS services now hold",
+        "[7/8] The e-mail, as the stakeholders receive it",
+        "[8/8] The quota is raised; the alarm updater follows",
+        // The template's alarms, the calculator's answer and the usage that crosses the threshold.
+        "L1 Critical  Throttles",
+        "Answer          SUCCESS",
+        "Acme-Bedrock-HighTPMQuotaUsage-Warning-Opus-4-6  > 5,000,000 per minute",
+        "surge to 6,200 requests and 5,580,000 tokens per minute",
+        // The alarm as CloudWatch publishes it, and the processor's decision.
+        "Subject: ALARM: \"Acme-Bedrock-HighTPMQuotaUsage-Warning-Opus-4-6\" in US East (N. Virginia)",
+        "Decision        class tpm, scenario high_usage, severity warning",
+        "TPM increase requested: L-3DCCFAA4",
+        "6,250,000 → 7,812,500",
+        // What Service Quotas holds, and the e-mail as sent.
+        "desired value 7,812,500, status CASE_OPENED",
+        "Subject         🟡 [WARNING] Acme - Bedrock Ops Alert - Opus-4-6 - Quota Request",
+        "Requested the TPM quota increase L-3DCCFAA4 from 6,250,000 to 7,812,500",
+        // The quota raise and the updater.
+        "TPM: quota 6,250,000 → 7,812,500, threshold 5,000,000 → 6,250,000, alarm updated",
+        "RPM: quota 10,000 (unchanged), threshold 8,000 (unchanged)",
+        "nothing else of the alarm changed",
+        "TPM quota raised",
+        "is stopped; nothing is left running.",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    let endpoint = text
+        .split("local emulator (http://")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .expect("the demo names the emulator's address");
+    assert!(
+        TcpStream::connect(endpoint).is_err(),
+        "the emulator at {endpoint} still answers after the demo"
+    );
+}
+
+#[test]
+fn the_json_summary_carries_the_same_facts() {
+    let output = demo(&["--json"], &[]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&output.stdout).expect("one JSON document");
+    assert_eq!(summary["calculator"]["status"], "SUCCESS");
+    assert_eq!(summary["calculator"]["data"]["TpmThreshold"], "5000000");
+    assert_eq!(summary["alarm"]["class"], "tpm");
+    assert_eq!(summary["decision"]["scenario"], "high_usage");
+    assert_eq!(summary["decision"]["actions"][0]["type"], "quota_request");
+    assert_eq!(summary["decision"]["actions"][0]["desired"], 7_812_500);
+    assert_eq!(summary["quota_requests"][0]["desired_value"], 7_812_500.0);
+    assert_eq!(summary["quota_requests"][0]["status"], "CASE_OPENED");
+    assert!(
+        summary["email"]["subject"]
+            .as_str()
+            .unwrap()
+            .ends_with("Opus-4-6 - Quota Request")
+    );
+    assert_eq!(
+        summary["updater"]["report"]["tpm"]["new_threshold"],
+        "6250000"
+    );
+    assert_eq!(
+        summary["updater"]["tpm_threshold_history"],
+        serde_json::json!(["5000000", "6250000"])
+    );
+}
+
+#[test]
+fn a_failing_step_fails_the_command() {
+    let output = demo(
+        &[],
+        &[("BEDROCK_OPS_EMULATOR_PYTHON", "/nonexistent/python3")],
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with("error: "), "{stderr}");
+}
