@@ -61,6 +61,8 @@ pub struct Transition {
     pub state: Option<AlarmState>,
     /// The raw `NewStateValue`.
     pub state_value: String,
+    /// The raw `OldStateValue` (shortened), when the message has one: an OK only means a recovery after ALARM.
+    pub old_state_value: Option<String>,
     /// `StateChangeTime`, epoch seconds.
     pub changed_at: i64,
     /// The alarms of the transition: the metric alarm itself, or the composite's triggering children.
@@ -92,6 +94,8 @@ struct AlarmMessage {
     #[serde(default)]
     alarm_arn: Option<String>,
     new_state_value: String,
+    #[serde(default)]
+    old_state_value: Option<String>,
     #[serde(default)]
     new_state_reason: Option<String>,
     state_change_time: String,
@@ -248,6 +252,7 @@ pub fn transition(
         ),
         state: AlarmState::parse(&raw.new_state_value),
         state_value: shorten(&raw.new_state_value, 32),
+        old_state_value: raw.old_state_value.as_deref().map(|old| shorten(old, 32)),
         alarm_name: raw.alarm_name,
         source,
         changed_at,

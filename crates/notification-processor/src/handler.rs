@@ -442,6 +442,17 @@ where
         let Some(state) = transition.state else {
             return ignored(format!("state {} is not acted on", transition.state_value));
         };
+        // Every alarm goes INSUFFICIENT_DATA → OK right after it is created: only an OK that ends an ALARM is
+        // a recovery worth an e-mail.
+        if state == AlarmState::Ok && transition.old_state_value.as_deref() != Some("ALARM") {
+            return ignored(format!(
+                "OK after {}, not after ALARM: nothing recovered",
+                transition
+                    .old_state_value
+                    .as_deref()
+                    .unwrap_or("an unknown state")
+            ));
+        }
         let Some(classification) =
             Classification::of(transition.alarms.iter().map(|a| a.name.kind))
         else {

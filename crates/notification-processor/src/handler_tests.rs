@@ -770,6 +770,33 @@ async fn throttled_case_listing_files_no_case_rather_than_a_possible_duplicate()
     assert_eq!(world.support.calls("CreateCase"), 0);
 }
 
+/// Every alarm goes INSUFFICIENT_DATA → OK at deploy time: ten such messages must not send ten "recovered" e-mails.
+#[tokio::test]
+async fn ok_that_does_not_follow_an_alarm_sends_nothing() {
+    let world = World::new();
+    for old in [Some("INSUFFICIENT_DATA"), Some("OK"), None] {
+        let mut ok = message("Throttles", "Critical", "OK", "2026-05-04T15:10:00Z");
+        match old {
+            Some(old) => ok["OldStateValue"] = json!(old),
+            None => {
+                ok.as_object_mut().unwrap().remove("OldStateValue");
+            }
+        }
+
+        let reports = world.run(&sns(&ok)).await.unwrap();
+
+        assert!(
+            matches!(&reports[0], Report::Ignored { reason, .. } if reason.contains("not after ALARM")),
+            "{old:?}: {reports:?}"
+        );
+    }
+    assert!(world.emails().is_empty());
+    assert_eq!(
+        world.quotas.total_calls() + world.support.total_calls() + world.metrics.total_calls(),
+        0
+    );
+}
+
 #[tokio::test]
 async fn ok_transition_sends_a_recovery_email_and_files_nothing() {
     let world = World::new();
