@@ -1,0 +1,222 @@
+//! The notification processor's benchmark scenarios (the blog's six worked examples, an OK recovery, a
+//! duplicate case → append and an open quota request → append), and what makes every run of one scenario do
+//! the same work: a new transition per run (the ledger key moves with `StateChangeTime`) and, after each run,
+//! the run's own filings closed again (its cases resolved, its quota requests closed) and the ledger emptied
+//! (transitions and case locks), so the next run files them anew instead of appending.
+
+use std::collections::BTreeSet;
+
+use notification_processor::testbed::{
+    Account, INVESTIGATION_SUBJECT, LEDGER_TABLE, RPM_CODE, Testbed, event,
+};
+use serde_json::Value;
+
+/// One alarm the processor handles.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: &'static str,
+    pub account: Account,
+    /// Under `tests/fixtures/events/`.
+    pub fixture: &'static str,
+    pub setup: Setup,
+}
+
+/// What is already open in AWS before the alarm arrives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setup {
+    Nothing,
+    /// An unresolved Investigation Request case with the stack's subject.
+    OpenInvestigationCase,
+    /// A pending Service Quotas increase request for the RPM quota.
+    OpenRpmRequest,
+}
+
+/// Every scenario, the blog's examples first (their accounts realise the blog's numbers).
+pub fn all() -> Vec<Scenario> {
+    let blog_throttles = Account::new(10_000, 6_250_000).peaks(9_500.0, 3_000_000.0);
+    let server_errors = Account::new(10_000, 6_250_000).peaks(120.0, 90_000.0);
+    vec![
+        Scenario {
+            name: "blog 1: Throttles, high_usage, RPM+TPM requests",
+            account: blog_throttles.clone(),
+            fixture: "throttles-alarm.json",
+            setup: Setup::Nothing,
+        },
+        Scenario {
+            name: "blog 2: HighTPMQuotaUsage, high_usage, TPM request",
+            account: Account::new(200, 200_000).peaks(150.0, 210_000.0),
+            fixture: "high-tpm-quota-usage-alarm.json",
+            setup: Setup::Nothing,
+        },
+        Scenario {
+            name: "blog 3: InvocationAnomaly, low_usage, case",
+            account: Account::new(10_001, 6_250_000).peaks(5_578.0, 3_404_691.0),
+            fixture: "invocation-anomaly-alarm.json",
+            setup: Setup::Nothing,
+        },
+        Scenario {
+            name: "blog 4: ClientErrors, low_usage, case",
+            account: Account::new(200, 200_000).peaks(50.0, 80_000.0),
+            fixture: "client-errors-alarm.json",
+            setup: Setup::Nothing,
+        },
+        Scenario {
+            name: "blog 5: InputTokenAnomaly, new_model, TPM request",
+            account: Account::new(200, 500_000),
+            fixture: "input-token-anomaly-alarm.json",
+            setup: Setup::Nothing,
+        },
+        Scenario {
+            name: "blog 6: ServerErrors, non_quota, case",
+            account: server_errors.clone(),
+            fixture: "server-errors-alarm.json",
+            setup: Setup::Nothing,
+        },
+        Scenario {
+            name: "OK recovery (Throttles)",
+            account: blog_throttles,
+            fixture: "throttles-ok.json",
+            setup: Setup::Nothing,
+        },
+        Scenario {
+            name: "duplicate case -> append (ServerErrors)",
+            account: server_errors,
+            fixture: "server-errors-alarm.json",
+            setup: Setup::OpenInvestigationCase,
+        },
+        Scenario {
+            name: "open quota request -> append (HighInvocationRate)",
+            account: Account::new(10_000, 6_250_000).peaks(9_500.0, 90_000.0),
+            fixture: "high-invocation-rate-alarm.json",
+            setup: Setup::OpenRpmRequest,
+        },
+    ]
+}
+
+impl Setup {
+    pub async fn apply(self, testbed: &Testbed) {
+        match self {
+            Setup::Nothing => {}
+            Setup::OpenInvestigationCase => {
+                aws_sdk_support::Client::new(&testbed.sdk)
+                    .create_case()
+                    .subject(INVESTIGATION_SUBJECT)
+                    .communication_body("an earlier alarm")
+                    .service_code("service-bedrock")
+                    .category_code("general-guidance")
+                    .severity_code("normal")
+                    .send()
+                    .await
+                    .expect("case created");
+            }
+            Setup::OpenRpmRequest => {
+                aws_sdk_servicequotas::Client::new(&testbed.sdk)
+                    .request_service_quota_increase()
+                    .service_code("bedrock")
+                    .quota_code(RPM_CODE)
+                    .desired_value(20_000.0)
+                    .send()
+                    .await
+                    .expect("request filed");
+            }
+        }
+    }
+}
+
+/// The fixture's event as the `run`-th transition of its alarm: `StateChangeTime` moves on by `run` seconds, so
+/// the ledger sees a new transition each time.
+pub fn event_for_run(fixture: &str, run: u32) -> Value {
+    let mut event = event(fixture);
+    let at = 14 * 3600 + 52 * 60 + i64::from(run);
+    let stamp = format!(
+        "2026-05-04T{:02}:{:02}:{:02}.000+0000",
+        at / 3600 % 24,
+        at / 60 % 60,
+        at % 60
+    );
+    let records = event["Records"].as_array_mut();
+    match records {
+        Some(records) => {
+            for record in records {
+                let message = &mut record["Sns"]["Message"];
+                let mut alarm: Value =
+                    serde_json::from_str(message.as_str().expect("an SNS message"))
+                        .expect("an alarm message");
+                alarm["StateChangeTime"] = Value::String(stamp.clone());
+                *message = Value::String(alarm.to_string());
+            }
+        }
+        None => event["StateChangeTime"] = Value::String(stamp),
+    }
+    event
+}
+
+/// The cases and quota requests open before a run.
+#[derive(Debug, Clone, Default)]
+pub struct Baseline {
+    cases: BTreeSet<String>,
+    requests: BTreeSet<String>,
+}
+
+impl Baseline {
+    pub fn take(testbed: &Testbed) -> Baseline {
+        Baseline {
+            cases: testbed
+                .emulator
+                .support_cases()
+                .expect("cases read back")
+                .into_iter()
+                .map(|c| c.case_id)
+                .collect(),
+            requests: testbed
+                .emulator
+                .quota_requests()
+                .expect("requests read back")
+                .into_iter()
+                .map(|r| r.id)
+                .collect(),
+        }
+    }
+
+    /// Resolves the cases and closes the quota requests opened since the baseline was taken, and empties the
+    /// ledger (a case lock left by the run would turn the next run's new case into an append).
+    pub async fn undo_filings(&self, testbed: &Testbed) {
+        let ledger = aws_sdk_dynamodb::Client::new(&testbed.sdk);
+        let items = ledger
+            .scan()
+            .table_name(LEDGER_TABLE)
+            .send()
+            .await
+            .expect("ledger scanned");
+        for item in items.items() {
+            if let Some(key) = item.get("pk") {
+                ledger
+                    .delete_item()
+                    .table_name(LEDGER_TABLE)
+                    .key("pk", key.clone())
+                    .send()
+                    .await
+                    .expect("ledger item deleted");
+            }
+        }
+        for request in testbed.emulator.quota_requests().expect("requests") {
+            if !self.requests.contains(&request.id) && request.status != "CASE_CLOSED" {
+                testbed
+                    .emulator
+                    .set_request_status(&request.id, "CASE_CLOSED")
+                    .expect("request closed");
+            }
+        }
+        let support = aws_sdk_support::Client::new(&testbed.sdk);
+        for case in testbed.emulator.support_cases().expect("cases") {
+            if !self.cases.contains(&case.case_id) && case.status != "resolved" {
+                support
+                    .resolve_case()
+                    .case_id(&case.case_id)
+                    .send()
+                    .await
+                    .expect("case resolved");
+            }
+        }
+    }
+}
