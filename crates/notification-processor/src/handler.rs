@@ -15,7 +15,7 @@
 //! 4. what was filed is recorded in the ledger while the e-mail is published;
 //! 5. the transition is marked done with the outcome (audit).
 //!
-//! Measured with the emulator (`tests/emulator_calls.rs`): 4 round trips for Service Quotas requests and
+//! Measured with the emulator (`crates/bench`, `scripts/bench.sh`): 4 round trips for Service Quotas requests and
 //! appends, 5 when a case is created.
 //!
 //! A retry after a crash finds the recorded step and only publishes the recorded e-mail. Nothing sleeps or

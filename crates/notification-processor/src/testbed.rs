@@ -333,20 +333,3 @@ pub fn event(name: &str) -> Value {
 pub fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/events")
 }
-
-/// Sequential round trips in a call log: the longest chain of calls each starting after the previous one
-/// ended. Calls whose intervals overlap ran concurrently and share a round trip.
-pub fn round_trips(calls: &[CallRecord]) -> usize {
-    let mut sorted: Vec<&CallRecord> = calls.iter().collect();
-    sorted.sort_by(|a, b| a.start.total_cmp(&b.start));
-    let mut depth: Vec<usize> = Vec::with_capacity(sorted.len());
-    for (i, call) in sorted.iter().enumerate() {
-        let before = (0..i)
-            .filter(|&j| sorted[j].end <= call.start)
-            .map(|j| depth[j])
-            .max()
-            .unwrap_or(0);
-        depth.push(before + 1);
-    }
-    depth.into_iter().max().unwrap_or(0)
-}
