@@ -10,6 +10,62 @@ use crate::error::SdkResultExt;
 const SERVICE: &str = "support";
 /// DescribeCases' page size limit; fewer pages means fewer round trips.
 const CASES_PAGE: i32 = 100;
+/// Attempts of a Support write (CreateCase, AddCommunicationToCase), the first one included.
+const WRITE_ATTEMPTS: u32 = 3;
+/// How far before a write's start a case or communication it made may be dated (clock skew).
+const WRITE_SKEW_SECONDS: i64 = 60;
+
+/// Support writes carry no idempotency token: the SDK's own retry of a timed-out or 5xx CreateCase opens a
+/// second case when the first attempt did its work before failing (or is still doing it). The adapter sends
+/// each attempt itself: a throttled write did nothing and is sent again; after a timeout or a server error
+/// it looks for what the attempt made and, finding nothing, gives up rather than risk a second filing.
+fn single_attempt() -> aws_sdk_support::config::Builder {
+    aws_sdk_support::config::Builder::default()
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+}
+
+fn epoch_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() as i64)
+}
+
+/// The pause before attempt `attempt + 1` of a Support write.
+fn write_backoff(attempt: u32) -> std::time::Duration {
+    std::time::Duration::from_millis(100 << attempt.min(4))
+}
+
+/// Whether a failed write's attempt may have done the work anyway (a timeout or a server error), in which
+/// case it is never sent again.
+fn maybe_done(error: &AwsError) -> bool {
+    matches!(error, AwsError::Timeout { .. } | AwsError::Transient { .. })
+}
+
+/// The error of a write that may have been done and was not sent again, saying so.
+fn not_resent(error: AwsError) -> AwsError {
+    let note = "; it may still have been done, so it was not sent again";
+    match error {
+        AwsError::Timeout {
+            service,
+            operation,
+            message,
+        } => AwsError::Timeout {
+            service,
+            operation,
+            message: format!("{message}{note}"),
+        },
+        AwsError::Transient {
+            service,
+            operation,
+            message,
+        } => AwsError::Transient {
+            service,
+            operation,
+            message: format!("{message}{note}"),
+        },
+        other => other,
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct SdkSupport {
@@ -120,49 +176,68 @@ impl SupportDesk for SdkSupport {
     }
 
     async fn create_case(&self, draft: &CaseDraft) -> Result<CaseRef, AwsError> {
-        let output = self
-            .client
-            .create_case()
-            .subject(&draft.subject)
-            .communication_body(&draft.body)
-            .severity_code(&draft.severity)
-            .service_code(&draft.service_code)
-            .category_code(&draft.category_code)
-            .issue_type(&draft.issue_type)
-            .language(&draft.language)
-            .send()
-            .await
-            .aws(SERVICE, "CreateCase")?;
-        let case_id = output.case_id.ok_or_else(|| AwsError::Other {
-            service: SERVICE,
-            operation: "CreateCase",
-            code: "MissingCaseId".into(),
-            message: "the response holds no case id".into(),
-        })?;
-        Ok(CaseRef {
-            case_id,
-            display_id: None,
-        })
+        let started = epoch_now();
+        let mut attempt = 1;
+        loop {
+            let error = match self.create_case_once(draft).await {
+                Ok(case) => return Ok(case),
+                Err(error) => error,
+            };
+            if maybe_done(&error) {
+                // Any open case with this exact subject opened since the call started is the one the failed
+                // attempt made: the caller checked that none was open before it created one.
+                let since = started - WRITE_SKEW_SECONDS;
+                let made = self
+                    .open_cases(since)
+                    .await
+                    .map_err(|_| not_resent(error.clone()))?
+                    .into_iter()
+                    .filter(|c| c.subject == draft.subject && c.created_at.unwrap_or(0) >= since)
+                    .max_by_key(|c| c.created_at);
+                return match made {
+                    Some(case) => {
+                        tracing::warn!(%error, "CreateCase failed after opening the case; using it");
+                        Ok(CaseRef {
+                            case_id: case.case_id,
+                            display_id: case.display_id,
+                        })
+                    }
+                    None => Err(not_resent(error)),
+                };
+            }
+            if !error.is_retryable() || attempt >= WRITE_ATTEMPTS {
+                return Err(error);
+            }
+            tokio::time::sleep(write_backoff(attempt)).await;
+            attempt += 1;
+        }
     }
 
     async fn add_communication(&self, case_id: &str, body: &str) -> Result<(), AwsError> {
-        let output = self
-            .client
-            .add_communication_to_case()
-            .case_id(case_id)
-            .communication_body(body)
-            .send()
-            .await
-            .aws(SERVICE, "AddCommunicationToCase")?;
-        if output.result {
-            Ok(())
-        } else {
-            Err(AwsError::Other {
-                service: SERVICE,
-                operation: "AddCommunicationToCase",
-                code: "NotAdded".into(),
-                message: format!("AWS Support did not add the communication to case {case_id}"),
-            })
+        let mut attempt = 1;
+        loop {
+            let error = match self.add_communication_once(case_id, body).await {
+                Ok(()) => return Ok(()),
+                Err(error) => error,
+            };
+            if maybe_done(&error) {
+                let added = self
+                    .communications(case_id)
+                    .await
+                    .map_err(|_| not_resent(error.clone()))?
+                    .iter()
+                    .any(|c| c.body.trim() == body.trim());
+                if added {
+                    tracing::warn!(%error, "AddCommunicationToCase failed after adding it");
+                    return Ok(());
+                }
+                return Err(not_resent(error));
+            }
+            if !error.is_retryable() || attempt >= WRITE_ATTEMPTS {
+                return Err(error);
+            }
+            tokio::time::sleep(write_backoff(attempt)).await;
+            attempt += 1;
         }
     }
 
@@ -182,6 +257,59 @@ impl SupportDesk for SdkSupport {
             .flat_map(|page| page.communications.unwrap_or_default())
             .map(to_communication)
             .collect())
+    }
+}
+
+impl SdkSupport {
+    async fn create_case_once(&self, draft: &CaseDraft) -> Result<CaseRef, AwsError> {
+        let output = self
+            .client
+            .create_case()
+            .subject(&draft.subject)
+            .communication_body(&draft.body)
+            .severity_code(&draft.severity)
+            .service_code(&draft.service_code)
+            .category_code(&draft.category_code)
+            .issue_type(&draft.issue_type)
+            .language(&draft.language)
+            .customize()
+            .config_override(single_attempt())
+            .send()
+            .await
+            .aws(SERVICE, "CreateCase")?;
+        let case_id = output.case_id.ok_or_else(|| AwsError::Other {
+            service: SERVICE,
+            operation: "CreateCase",
+            code: "MissingCaseId".into(),
+            message: "the response holds no case id".into(),
+        })?;
+        Ok(CaseRef {
+            case_id,
+            display_id: None,
+        })
+    }
+
+    async fn add_communication_once(&self, case_id: &str, body: &str) -> Result<(), AwsError> {
+        let output = self
+            .client
+            .add_communication_to_case()
+            .case_id(case_id)
+            .communication_body(body)
+            .customize()
+            .config_override(single_attempt())
+            .send()
+            .await
+            .aws(SERVICE, "AddCommunicationToCase")?;
+        if output.result {
+            Ok(())
+        } else {
+            Err(AwsError::Other {
+                service: SERVICE,
+                operation: "AddCommunicationToCase",
+                code: "NotAdded".into(),
+                message: format!("AWS Support did not add the communication to case {case_id}"),
+            })
+        }
     }
 }
 
