@@ -265,6 +265,32 @@ async fn maybe<F: Future>(future: Option<F>) -> Option<F::Output> {
     }
 }
 
+/// How long the case lock of a category is held: long enough for the created case to appear in every later
+/// DescribeCases, short enough that a crashed holder does not block the category for long.
+const CASE_LOCK_SECONDS: i64 = 120;
+/// Lock items are worthless once their lease ended; DynamoDB removes them a day later.
+const CASE_LOCK_TTL_SECONDS: i64 = 86_400;
+/// The lock item's step that names the case its holder opened.
+const CASE_LOCK_STEP: &str = "case";
+/// Pauses between looks at a lock held by a concurrent alarm: its holder needs one CreateCase (and one
+/// DescribeCases) round trip. Bounded, about 3 s in all (W-2: no open-ended waiting).
+const CASE_LOCK_WAITS_MS: [u64; 8] = [100, 200, 300, 400, 400, 500, 500, 500];
+
+/// The case lock item of a case subject (one per stack and category).
+fn case_lock_key(subject: &str) -> String {
+    format!("case-lock|{subject}")
+}
+
+/// What the case lock says.
+enum CaseLock {
+    /// This invocation holds the lock (claimed at this epoch second) and creates the case.
+    Held(i64),
+    /// A concurrent alarm of the category opened this case moments ago.
+    OpenedByOther(CaseRef),
+    /// A concurrent alarm still holds the lock and has opened no case yet.
+    Busy,
+}
+
 /// How an AWS failure reads in the e-mail and the audit record.
 fn not_filed_reason(error: &AwsError) -> NotFiledReason {
     match error {
@@ -693,7 +719,7 @@ where
         };
 
         let actions = match &plan.execution {
-            Execution::Live => self.execute(&plan, &facts, &open_cases).await,
+            Execution::Live => self.execute(&plan, &facts, &open_cases, now).await,
             Execution::DryRun | Execution::Held(_) => {
                 let open = plan.case(&[]).and_then(|step| {
                     let subject = case_subject(
@@ -729,6 +755,7 @@ where
         plan: &Plan,
         facts: &AlarmFacts,
         open_cases: &Result<Vec<CaseSummary>, AwsError>,
+        now: i64,
     ) -> Vec<Action> {
         let mut requests = plan.requests();
         let (first, second) = (requests.next(), requests.next());
@@ -743,7 +770,7 @@ where
             refused.extend(increase);
         }
         if let Some(step) = plan.case(&refused) {
-            actions.push(self.file_case(plan, &step, facts, open_cases).await);
+            actions.push(self.file_case(plan, &step, facts, open_cases, now).await);
         }
         actions.extend(plan.decided_actions());
         actions
@@ -878,6 +905,7 @@ where
         step: &CaseStep,
         facts: &AlarmFacts,
         open_cases: &Result<Vec<CaseSummary>, AwsError>,
+        now: i64,
     ) -> Action {
         let category = step.category;
         let not_filed = |append_to: Option<CaseRef>, error: &AwsError| Action::NotFiled {
@@ -916,9 +944,53 @@ where
                 }
             };
         }
+        let (facts_ref, not_filed_ref) = (&facts, &not_filed);
+        let append = |case: CaseRef| async move {
+            let body = case::append(facts_ref).body;
+            match self
+                .ports
+                .support
+                .add_communication(&case.case_id, &body)
+                .await
+            {
+                Ok(()) => {
+                    info!(case = %case.display_id, "appended to the case another alarm of the category just opened");
+                    Action::Appended { category, case }
+                }
+                Err(error) => {
+                    warn!(case = %case.display_id, %error, "could not append to the case just opened");
+                    not_filed_ref(Some(case), &error)
+                }
+            }
+        };
+        let lock = match self.case_lock(&subject, now).await {
+            Ok(CaseLock::Held(claimed_at)) => claimed_at,
+            Ok(CaseLock::OpenedByOther(case)) => return append(case).await,
+            Ok(CaseLock::Busy) => {
+                warn!("another alarm of the category is still opening its case: no case filed");
+                return Action::NotFiled {
+                    target: Target::Case {
+                        category,
+                        append_to: None,
+                    },
+                    reason: NotFiledReason::Error {
+                        message: "another alarm of this stack was opening the case of this category at the \
+                                  same moment; this alarm was not added to it"
+                            .into(),
+                    },
+                };
+            }
+            Err(error) => {
+                // Without the lock a second invocation could open the same case.
+                warn!(%error, "the case lock could not be taken: no case filed");
+                return not_filed(None, &error);
+            }
+        };
         let text = case::new_case(&facts);
         let draft = CaseDraft::bedrock(text.subject, text.body, plan.case_severity());
-        match self.ports.support.create_case(&draft).await {
+        let created = self.ports.support.create_case(&draft).await;
+        let lock_key = case_lock_key(&subject);
+        match created {
             Ok(created) => {
                 let display_id = match created.display_id {
                     Some(display_id) => display_id,
@@ -931,6 +1003,21 @@ where
                     },
                 };
                 info!(case = %display_id, "Support case created");
+                let opened = json!({
+                    "claimed_at": lock,
+                    "case_id": created.case_id,
+                    "display_id": display_id,
+                });
+                // The lock is kept until its lease ends, by when the case is in every later list of open cases;
+                // until then, this record is how a concurrent alarm of the category finds it.
+                if let Err(error) = self
+                    .ports
+                    .ledger
+                    .record_step(&lock_key, CASE_LOCK_STEP, &opened)
+                    .await
+                {
+                    warn!(%error, "the new case could not be recorded on the case lock");
+                }
                 Action::CaseCreated {
                     category,
                     case: CaseRef {
@@ -941,9 +1028,56 @@ where
             }
             Err(error) => {
                 warn!(%error, "Support case not created");
+                // Nothing was opened: a concurrent alarm of the category may try at once.
+                if let Err(error) = self.ports.ledger.release(&lock_key).await {
+                    warn!(%error, "could not release the case lock");
+                }
                 not_filed(None, &error)
             }
         }
+    }
+
+    /// Takes the category's case lock before a case is created. Two alarms of one category that arrive together
+    /// both list the open cases before either creates one; the lock (a conditional write in the ledger table)
+    /// lets one create the case while the other waits briefly for it and appends instead.
+    async fn case_lock(&self, subject: &str, now: i64) -> Result<CaseLock, AwsError> {
+        let key = case_lock_key(subject);
+        for wait_ms in CASE_LOCK_WAITS_MS {
+            match self
+                .ports
+                .ledger
+                .claim(&key, CASE_LOCK_SECONDS, CASE_LOCK_TTL_SECONDS, now)
+                .await?
+            {
+                Claim::Acquired(record) => return Ok(CaseLock::Held(record.claimed_at)),
+                // The lock is only ever released or left to expire, never completed.
+                Claim::Done(_) => return Ok(CaseLock::Busy),
+                Claim::InProgress { .. } => {
+                    if let Some(case) = self.ports.ledger.get(&key).await?.and_then(|record| {
+                        let opened = record.steps.get(CASE_LOCK_STEP)?;
+                        // A case recorded under an earlier, expired lease is in the open-case list already
+                        // (or resolved): only the current holder's counts.
+                        (opened.get("claimed_at")?.as_i64()? == record.claimed_at).then(|| {
+                            let text = |field: &str| {
+                                opened
+                                    .get(field)
+                                    .and_then(Value::as_str)
+                                    .unwrap_or_default()
+                                    .to_owned()
+                            };
+                            CaseRef {
+                                case_id: text("case_id"),
+                                display_id: text("display_id"),
+                            }
+                        })
+                    }) {
+                        return Ok(CaseLock::OpenedByOther(case));
+                    }
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(wait_ms)).await;
+        }
+        Ok(CaseLock::Busy)
     }
 
     /// Records and publishes, then closes the transition in the ledger.

@@ -155,10 +155,28 @@ impl Testbed {
     where
         F: Future<Output = ()>,
     {
+        Testbed::run_on(tokio::runtime::Builder::new_current_thread(), account, body);
+    }
+
+    /// [`Testbed::run`] on a multi-thread runtime, for tests whose invocations run truly in parallel.
+    pub fn run_multi_thread<F>(account: &Account, body: impl FnOnce(Testbed) -> F)
+    where
+        F: Future<Output = ()>,
+    {
+        Testbed::run_on(tokio::runtime::Builder::new_multi_thread(), account, body);
+    }
+
+    fn run_on<F>(
+        mut runtime: tokio::runtime::Builder,
+        account: &Account,
+        body: impl FnOnce(Testbed) -> F,
+    ) where
+        F: Future<Output = ()>,
+    {
         let _turn = turn();
         let emulator = Emulator::shared().expect("the emulator starts");
         emulator.reset().expect("the emulator resets");
-        tokio::runtime::Builder::new_current_thread()
+        runtime
             .enable_all()
             .build()
             .expect("a runtime")
