@@ -1,0 +1,165 @@
+//! What a full run leaves behind, against the emulated AWS: its logs hold no e-mail address, no pre-signed URL
+//! and no secret, whatever the inputs carry; and in `dry-run` mode (and in a simulation) no Support or Service
+//! Quotas write is ever sent, asserted on the emulator's call log.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use aws_config::SdkConfig;
+use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
+use bedrock_ops_aws::AwsClients;
+use bedrock_ops_aws::emulator::REGION;
+use notification_processor::testbed::{Account, Testbed, event};
+use notification_processor::{Report, RunMode, now_epoch, sdk_processor};
+use serde_json::{Value, json};
+
+const STAKEHOLDER: &str = "jane.doe@acme-corp.example";
+const OWNER: &str = "ops-oncall@acme-corp.example";
+const SIGNED_URL: &str =
+    "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&X-Amz-Signature=9f8e7d6c5b4a";
+const SECRET_KEY: &str = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY";
+const USE_CASE: &str = "Contact centre assistant; escalations to ops-oncall@acme-corp.example";
+
+/// Collects formatted log lines.
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// An alarm whose reason names a person and whose SNS record carries a signed URL, as hostile as a real one
+/// can get.
+fn hostile(fixture: &str) -> Value {
+    let mut input = event(fixture);
+    let record = &mut input["Records"][0]["Sns"];
+    let mut message: Value = serde_json::from_str(record["Message"].as_str().unwrap()).unwrap();
+    message["NewStateReason"] = json!(format!("Threshold crossed; acknowledged by {STAKEHOLDER}"));
+    record["Message"] = json!(message.to_string());
+    record["UnsubscribeUrl"] = json!(SIGNED_URL);
+    record["SigningCertUrl"] = json!(SIGNED_URL);
+    input
+}
+
+fn with_secret(sdk: &SdkConfig) -> SdkConfig {
+    sdk.to_builder()
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            "AKIDEXAMPLELOGTEST",
+            SECRET_KEY,
+            None,
+            None,
+            "test",
+        )))
+        .build()
+}
+
+#[test]
+fn a_full_run_logs_no_email_address_no_signed_url_and_no_secret() {
+    let account = Account::new(10_000, 6_250_000)
+        .peaks(9_500.0, 3_000_000.0)
+        .setting("use-case-description", USE_CASE);
+    Testbed::run(&account, |testbed| async move {
+        let logs = LogBuffer::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let processor = sdk_processor(
+            &AwsClients::new(&with_secret(&testbed.sdk)),
+            testbed.config(),
+            REGION,
+        );
+
+        for fixture in ["throttles-alarm.json", "server-errors-alarm.json"] {
+            let reports = processor
+                .handle(&hostile(fixture), now_epoch(), RunMode::Live)
+                .await
+                .unwrap();
+            assert!(matches!(reports[0], Report::Handled(_)), "{reports:?}");
+        }
+
+        let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+        assert!(text.contains("transition handled"), "the log was captured");
+        // The e-mail itself may name the stakeholder (it goes to the subscribers); the log may not.
+        assert!(testbed.emails()[0].message.contains(STAKEHOLDER));
+        for secret in [
+            STAKEHOLDER,
+            OWNER,
+            "X-Amz-Signature",
+            SIGNED_URL,
+            SECRET_KEY,
+            USE_CASE,
+        ] {
+            assert!(!text.contains(secret), "'{secret}' is in the log");
+        }
+        assert!(
+            !text.contains("@acme-corp.example"),
+            "an e-mail address is in the log"
+        );
+    });
+}
+
+/// Support and Service Quotas operations that change something.
+const WRITES: [&str; 4] = [
+    "RequestServiceQuotaIncrease",
+    "CreateCase",
+    "AddCommunicationToCase",
+    "ResolveCase",
+];
+
+#[test]
+fn dry_run_mode_and_simulations_never_call_a_support_or_service_quotas_write() {
+    let account = Account::new(10_000, 6_250_000)
+        .peaks(9_500.0, 3_000_000.0)
+        .setting("mode", "dry-run");
+    Testbed::run(&account, |testbed| async move {
+        let processor = testbed.processor();
+        let fixtures = [
+            "throttles-alarm.json",
+            "server-errors-alarm.json",
+            "high-tpm-quota-usage-alarm.json",
+            "composite-throttles-high-tpm.json",
+        ];
+        for fixture in fixtures {
+            processor
+                .handle(&event(fixture), now_epoch(), RunMode::Live)
+                .await
+                .unwrap();
+        }
+        // A simulation is a dry run whatever the settings say.
+        testbed.emulator.reset_calls().expect("call log reset");
+        for fixture in fixtures {
+            processor
+                .handle(&event(fixture), now_epoch(), RunMode::Simulate)
+                .await
+                .unwrap();
+        }
+
+        let calls = testbed.calls();
+        let writes: Vec<String> = calls
+            .iter()
+            .filter(|c| {
+                (c.service == "support" || c.service == "servicequotas")
+                    && WRITES.contains(&c.operation.as_str())
+            })
+            .map(|c| c.operation.clone())
+            .collect();
+        assert!(writes.is_empty(), "{writes:?}");
+        assert!(testbed.emulator.quota_requests().unwrap().is_empty());
+        assert!(testbed.emulator.support_cases().unwrap().is_empty());
+        assert_eq!(
+            testbed.emails().len(),
+            fixtures.len(),
+            "dry-run still e-mails what it would do"
+        );
+    });
+}
