@@ -163,3 +163,117 @@ fn dry_run_mode_and_simulations_never_call_a_support_or_service_quotas_write() {
         );
     });
 }
+
+/// The IAM actions the template grants the processor's role, from the template as CloudFormation evaluates it
+/// (`tests/template/render_stack.py`, the evaluator the template tests use).
+fn granted_to_the_processor() -> std::collections::BTreeSet<String> {
+    let root = bedrock_ops_aws::emulator::workspace_root().expect("workspace root");
+    let python =
+        bedrock_ops_aws::emulator::python().expect("the emulator's Python (it has PyYAML)");
+    let output = std::process::Command::new(python)
+        .arg(root.join("tests/template/render_stack.py"))
+        .args(["--region", REGION])
+        .args([
+            "StakeholderEmailList=ops@example.com",
+            "CustomerName=Acme",
+            "BedrockModelName=Opus-4-6",
+            "BedrockModelId=global.anthropic.claude-opus-4-6-v1",
+        ])
+        .output()
+        .expect("render_stack.py runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stack: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let policies = stack["Resources"]["NotificationProcessorRole"]["Properties"]["Policies"]
+        .as_array()
+        .expect("the role's inline policies");
+    let mut granted = std::collections::BTreeSet::new();
+    for policy in policies {
+        for statement in policy["PolicyDocument"]["Statement"].as_array().unwrap() {
+            assert_eq!(statement["Effect"], "Allow");
+            match &statement["Action"] {
+                Value::String(action) => {
+                    granted.insert(action.clone());
+                }
+                Value::Array(actions) => {
+                    granted.extend(actions.iter().filter_map(Value::as_str).map(str::to_owned));
+                }
+                other => panic!("Action {other}"),
+            }
+        }
+    }
+    granted
+}
+
+/// Code that calls an operation its role cannot make fails only in production: every call of runs that take
+/// every path (requests, an open request's append, a case, an append, the default-quota and ambiguous-append
+/// fallbacks, a recovery) must be granted.
+#[test]
+fn every_operation_the_processor_calls_is_granted_to_its_role() {
+    let account = Account::new(10_000, 6_250_000).peaks(9_500.0, 3_000_000.0);
+    Testbed::run(&account, |testbed| async move {
+        use bedrock_ops_aws::emulator::Fault;
+        let processor = testbed.processor();
+        testbed
+            .emulator
+            .add_fault(
+                &Fault::error(
+                    "servicequotas",
+                    "GetServiceQuota",
+                    "NoSuchResourceException",
+                    400,
+                )
+                .times(1),
+            )
+            .unwrap();
+        for fixture in [
+            "throttles-alarm.json",
+            "high-tpm-quota-usage-alarm.json",
+            "server-errors-alarm.json",
+        ] {
+            processor
+                .handle(&event(fixture), now_epoch(), RunMode::Live)
+                .await
+                .unwrap();
+        }
+        testbed
+            .emulator
+            .add_fault(
+                &Fault::error(
+                    "support",
+                    "AddCommunicationToCase",
+                    "InternalServerError",
+                    500,
+                )
+                .times(1),
+            )
+            .unwrap();
+        for fixture in ["high-latency-alarm.json", "throttles-ok.json"] {
+            processor
+                .handle(&event(fixture), now_epoch(), RunMode::Live)
+                .await
+                .unwrap();
+        }
+
+        let called: std::collections::BTreeSet<String> = testbed
+            .calls()
+            .iter()
+            .map(|c| format!("{}:{}", c.service, c.operation))
+            .collect();
+        println!("called: {called:?}");
+        for expected in [
+            "servicequotas:GetAWSDefaultServiceQuota",
+            "servicequotas:ListRequestedServiceQuotaChangeHistoryByQuota",
+            "support:CreateCase",
+            "support:DescribeCommunications",
+        ] {
+            assert!(called.contains(expected), "{expected} not exercised");
+        }
+        let granted = granted_to_the_processor();
+        let missing: Vec<&String> = called.difference(&granted).collect();
+        assert!(missing.is_empty(), "called but not granted: {missing:?}");
+    });
+}
