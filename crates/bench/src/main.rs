@@ -588,6 +588,7 @@ fn build_table(
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    let machine = report::machine();
     let started = Instant::now();
     let mut tables = Vec::new();
     let mut inits = Vec::new();
@@ -630,7 +631,7 @@ fn main() -> ExitCode {
         "### Measured\n\nMachine: {}. Date: {}. Reproduce: `{}` (emulator latency {} ms per AWS call, {} runs per \
          figure, {} process starts per init figure; took {:.0} s).\n\n{}\n\n{} of the figures above miss their \
          target.\n",
-        report::machine(),
+        machine,
         report::today(),
         args.reproduce,
         args.latency_ms,

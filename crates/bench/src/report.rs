@@ -92,8 +92,13 @@ pub fn machine() -> String {
         .find_map(|l| l.strip_prefix("MemTotal:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0);
+    // Other work on the machine slows the emulator and the bootstraps alike: the load is part of the record.
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into());
     format!(
-        "{cpus} CPUs (nproc), {model}, {:.1} GiB memory",
+        "{cpus} CPUs (nproc), {model}, {:.1} GiB memory, load average {load} at the start",
         memory_kib as f64 / 1_048_576.0
     )
 }
