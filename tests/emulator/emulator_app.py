@@ -96,6 +96,7 @@ class EmulatorApp:
         self.support = SupportFake()
         self.quotas = QuotasFake(self.support)
         self.lock = threading.Lock()
+        self.dynamodb_lock = threading.Lock()
         self.calls: list[dict[str, Any]] = []
         self.faults: list[dict[str, Any]] = []
         self.next_fault_id = 1
@@ -183,6 +184,11 @@ class EmulatorApp:
             if request.operation in cloudwatch_ext.OWN_OPERATIONS:
                 return cloudwatch_ext.handle(request, self._output_shape(request))
             return self._cloudwatch_via_moto(environ, request)
+        if request.service == "dynamodb":
+            # DynamoDB applies a conditional write atomically; moto checks and writes without a lock, so two
+            # threads can both pass one condition (two owners of one ledger claim). One write at a time here.
+            with self.dynamodb_lock:
+                return self._moto(environ, request.body)
         return self._moto(environ, request.body)
 
     def _output_shape(self, request: AwsRequest) -> Any:
