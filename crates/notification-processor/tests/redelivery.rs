@@ -322,6 +322,14 @@ fn ten_alarms_of_one_model_at_once_file_one_request_per_quota_one_case_per_categ
                         .contains("same moment"),
                     "the lock made an alarm give up: {action}"
                 );
+                // An alarm that appends to the case another one just opened names it by display id too (the
+                // holder records the case before it has read the display id).
+                if action["case_id"].as_str().is_some_and(|id| !id.is_empty()) {
+                    assert!(
+                        action["display_id"].as_str().is_some_and(|d| !d.is_empty()),
+                        "a case without its display id: {action}"
+                    );
+                }
             }
         }
         println!("cases named per category: {case_ids:?}");
