@@ -1,7 +1,8 @@
 """Prints, as JSON, what CloudFormation would create from template.yaml for one set of parameter values:
-the effective parameters and every resource whose Condition holds, with its properties evaluated by
-cfn_eval (names, ARNs and values filled in). The SAM transform is not applied: functions stay
-AWS::Serverless::Function, which still shows their Metadata and Environment.
+the effective parameters, the SAM Globals and every resource whose Condition holds, with its properties
+evaluated by cfn_eval (names, ARNs and values filled in). The SAM transform is not applied: functions stay
+AWS::Serverless::Function, which still shows their Metadata and Environment (the Globals are not merged
+into them).
 
 Used by the demo (`bedrock-ops-alert demo` provisions the emulated stack from this output) and by the Rust
 test that checks the code reads exactly what the template passes. Needs only PyYAML, so it runs in the
@@ -56,7 +57,12 @@ def render(template: dict, overrides: dict[str, str], region: str) -> dict:
             "Metadata": resource.get("Metadata", {}),
             "Properties": stack.eval(resource.get("Properties", {})),
         }
-    return {"Parameters": stack.params, "Region": region, "Resources": resources}
+    return {
+        "Parameters": stack.params,
+        "Region": region,
+        "Globals": stack.eval(template.get("Globals", {})),
+        "Resources": resources,
+    }
 
 
 def main() -> int:

@@ -1,12 +1,22 @@
-//! The README's demo, end to end, as `scripts/demo.sh` runs it: the built binary against a fresh emulator.
-//! It checks what a reader is promised (each section, the decision, the request held by Service Quotas, the
-//! e-mail, the threshold moving), that `--json` carries the same facts, that the emulator is gone
-//! afterwards, and that a failing step makes the command fail.
+//! The README's demo, end to end, as `scripts/demo.sh` runs it: the built binary against a fresh emulator,
+//! the alarm going through the real Lambda runtime (`cargo lambda watch` and the notification-processor
+//! binary). It checks what a reader is promised (each section, the decision, the request held by Service
+//! Quotas, the e-mail, the threshold moving), that `--json` carries the same facts with the handler called
+//! in-process, that nothing is left running afterwards, and that a failing step makes the command fail.
+//!
+//! The Lambda runtime needs cargo-lambda (installed here with scripts/lib/build-tools.sh, as the demo
+//! does) and the notification-processor binary next to the CLI's: `cargo test --workspace` (the test
+//! command) builds both.
 
 use std::net::TcpStream;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
 
 fn demo(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_bedrock-ops-alert"))
@@ -17,13 +27,36 @@ fn demo(args: &[&str], env: &[(&str, &str)]) -> Output {
         .expect("the CLI runs")
 }
 
+/// PATH with cargo-lambda on it, installed first if needed (idempotent, as for the demo).
+fn path_with_cargo_lambda() -> String {
+    let status = Command::new("bash")
+        .arg(root().join("scripts/lib/build-tools.sh"))
+        .status()
+        .expect("bash runs");
+    assert!(status.success(), "scripts/lib/build-tools.sh failed");
+    let tools = root().join(".venv-build/bin");
+    format!(
+        "{}:{}",
+        tools.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
 }
 
 #[test]
 fn the_demo_narrates_every_step_and_stops_the_emulator() {
-    let output = demo(&[], &[]);
+    let processor =
+        Path::new(env!("CARGO_BIN_EXE_bedrock-ops-alert")).with_file_name("notification-processor");
+    assert!(
+        processor.is_file(),
+        "{} is not built: run the tests with --workspace (scripts/test.sh does)",
+        processor.display()
+    );
+    let path = path_with_cargo_lambda();
+    let output = demo(&["--lambda-runtime"], &[("PATH", &path)]);
     let text = stdout(&output);
     assert!(
         output.status.success(),
@@ -46,6 +79,7 @@ fn the_demo_narrates_every_step_and_stops_the_emulator() {
         "surge to 6,200 requests and 5,580,000 tokens per minute",
         // The alarm as CloudWatch publishes it, and the processor's decision.
         "Subject: ALARM: \"Acme-Bedrock-HighTPMQuotaUsage-Warning-Opus-4-6\" in US East (N. Virginia)",
+        "on the notification-processor binary: its main and the lambda_runtime loop",
         "Decision        class tpm, scenario high_usage, severity warning",
         "TPM increase requested: L-3DCCFAA4",
         "6,250,000 → 7,812,500",
@@ -60,7 +94,12 @@ fn the_demo_narrates_every_step_and_stops_the_emulator() {
         "TPM quota raised",
         "is stopped; nothing is left running.",
     ] {
-        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+        // Long lines are wrapped under their label: compare with every run of white space as one space.
+        let flat = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat(&text).contains(&flat(expected)),
+            "missing {expected:?} in:\n{text}"
+        );
     }
     let endpoint = text
         .split("local emulator (http://")
@@ -70,6 +109,16 @@ fn the_demo_narrates_every_step_and_stops_the_emulator() {
     assert!(
         TcpStream::connect(endpoint).is_err(),
         "the emulator at {endpoint} still answers after the demo"
+    );
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let runtime = flat
+        .split("Lambda's invoke and runtime APIs, at ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .expect("the demo names the Lambda runtime's address");
+    assert!(
+        TcpStream::connect(runtime).is_err(),
+        "`cargo lambda watch` at {runtime} still answers after the demo"
     );
 }
 

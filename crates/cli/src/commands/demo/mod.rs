@@ -10,6 +10,7 @@
 //! `main`s build; only the endpoint differs. Any failed step stops the demo with an error naming it, and the
 //! emulator is stopped however the demo ends.
 
+mod runtime;
 mod show;
 mod stack;
 mod usage;
@@ -25,9 +26,8 @@ use bedrock_ops_aws::{AlarmAdmin, AwsClients, Ledger, ParameterStore, QuotaServi
 use bedrock_ops_core::alarm_spec::quota_alarm_names;
 use bedrock_ops_core::alarms::AlarmName;
 use bedrock_ops_core::messages::format::utc;
-use bedrock_ops_core::outcome::ActionView;
 use bedrock_ops_core::settings::parameter_prefix;
-use notification_processor::{Config, Need, Report, RunMode, lambda_response, now_epoch};
+use notification_processor::{Config, Need, RunMode, lambda_response, now_epoch};
 use quota_calculator::live::{SERVICE_CODE, keys, thresholds_path};
 use serde_json::{Map, Value, json};
 
@@ -40,6 +40,11 @@ pub struct Args {
     /// Print one JSON document with what each step did and read back, instead of the narration.
     #[arg(long)]
     json: bool,
+    /// Deliver the alarm through the real Lambda runtime: the notification-processor binary under `cargo
+    /// lambda watch` (cargo-lambda on PATH; scripts/demo.sh installs it), instead of calling the same
+    /// handler in this process.
+    #[arg(long)]
+    lambda_runtime: bool,
 }
 
 const CUSTOMER: &str = "Acme";
@@ -75,6 +80,7 @@ pub fn run(args: &Args, out: &mut impl Write) -> CommandResult {
         .build()?;
     let mut demo = Demo {
         emulator: &emulator,
+        lambda_runtime: args.lambda_runtime,
         clients: AwsClients::new(&emulator.sdk_config()),
         stack: &stack,
         show: Show::new(out, args.json, SECTIONS),
@@ -118,6 +124,8 @@ pub fn run(args: &Args, out: &mut impl Write) -> CommandResult {
 
 struct Demo<'a, 'o, W: Write> {
     emulator: &'a Emulator,
+    /// Whether the alarm goes through the Lambda runtime (`--lambda-runtime`).
+    lambda_runtime: bool,
     clients: AwsClients,
     stack: &'a Rendered,
     show: Show<'o, W>,
@@ -731,63 +739,65 @@ impl<W: Write> Demo<'_, '_, W> {
             notification_processor::config::AWS_REGION.to_owned(),
             REGION.to_owned(),
         );
-        let config = Config::from_lookup(Need::Everything, |name| env.get(name).cloned())
-            .map_err(|e| e.to_string())?;
         let event = sns_event(raw);
-        let processor = notification_processor::sdk_processor(&self.clients, config, REGION);
-        let reports = Box::pin(processor.handle(&event, now_epoch(), RunMode::Live))
-            .await
-            .map_err(failed("the notification processor"))?;
-        let response = lambda_response(&reports);
-        let [report] = reports.as_slice() else {
-            return Err(format!(
-                "expected one transition, the processor reported {}",
-                reports.len()
-            ));
-        };
-        let Report::Handled(decision) = report else {
-            return Err(format!(
-                "the processor did not act: {}",
-                report.to_json(false)
-            ));
-        };
-        self.show
-            .field(
-                "Delivered",
-                "the raw topic's message in an SNS event (Records[0].Sns), to the handler the Lambda runs,\n\
-                 configured from the environment template.yaml gives the function",
+        // One transition as the Lambda reports it (`lambda_response`), the e-mail body left out.
+        let (transition, how) = if self.lambda_runtime {
+            let mut process_env = env.clone();
+            process_env.extend(self.lambda_env("NotificationProcessorFunction")?);
+            process_env.extend(self.emulator_env());
+            let mut watch = runtime::Watch::start("notification-processor", &process_env)?;
+            let response = watch.invoke(&event)?;
+            (
+                one_transition(&response)?,
+                format!(
+                    "the raw topic's message in an SNS event (Records[0].Sns), invoked through `cargo lambda \
+                     watch` (Lambda's invoke and runtime APIs, at {}) on the notification-processor binary: \
+                     its main and the lambda_runtime loop, with only the environment template.yaml gives \
+                     the function, Lambda's own variables and the emulator's endpoint",
+                    watch.address()
+                ),
             )
-            .map_err(io)?;
-        let view = decision.to_json(true);
-        let scenario = match view["expedited"].as_bool() {
-            Some(true) => format!("{} (expedited)", scalar(&view["scenario"])),
-            _ => scalar(&view["scenario"]),
+        } else {
+            let config = Config::from_lookup(Need::Everything, |name| env.get(name).cloned())
+                .map_err(|e| e.to_string())?;
+            let processor = notification_processor::sdk_processor(&self.clients, config, REGION);
+            let reports = processor
+                .handle(&event, now_epoch(), RunMode::Live)
+                .await
+                .map_err(failed("the notification processor"))?;
+            (
+                one_transition(&lambda_response(&reports))?,
+                "the raw topic's message in an SNS event (Records[0].Sns), to the handler the Lambda's \
+                     main runs (in this process), configured from the environment template.yaml gives the \
+                     function"
+                    .to_owned(),
+            )
+        };
+        self.show.field("Delivered", how).map_err(io)?;
+        if transition["result"] != "handled" {
+            return Err(format!("the processor did not act: {transition}"));
+        }
+        let scenario = match transition["expedited"].as_bool() {
+            Some(true) => format!("{} (expedited)", scalar(&transition["scenario"])),
+            _ => scalar(&transition["scenario"]),
         };
         self.show
             .field(
                 "Decision",
                 format!(
                     "class {}, scenario {scenario}, severity {}",
-                    scalar(&view["class"]),
-                    scalar(&view["severity"])
+                    scalar(&transition["class"]),
+                    scalar(&transition["severity"])
                 ),
             )
             .map_err(io)?;
-        let mut tpm_request_id = None;
-        let mut lines = Vec::new();
-        for action in decision.actions.iter().map(ActionView::from) {
-            lines.push(describe_action(&action));
-            if let ActionView::QuotaRequest {
-                quota_code,
-                request_id,
-                ..
-            } = &action
-                && quota_code.as_str() == self.stack.parameter("TokensPerMinuteQuotaCode")?
-            {
-                tpm_request_id = Some(request_id.clone());
-            }
-        }
+        let actions = transition["actions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let lines: Vec<String> = actions.iter().map(describe_action).collect();
         self.show.field("Actions", lines.join("\n")).map_err(io)?;
+        let key = scalar(&transition["key"]);
         let ledger = self
             .clients
             .ledger(
@@ -795,7 +805,7 @@ impl<W: Write> Demo<'_, '_, W> {
                     .cloned()
                     .unwrap_or_default(),
             )
-            .get(&decision.key)
+            .get(&key)
             .await
             .map_err(failed("reading the ledger"))?
             .ok_or("the ledger holds no record of the transition")?;
@@ -803,20 +813,65 @@ impl<W: Write> Demo<'_, '_, W> {
             .field(
                 "Ledger",
                 format!(
-                    "{}: {}, steps {} (a redelivery of this message files nothing again)",
-                    decision.key,
+                    "{key}: {}, steps {} (a redelivery of this message files nothing again)",
                     ledger.status.as_str(),
                     ledger.steps.keys().cloned().collect::<Vec<_>>().join(", ")
                 ),
             )
             .map_err(io)?;
         self.show
-            .field("Lambda result", lambda_summary(&response))
+            .field(
+                "E-mail",
+                format!(
+                    "{}: \"{}\"",
+                    scalar(&transition["email"]["status"]),
+                    scalar(&transition["email"]["subject"])
+                ),
+            )
             .map_err(io)?;
-        self.note("decision", view);
-        let tpm_request_id =
-            tpm_request_id.ok_or("the processor filed no TPM quota increase request")?;
+        let tpm_code = self.stack.parameter("TokensPerMinuteQuotaCode")?;
+        let tpm_request_id = actions
+            .iter()
+            .find(|a| a["type"] == "quota_request" && a["quota_code"] == tpm_code)
+            .map(|a| scalar(&a["request_id"]))
+            .ok_or("the processor filed no TPM quota increase request")?;
+        self.note("decision", transition);
         Ok(Filed { tpm_request_id })
+    }
+
+    /// What the Lambda service sets from the function's configuration (SAM Globals included).
+    fn lambda_env(&self, logical_id: &str) -> Step<[(String, String); 3]> {
+        let property = |path: &[&str]| {
+            self.stack
+                .function_property(logical_id, path)
+                .map(|v| scalar(&v))
+        };
+        Ok([
+            (
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE".to_owned(),
+                property(&["MemorySize"])?,
+            ),
+            (
+                "AWS_LAMBDA_LOG_FORMAT".to_owned(),
+                property(&["LoggingConfig", "LogFormat"])?,
+            ),
+            (
+                "AWS_LAMBDA_LOG_LEVEL".to_owned(),
+                property(&["LoggingConfig", "ApplicationLogLevel"])?,
+            ),
+        ])
+    }
+
+    /// What points a separate process's SDK clients at the emulator.
+    fn emulator_env(&self) -> [(String, String); 5] {
+        [
+            ("AWS_ENDPOINT_URL", self.emulator.endpoint_url()),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_DEFAULT_REGION", REGION),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
     }
 
     fn section_holdings(&mut self) -> Step<()> {
@@ -1174,72 +1229,49 @@ fn schedule_event(stack: &Rendered) -> Step<Value> {
     }))
 }
 
-/// The Lambda's answer in one line per transition (the full JSON is in `--json`).
-fn lambda_summary(response: &Value) -> String {
-    response["transitions"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|t| {
-            let actions: Vec<String> = t["actions"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|a| scalar(&a["type"]))
-                .collect();
-            format!(
-                "{}: scenario {}, actions [{}], e-mail {} (bodies stay out of the result and the logs)",
-                scalar(&t["result"]),
-                scalar(&t["scenario"]),
-                actions.join(", "),
-                scalar(&t["email"]["status"])
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+/// The Lambda's answer for its only transition.
+fn one_transition(response: &Value) -> Step<Value> {
+    match response["transitions"].as_array().map(Vec::as_slice) {
+        Some([transition]) => Ok(transition.clone()),
+        _ => Err(format!(
+            "expected one transition in the Lambda's answer: {response}"
+        )),
+    }
 }
 
-fn describe_action(action: &ActionView) -> String {
-    match action {
-        ActionView::QuotaRequest {
-            quota,
-            quota_code,
-            quota_name,
-            current,
-            desired,
-            request_id,
-            display_id,
-            ..
-        } => format!(
-            "{} increase requested: {} ({quota_name})\n  {} → {}, request {request_id}{}",
-            quota.as_str(),
-            quota_code.as_str(),
-            number(*current as f64),
-            number(*desired as f64),
-            display_id
-                .as_deref()
+/// One action of the decision's JSON (the CLI contract: `type` and its fields) for people.
+fn describe_action(action: &Value) -> String {
+    let field = |name: &str| scalar(&action[name]);
+    let count = |name: &str| action[name].as_f64().map(number).unwrap_or_default();
+    match action["type"].as_str().unwrap_or("") {
+        "quota_request" => format!(
+            "{} increase requested: {} ({})\n  {} → {}, request {}{}",
+            field("quota").to_uppercase(),
+            field("quota_code"),
+            field("quota_name"),
+            count("current"),
+            count("desired"),
+            field("request_id"),
+            action["display_id"]
+                .as_str()
                 .map(|id| format!(", Support case {id}"))
                 .unwrap_or_default()
         ),
-        ActionView::SupportCase {
-            category,
-            display_id,
-            ..
-        } => format!("Support case {display_id} opened ({})", category.label()),
-        ActionView::Append {
-            display_id,
-            category,
-            ..
-        } => format!(
-            "appended to open Support case {display_id} ({})",
-            category.label()
+        "support_case" => format!(
+            "Support case {} opened ({})",
+            field("display_id"),
+            field("category")
         ),
-        ActionView::None(details) => format!(
+        "append" => format!(
+            "appended to open Support case {} ({})",
+            field("display_id"),
+            field("category")
+        ),
+        _ => format!(
             "nothing filed: {}{}",
-            details.reason,
-            details
-                .message
-                .as_deref()
+            field("reason"),
+            action["message"]
+                .as_str()
                 .map(|m| format!(" ({m})"))
                 .unwrap_or_default()
         ),

@@ -34,6 +34,9 @@ pub struct Resource {
 pub struct Rendered {
     #[serde(rename = "Parameters")]
     pub parameters: BTreeMap<String, String>,
+    /// SAM's `Globals` section, not merged into the functions.
+    #[serde(rename = "Globals", default)]
+    pub globals: Value,
     #[serde(rename = "Resources")]
     pub resources: BTreeMap<String, Resource>,
 }
@@ -99,6 +102,24 @@ impl Rendered {
                 "{binary}: Environment.Variables is not a map: {other}"
             )),
         }
+    }
+}
+
+impl Rendered {
+    /// A function property, from the function or else from `Globals.Function`, as SAM merges them.
+    pub fn function_property(&self, logical_id: &str, path: &[&str]) -> Result<Value, String> {
+        let get = |mut value: &Value| {
+            for key in path {
+                value = &value[*key];
+            }
+            value.clone()
+        };
+        let own = get(&self.resource(logical_id)?.properties);
+        Ok(if own.is_null() {
+            get(&self.globals["Function"])
+        } else {
+            own
+        })
     }
 }
 
