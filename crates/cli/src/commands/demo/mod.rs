@@ -174,7 +174,14 @@ impl<W: Write> Demo<'_, '_, W> {
                     &format!(
                         "Every AWS call below goes to a local emulator ({endpoint}): no AWS account, no Docker."
                     ),
-                    "The three Lambda handlers run in this process over the same adapters and SDK clients as in AWS.",
+                    if self.lambda_runtime {
+                        "The notification processor runs as its Lambda binary under `cargo lambda watch`; the \
+                         calculator's and the updater's handlers run in this process, over the adapters and \
+                         SDK clients their Lambdas use."
+                    } else {
+                        "The three Lambda handlers run in this process, over the adapters and SDK clients \
+                         their Lambdas use."
+                    },
                 ],
             )
             .map_err(io)?;
@@ -288,8 +295,7 @@ impl<W: Write> Demo<'_, '_, W> {
             .field(
                 "Functions",
                 format!(
-                    "{}
-(their handlers run in this process, configured from exactly this environment)",
+                    "{}\n(each handler is configured from exactly this environment)",
                     functions.join("\n")
                 ),
             )
@@ -364,7 +370,8 @@ impl<W: Write> Demo<'_, '_, W> {
         let skipped: Vec<String> = provisioned
             .not_created
             .iter()
-            .map(|(kind, count)| format!("{kind} ×{count}"))
+            // A no-break space keeps each count with its type when the line wraps.
+            .map(|(kind, count)| format!("{kind}\u{a0}×{count}"))
             .collect();
         self.show
             .field(
@@ -487,9 +494,9 @@ impl<W: Write> Demo<'_, '_, W> {
                 .find(|q| q.return_data == Some(true))
                 .and_then(|q| q.expression.clone())
                 .unwrap_or_default();
+            lines.push(alarm.name.clone());
             lines.push(format!(
-                "{}  {} {} per minute, `{expression}`",
-                alarm.name,
+                "  {} {} per minute, returned expression `{expression}`",
                 operator(&alarm.comparison_operator),
                 alarm.threshold.map(number).unwrap_or_default()
             ));
@@ -577,7 +584,7 @@ impl<W: Write> Demo<'_, '_, W> {
             .field(
                 "PutMetricData",
                 format!(
-                    "{} datapoints in {calls} calls ({:.1} s): Invocations, InputTokenCount, OutputTokenCount\n\
+                    "{} datapoints in {calls} calls ({:.1} s): Invocations, InputTokenCount, OutputTokenCount \
                      and EstimatedTPMQuotaUsage per minute for {} minutes, dimension ModelId",
                     number(datapoints as f64),
                     clock.elapsed().as_secs_f64(),
@@ -599,7 +606,7 @@ impl<W: Write> Demo<'_, '_, W> {
             .field(
                 "Last 30 minutes",
                 format!(
-                    "surge to {} requests and {} tokens per minute ({:.0} % of the TPM quota,\n\
+                    "surge to {} requests and {} tokens per minute ({:.0} % of the TPM quota, \
                      over the {} threshold; requests stay under theirs)",
                     number(usage::SURGE_RPM),
                     number(surge_tpm),
@@ -661,7 +668,7 @@ impl<W: Write> Demo<'_, '_, W> {
             .field(
                 "SetAlarmState",
                 format!(
-                    "{name}\n{} → {} (nothing evaluates metrics in the emulator, so the demo sets the state\n\
+                    "{name}\n{} → {} (nothing evaluates metrics in the emulator, so the demo sets the state \
                      CloudWatch would reach with this data)",
                     body["OldStateValue"].as_str().unwrap_or("?"),
                     body["NewStateValue"].as_str().unwrap_or("?")
@@ -1031,7 +1038,7 @@ impl<W: Write> Demo<'_, '_, W> {
         self.show
             .field(
                 "Updater run",
-                "the scheduled event (EventBridge) to the handler the Lambda runs, configured from the\n\
+                "the scheduled event (EventBridge) to the handler the Lambda runs, configured from the \
                  environment template.yaml gives the function",
             )
             .map_err(io)?;

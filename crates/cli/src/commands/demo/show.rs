@@ -31,7 +31,7 @@ impl<'a, W: Write> Show<'a, W> {
         }
         writeln!(self.out, "{title}")?;
         writeln!(self.out, "{}", "═".repeat(title.chars().count()))?;
-        for line in intro {
+        for line in intro.iter().flat_map(|line| wrap(line, 100)) {
             writeln!(self.out, "{line}")?;
         }
         self.out.flush()
