@@ -90,6 +90,10 @@ def sns_messages(topic_arn: str | None) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------------------------------------------
 
 
+# The service name that targets the custom-resource response sink with `/_ext/faults` (operation `PUT`).
+CFN_RESPONSE_SERVICE = "cfn-response"
+
+
 class EmulatorApp:
     def __init__(self, moto_app: Callable[..., Iterable[bytes]]) -> None:
         self.moto_app = moto_app
@@ -163,10 +167,13 @@ class EmulatorApp:
         return response
 
     def _take_fault(self, request: AwsRequest) -> dict[str, Any] | None:
+        return self._take_fault_for(request.service, request.operation)
+
+    def _take_fault_for(self, service_name: str, operation_name: str) -> dict[str, Any] | None:
         for fault in self.faults:
             service = SERVICE_ALIASES.get(fault["service"].lower(), fault["service"].lower())
             operation = fault.get("operation")
-            if service != request.service or (operation not in (None, "", "*") and operation != request.operation):
+            if service != service_name or (operation not in (None, "", "*") and operation != operation_name):
                 continue
             if fault["times"] is not None:
                 fault["times"] -= 1
@@ -302,8 +309,7 @@ class EmulatorApp:
                     self.faults = []
                 return _ok({})
             if method == "PUT" and path.startswith("/_ext/cfn-response/"):
-                self.record_cfn_response(environ, path, body)
-                return _ok({})
+                return self.cfn_response_put(environ, path, body)
             if route == ("GET", "/_ext/cfn-responses"):
                 with self.lock:
                     return _ok({"responses": list(self.cfn_responses)})
@@ -331,6 +337,42 @@ class EmulatorApp:
             self.next_fault_id += 1
             self.faults.append(fault)
             return fault["id"]
+
+    def cfn_response_put(self, environ: dict[str, Any], path: str, body: bytes) -> Response:
+        # Faults for service `cfn-response` stand in for S3 refusing or stalling the pre-signed PUT; only faulted
+        # PUTs enter the call log, so call counts of AWS operations stay as they were.
+        started = time.time()
+        with self.lock:
+            fault = self._take_fault_for(CFN_RESPONSE_SERVICE, "PUT")
+        if fault is None:
+            self.record_cfn_response(environ, path, body)
+            return _ok({})
+        if fault.get("delay_ms"):
+            time.sleep(fault["delay_ms"] / 1000)
+        if fault.get("error_code"):
+            status = int(fault.get("http_status") or 500)
+            response: Response = (
+                status,
+                [("Content-Type", "application/xml")],
+                f"<Error><Code>{fault['error_code']}</Code></Error>".encode("utf-8"),
+            )
+        else:
+            self.record_cfn_response(environ, path, body)
+            status, response = 200, _ok({})
+        with self.lock:
+            self.calls.append(
+                {
+                    "service": CFN_RESPONSE_SERVICE,
+                    "operation": "PUT",
+                    "region": "",
+                    "start": started,
+                    "end": time.time(),
+                    "status": status,
+                    "error_code": fault.get("error_code"),
+                    "faulted": True,
+                }
+            )
+        return response
 
     def record_cfn_response(self, environ: dict[str, Any], path: str, body: bytes) -> None:
         text = body.decode("utf-8", "replace")
