@@ -3,8 +3,11 @@
 //!
 //! Reads (one round trip, concurrently): both quotas, the stored record (one GetParametersByPath), both
 //! alarms (one DescribeAlarms). Then, only if something differs: PutMetricAlarm for each alarm whose
-//! threshold is not the live one, the quota-change e-mail, and the Parameter Store record last, so a failure
-//! anywhere before it leaves the record old and the next run (or the Lambda retry) does the work again.
+//! threshold is not the live one, the record (`last-change` first, then the values), the quota-change e-mail,
+//! and `last-updated` last. Until `last-updated` is written the change counts as unfinished, so a failure
+//! anywhere before it makes the next run (or the Lambda retry) do the whole change again, e-mail included;
+//! the e-mail is sent only once the record holds the change, so a failed record write sends none. Only a
+//! failure of that last write, after the e-mail went out, makes the next run send it a second time.
 //! Nothing differs → no write of any kind.
 
 use bedrock_ops_aws::alarms::MetricAlarmDef;
@@ -355,6 +358,23 @@ where
         tracing::info!(alarm = %update.name, threshold = update.threshold, "alarm threshold updated");
     }
 
+    let mut written = live::write_record(
+        &ports.parameters,
+        customer,
+        model,
+        stored,
+        live,
+        change,
+        WRITER,
+    )
+    .await
+    .map_err(|source| UpdaterError::Aws {
+        step: "recording the new thresholds (PutParameter)",
+        consequence: "the alarms hold the new thresholds, no e-mail was sent and the change is not marked \
+                      done, so the next run completes it",
+        source,
+    })?;
+
     let email_message_id = if live::differs(change) {
         let stack = Stack {
             customer: config.customer.clone(),
@@ -369,8 +389,8 @@ where
             .await
             .map_err(|source| UpdaterError::Aws {
                 step: "sending the quota-change e-mail (Publish)",
-                consequence: "the alarms hold the new thresholds, the record was not updated, so the next \
-                              run sends it again",
+                consequence: "the alarms and the record hold the new thresholds; the change is not marked \
+                              done, so the next run sends the e-mail",
                 source,
             })?;
         Some(id)
@@ -378,21 +398,15 @@ where
         None
     };
 
-    let written = live::write_record(
-        &ports.parameters,
-        customer,
-        model,
-        stored,
-        live,
-        change,
-        WRITER,
-    )
-    .await
-    .map_err(|source| UpdaterError::Aws {
-        step: "recording the new thresholds (PutParameter)",
-        consequence: "the alarms hold the new thresholds and the e-mail was sent",
-        source,
-    })?;
+    let finished = live::finish_record(&ports.parameters, customer, model, change)
+        .await
+        .map_err(|source| UpdaterError::Aws {
+            step: "marking the change done (PutParameter last-updated)",
+            consequence: "the alarms, the record and the e-mail are done, but the next run takes the change \
+                          as unfinished and sends the e-mail again",
+            source,
+        })?;
+    written.extend(finished);
     tracing::info!(parameters = written.len(), "thresholds recorded");
     Ok(assessment.report(written, email_message_id))
 }

@@ -393,7 +393,7 @@ async fn an_alarm_edited_by_hand_is_put_back_on_the_live_threshold_without_an_em
 }
 
 #[tokio::test]
-async fn a_failed_email_keeps_the_record_old_so_the_next_run_sends_it_and_records() {
+async fn a_failed_email_leaves_the_change_unfinished_so_the_next_run_sends_it_and_finishes() {
     let world = World::created().await;
     world.set_quota("L-3DCCFAA4", TPM_NAME, 8_000_000.0);
     world.notifier.fail_next(
@@ -404,14 +404,23 @@ async fn a_failed_email_keeps_the_record_old_so_the_next_run_sends_it_and_record
     assert!(err.is_retryable());
     assert_eq!(world.threshold(TPM_ALARM), 6_400_000.0);
     let stored = world.parameters.get_by_path(PATH).await.unwrap();
-    assert_eq!(stored["tpm-threshold-calculated"], "5000000");
+    assert_eq!(stored["tpm-threshold-calculated"], "6400000");
+    // Recorded, not marked done: last-updated is not the recorded change's instant.
+    let recorded: serde_json::Value = serde_json::from_str(&stored["last-change"]).unwrap();
+    assert_ne!(recorded["at"], json!(stored["last-updated"]));
+    let created = stored["last-updated"].clone();
 
     let report = world.update(T0 + DAY + 60).await.unwrap();
     assert!(report.email_message_id.is_some());
     assert!(!report.tpm.alarm_updated, "already holds the new threshold");
     assert_eq!(world.notifier.published().len(), 1);
+    assert!(
+        world.notifier.published()[0].body.contains("6,250,000"),
+        "the e-mail gives the quota before the change"
+    );
     let stored = world.parameters.get_by_path(PATH).await.unwrap();
-    assert_eq!(stored["tpm-threshold-calculated"], "6400000");
+    assert_ne!(stored["last-updated"], created);
+    assert!(!world.update(T0 + 2 * DAY).await.unwrap().changed);
 }
 
 #[tokio::test]

@@ -270,26 +270,31 @@ where
     })?;
 
     let change = live::change(&stored, &live, at);
+    let storing_failed = |e: AwsError| {
+        Failure::after_writes(format!(
+            "The alarms were written, but storing the thresholds failed: {e}."
+        ))
+    };
+    let (customer, model) = (&identity.customer, &identity.model_name);
     let written = live::write_record(
         &ports.parameters,
-        &identity.customer,
-        &identity.model_name,
+        customer,
+        model,
         &stored,
         &live,
         &change,
         WRITER,
     )
     .await
-    .map_err(|e| {
-        Failure::after_writes(format!(
-            "The alarms were written, but storing the thresholds failed: {e}."
-        ))
-    })?;
+    .map_err(storing_failed)?;
+    let finished = live::finish_record(&ports.parameters, customer, model, &change)
+        .await
+        .map_err(storing_failed)?;
     Ok(Written {
         identity,
         live,
         alarms: plan.put.iter().map(|spec| spec.name.clone()).collect(),
-        keys_written: written.len(),
+        keys_written: written.len() + usize::from(finished.is_some()),
     })
 }
 

@@ -254,6 +254,15 @@ impl Stored {
         self.values.get(key).map(String::as_str)
     }
 
+    /// The `last-change` of a change a run started and did not finish. [`write_record`] writes `last-change`
+    /// first and [`finish_record`] writes `last-updated` (the same instant) last, so any other pair means the
+    /// run stopped in between, with the value keys partly rewritten.
+    fn unfinished_change(&self) -> Option<Value> {
+        let change: Value = serde_json::from_str(self.get(keys::LAST_CHANGE)?).ok()?;
+        let at = change.get("at")?.as_str()?;
+        (self.get(keys::LAST_UPDATED) != Some(at)).then_some(change)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
     }
@@ -304,20 +313,36 @@ pub struct StoredConfig {
     pub tpm_percent: Option<Percent>,
 }
 
-/// Old (stored) against new (live) quota and threshold, per side.
+fn limit_of(value: Option<&Value>) -> Limit {
+    match value {
+        Some(Value::Number(n)) => n.as_u64().map_or(Limit::Unknown, Limit::Known),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case(NOT_APPLICABLE) => Limit::NotApplicable,
+        _ => Limit::Unknown,
+    }
+}
+
+/// Old against new (live) quota and threshold, per side. Old is what the stored values say, unless a run
+/// stopped in the middle of recording a change: then the values may be half rewritten, and old is what that
+/// change started from, so the next run records (and announces) the whole change again instead of a part of
+/// it or none of it.
 pub fn change(stored: &Stored, live: &LiveThresholds, at: i64) -> QuotaChange {
+    let unfinished = stored.unfinished_change();
+    let old = |side: &str, field: &str, key: &str| match &unfinished {
+        Some(change) => limit_of(change.get(side).and_then(|s| s.get(field))),
+        None => stored.limit(key),
+    };
     QuotaChange {
         at,
         rpm: SideChange {
-            old_quota: stored.limit(keys::RPM_QUOTA),
+            old_quota: old("rpm", "old_quota", keys::RPM_QUOTA),
             new_quota: live.rpm_quota(),
-            old_threshold: stored.limit(keys::RPM_THRESHOLD_CALCULATED),
+            old_threshold: old("rpm", "old_threshold", keys::RPM_THRESHOLD_CALCULATED),
             new_threshold: live.rpm_threshold(),
         },
         tpm: SideChange {
-            old_quota: stored.limit(keys::TPM_QUOTA),
+            old_quota: old("tpm", "old_quota", keys::TPM_QUOTA),
             new_quota: live.tpm_quota(),
-            old_threshold: stored.limit(keys::TPM_THRESHOLD_CALCULATED),
+            old_threshold: old("tpm", "old_threshold", keys::TPM_THRESHOLD_CALCULATED),
             new_threshold: live.tpm_threshold(),
         },
     }
@@ -368,9 +393,9 @@ pub fn last_change_json(change: &QuotaChange, by: &str) -> String {
     .to_string()
 }
 
-/// Writes what changed: the value keys whose stored value differs, then `last-change` and `last-updated`
-/// when a quota or threshold moved. Sequential on purpose: PutParameter's default throughput is a few calls
-/// per second. Returns the keys written; nothing is written when nothing differs.
+/// Starts recording a change: `last-change` first when a quota or threshold moved, then the value keys whose
+/// stored value differs; [`finish_record`] ends it. Sequential on purpose: PutParameter's default throughput
+/// is a few calls per second. Returns the keys written; nothing is written when nothing differs.
 pub async fn write_record(
     parameters: &impl ParameterStore,
     customer: &str,
@@ -381,21 +406,41 @@ pub async fn write_record(
     by: &str,
 ) -> Result<Vec<&'static str>, AwsError> {
     let prefix = parameter_prefix(customer, model);
-    let mut writes: Vec<(&'static str, String)> = live
-        .parameter_values()
-        .into_iter()
-        .filter(|(key, value)| stored.get(key) != Some(value.as_str()))
-        .collect();
+    let mut writes: Vec<(&'static str, String)> = Vec::new();
     if differs(change) {
         writes.push((keys::LAST_CHANGE, last_change_json(change, by)));
-        writes.push((keys::LAST_UPDATED, rfc3339(change.at)));
     }
+    writes.extend(
+        live.parameter_values()
+            .into_iter()
+            .filter(|(key, value)| stored.get(key) != Some(value.as_str())),
+    );
     let mut written = Vec::with_capacity(writes.len());
     for (key, value) in writes {
         parameters.put(&format!("{prefix}{key}"), &value).await?;
         written.push(key);
     }
     Ok(written)
+}
+
+/// Ends the record of a change [`write_record`] started: `last-updated`, the change's instant, written last.
+/// Until it is written the change counts as unfinished (see [`change`]). Nothing when nothing moved.
+pub async fn finish_record(
+    parameters: &impl ParameterStore,
+    customer: &str,
+    model: &str,
+    change: &QuotaChange,
+) -> Result<Option<&'static str>, AwsError> {
+    if !differs(change) {
+        return Ok(None);
+    }
+    let name = format!(
+        "{}{}",
+        parameter_prefix(customer, model),
+        keys::LAST_UPDATED
+    );
+    parameters.put(&name, &rfc3339(change.at)).await?;
+    Ok(Some(keys::LAST_UPDATED))
 }
 
 #[cfg(test)]
@@ -527,6 +572,46 @@ mod tests {
         assert!(!differs(&same));
     }
 
+    #[tokio::test]
+    async fn an_unfinished_change_is_measured_from_where_it_started() {
+        let live = read_live(&quotas(20_000.0, 6_250_000.0), &config())
+            .await
+            .unwrap();
+        let started = change(
+            &stored(&[
+                (keys::RPM_QUOTA, "10000"),
+                (keys::RPM_THRESHOLD_CALCULATED, "8000"),
+                (keys::LAST_UPDATED, "1970-01-01T00:00:00Z"),
+            ]),
+            &live,
+            60,
+        );
+        let record = last_change_json(&started, "alarm-updater");
+        // The run wrote last-change and the new RPM threshold, then stopped.
+        let half = stored(&[
+            (keys::RPM_QUOTA, "10000"),
+            (keys::RPM_THRESHOLD_CALCULATED, "16000"),
+            (keys::LAST_CHANGE, &record),
+            (keys::LAST_UPDATED, "1970-01-01T00:00:00Z"),
+        ]);
+        let resumed = change(&half, &live, 120);
+        assert_eq!(resumed.rpm.old_threshold, Limit::Known(8_000));
+        assert_eq!(resumed.rpm.old_quota, Limit::Known(10_000));
+        assert!(differs(&resumed));
+
+        // Finished (last-updated is the change's instant): the stored values are the baseline again.
+        let done = stored(&[
+            (keys::RPM_QUOTA, "20000"),
+            (keys::RPM_THRESHOLD_CALCULATED, "16000"),
+            (keys::LAST_CHANGE, &record),
+            (keys::LAST_UPDATED, "1970-01-01T00:01:00Z"),
+        ]);
+        assert_eq!(
+            change(&done, &live, 120).rpm.old_quota,
+            Limit::Known(20_000)
+        );
+    }
+
     #[test]
     fn damaged_or_missing_stored_values_are_unknown() {
         let s = stored(&[(keys::RPM_QUOTA, "lots"), (keys::TPM_QUOTA, " na ")]);
@@ -596,7 +681,12 @@ mod tests {
         )
         .await
         .unwrap();
-        assert_eq!(written.len(), 10);
+        assert_eq!(written.len(), 9);
+        assert_eq!(written[0], keys::LAST_CHANGE);
+        assert_eq!(
+            finish_record(&params, "Acme", "Opus", &c).await.unwrap(),
+            Some(keys::LAST_UPDATED)
+        );
         assert_eq!(
             params.value("/Acme/bedrock/quota-monitoring/Opus/thresholds/tpm-threshold-calculated"),
             Some("5000000".into())
