@@ -3,29 +3,16 @@
 //! share one emulator and take turns (each resets it), so the call log is exact.
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::sync::MutexGuard;
 
-use alarm_updater::config::{
-    AWS_REGION, BEDROCK_MODEL_ID, BEDROCK_MODEL_NAME, CUSTOMER_NAME, FORMATTED_TOPIC_ARN,
-    RPM_PERCENT, RPM_QUOTA_CODE, TPM_PERCENT, TPM_QUOTA_CODE,
-};
-use alarm_updater::{Ports, Report, UpdaterConfig, UpdaterError, run};
+use alarm_updater::testbed::{self, DAY, SdkPorts, T0};
+use alarm_updater::{Report, UpdaterConfig, UpdaterError, run};
 use bedrock_ops_aws::alarms::MetricAlarmDef;
-use bedrock_ops_aws::alarms::sdk::SdkAlarms;
-use bedrock_ops_aws::emulator::{CallRecord, Emulator, Fault, SeedQuota};
-use bedrock_ops_aws::notify::sdk::SdkNotifier;
-use bedrock_ops_aws::parameters::sdk::SdkParameters;
-use bedrock_ops_aws::quotas::sdk::SdkQuotas;
+use bedrock_ops_aws::emulator::{CallRecord, Emulator, Fault};
 use bedrock_ops_aws::{AlarmAdmin, AwsClients, ParameterStore};
+use quota_calculator::testbed::{self as calculator, PATH, RPM_ALARM, TPM_ALARM};
 use serde_json::{Value, json};
 
-const RPM_ALARM: &str = "Acme-Bedrock-HighInvocationRate-Warning-Opus";
-const TPM_ALARM: &str = "Acme-Bedrock-HighTPMQuotaUsage-Warning-Opus";
-const PATH: &str = "/Acme/bedrock/quota-monitoring/Opus/thresholds/";
-const TOPIC_NAME: &str = "Acme-Bedrock-Alarms-Formatted-Opus";
-const T0: i64 = 1_777_852_800;
-const DAY: i64 = 86_400;
 /// The calls that change something; a run that finds nothing new makes none of them.
 const WRITES: [&str; 5] = [
     "PutMetricAlarm",
@@ -34,8 +21,6 @@ const WRITES: [&str; 5] = [
     "DeleteParameters",
     "Publish",
 ];
-
-static TURN: Mutex<()> = Mutex::new(());
 
 struct Session {
     _turn: MutexGuard<'static, ()>,
@@ -47,61 +32,13 @@ struct Session {
 /// A fresh emulator holding a stack the quota calculator created: the blog's quotas (10,000 RPM,
 /// 6,250,000 TPM at 80 %), both alarms, the record, and the formatted topic.
 fn session() -> Session {
-    let turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let turn = calculator::take_turn();
     let emulator = Emulator::shared().expect("emulator starts");
-    emulator.reset().unwrap();
-    emulator
-        .seed_quotas(
-            &[
-                SeedQuota::bedrock("L-3DD46812", "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1", 10_000.0),
-                SeedQuota::bedrock("L-3DCCFAA4", "Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1", 6_250_000.0),
-            ],
-            &[],
-        )
-        .unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let config = emulator.sdk_config();
-    let topic_arn = runtime
-        .block_on(
-            aws_sdk_sns::Client::new(&config)
-                .create_topic()
-                .name(TOPIC_NAME)
-                .send(),
-        )
-        .unwrap()
-        .topic_arn
-        .unwrap();
-
-    let clients = AwsClients::new(&config);
-    let calculator = quota_calculator::Ports {
-        quotas: clients.quotas(),
-        alarms: clients.alarms(),
-        parameters: clients.parameters(),
-        sink: quota_calculator::HttpsSink::new().unwrap(),
-    };
-    let mut create: Value = serde_json::from_str(include_str!(
-        "../../../tests/fixtures/custom-resource/create.json"
-    ))
-    .unwrap();
-    create["ResponseURL"] = json!(emulator.cfn_response_url("updater-create"));
-    let created = runtime
-        .block_on(quota_calculator::handle(
-            &calculator,
-            create,
-            Duration::from_secs(60),
-            T0,
-        ))
-        .unwrap();
-    assert_eq!(
-        created.status,
-        quota_calculator::Status::Success,
-        "{created:?}"
-    );
-    emulator.reset_calls().unwrap();
-
+    let topic_arn = runtime.block_on(testbed::created_stack(emulator));
     Session {
         _turn: turn,
         emulator,
@@ -111,34 +48,12 @@ fn session() -> Session {
 }
 
 impl Session {
-    fn ports(&self) -> Ports<SdkQuotas, SdkAlarms, SdkParameters, SdkNotifier> {
-        let clients = AwsClients::new(&self.emulator.sdk_config());
-        Ports {
-            quotas: clients.quotas(),
-            alarms: clients.alarms(),
-            parameters: clients.parameters(),
-            notifier: clients.notifier(),
-        }
+    fn ports(&self) -> SdkPorts {
+        testbed::ports(&AwsClients::new(&self.emulator.sdk_config()))
     }
 
     fn config(&self) -> UpdaterConfig {
-        let env = [
-            (CUSTOMER_NAME, "Acme"),
-            (BEDROCK_MODEL_NAME, "Opus"),
-            (BEDROCK_MODEL_ID, "global.anthropic.claude-opus-4-6-v1"),
-            (RPM_QUOTA_CODE, "L-3DD46812"),
-            (TPM_QUOTA_CODE, "L-3DCCFAA4"),
-            (RPM_PERCENT, "80"),
-            (TPM_PERCENT, "80"),
-            (FORMATTED_TOPIC_ARN, self.topic_arn.as_str()),
-            (AWS_REGION, "us-east-1"),
-        ];
-        UpdaterConfig::from_lookup(|name| {
-            env.iter()
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| (*value).to_owned())
-        })
-        .unwrap()
+        testbed::config(&self.topic_arn)
     }
 
     /// One scheduled run, and the calls it made.
@@ -167,12 +82,7 @@ impl Session {
     }
 
     fn raise_quotas(&self) {
-        self.emulator
-            .set_quota_value("bedrock", "L-3DD46812", 12_500.0)
-            .unwrap();
-        self.emulator
-            .set_quota_value("bedrock", "L-3DCCFAA4", 8_000_000.0)
-            .unwrap();
+        testbed::raise_quotas(self.emulator);
     }
 }
 

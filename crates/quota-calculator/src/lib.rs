@@ -10,12 +10,15 @@
 //! | [`live`] | live quotas → thresholds, the stored record and its history (shared with the alarm updater and the CLI) |
 //! | [`alarm_def`] | the core's alarm definition in the adapter's PutMetricAlarm shape |
 //! | [`response`] | the answer PUT to CloudFormation's pre-signed URL |
+//! | `testbed` | (feature `emulator`) seeding the local AWS emulator for this crate's and the updater's tests |
 
 pub mod alarm_def;
 pub mod handler;
 pub mod live;
 pub mod properties;
 pub mod response;
+#[cfg(feature = "emulator")]
+pub mod testbed;
 pub mod validate;
 
 pub use handler::{CalculatorError, Outcome, Ports, handle, physical_resource_id};

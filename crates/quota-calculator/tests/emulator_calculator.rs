@@ -4,72 +4,16 @@
 //! so the call log is exact.
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::MutexGuard;
 use std::time::Duration;
 
-use bedrock_ops_aws::alarms::sdk::SdkAlarms;
-use bedrock_ops_aws::emulator::{CallRecord, Emulator, Fault, SeedQuota};
-use bedrock_ops_aws::parameters::sdk::SdkParameters;
-use bedrock_ops_aws::quotas::sdk::SdkQuotas;
+use bedrock_ops_aws::emulator::{CallRecord, Emulator, Fault};
 use bedrock_ops_aws::{AlarmAdmin, AwsClients, ParameterStore};
-use quota_calculator::{HttpsSink, Ports, handle};
+use quota_calculator::handle;
+use quota_calculator::testbed::{self, PATH, RPM_ALARM, SIGNATURE, SdkPorts, TPM_ALARM};
 use serde_json::{Value, json};
 
 const AT: i64 = 1_777_906_368;
-const RPM_ALARM: &str = "Acme-Bedrock-HighInvocationRate-Warning-Opus";
-const TPM_ALARM: &str = "Acme-Bedrock-HighTPMQuotaUsage-Warning-Opus";
-const PATH: &str = "/Acme/bedrock/quota-monitoring/Opus/thresholds/";
-const SIGNATURE: &str = "X-Amz-Signature=NOT-TO-BE-LOGGED";
-
-static TURN: Mutex<()> = Mutex::new(());
-
-/// The Opus quotas of the blog example and the look-alikes the validator must not take, plus a model with
-/// no RPM quota. More than one ListServiceQuotas page (the emulator pages by 5).
-fn seed(emulator: &Emulator) {
-    let quotas = [
-        SeedQuota::bedrock(
-            "L-3DD46812",
-            "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1",
-            10_000.0,
-        ),
-        SeedQuota::bedrock(
-            "L-3DCCFAA4",
-            "Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1",
-            6_250_000.0,
-        ),
-        SeedQuota::bedrock(
-            "L-9A1F0C21",
-            "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1 1M Context Length",
-            200.0,
-        ),
-        SeedQuota::bedrock(
-            "L-9A1F0C22",
-            "Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1 1M Context Length",
-            1_000_000.0,
-        ),
-        SeedQuota::bedrock(
-            "L-4B7E2D10",
-            "Cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1",
-            5_000.0,
-        ),
-        SeedQuota::bedrock(
-            "L-4B7E2D11",
-            "Cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1",
-            3_125_000.0,
-        ),
-        SeedQuota::bedrock(
-            "L-0A1B2C03",
-            "Cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1 (bedrock-mantle)",
-            100.0,
-        ),
-        SeedQuota::bedrock(
-            "L-00000001",
-            "On-demand model inference tokens per minute for Acme Tiny",
-            200_000.0,
-        ),
-    ];
-    emulator.seed_quotas(&quotas, &[]).unwrap();
-}
 
 struct Session {
     _turn: MutexGuard<'static, ()>,
@@ -78,10 +22,9 @@ struct Session {
 }
 
 fn session() -> Session {
-    let turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let turn = testbed::take_turn();
     let emulator = Emulator::shared().expect("emulator starts");
-    emulator.reset().unwrap();
-    seed(emulator);
+    testbed::reset_and_seed(emulator);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -95,30 +38,12 @@ fn session() -> Session {
 
 impl Session {
     /// The production wiring (AwsClients with the Lambda's retry and timeout settings) on the emulator.
-    fn ports(&self) -> Ports<SdkQuotas, SdkAlarms, SdkParameters, HttpsSink> {
-        let clients = AwsClients::new(&self.emulator.sdk_config());
-        Ports {
-            quotas: clients.quotas(),
-            alarms: clients.alarms(),
-            parameters: clients.parameters(),
-            sink: HttpsSink::new().unwrap(),
-        }
+    fn ports(&self) -> SdkPorts {
+        testbed::ports(&AwsClients::new(&self.emulator.sdk_config()))
     }
 
-    /// A fixture event whose ResponseURL is the emulator's sink, with a signature that must never leak.
     fn event(&self, fixture: &str, id: &str) -> Value {
-        let text = match fixture {
-            "create" => include_str!("../../../tests/fixtures/custom-resource/create.json"),
-            "update" => include_str!("../../../tests/fixtures/custom-resource/update.json"),
-            "delete" => include_str!("../../../tests/fixtures/custom-resource/delete.json"),
-            other => panic!("no fixture {other}"),
-        };
-        let mut event: Value = serde_json::from_str(text).unwrap();
-        event["ResponseURL"] = json!(format!(
-            "{}?{SIGNATURE}",
-            self.emulator.cfn_response_url(id)
-        ));
-        event
+        testbed::event(self.emulator, fixture, id)
     }
 
     /// Runs the handler and returns the body CloudFormation received.

@@ -1,0 +1,91 @@
+//! Seeding the local AWS emulator for the updater's integration tests (feature `emulator`): a stack the quota
+//! calculator created there (the blog's quotas, both alarms, the record) with its formatted topic, the
+//! updater's configuration for it, and its wiring. Builds on [`quota_calculator::testbed`].
+
+use bedrock_ops_aws::AwsClients;
+use bedrock_ops_aws::alarms::sdk::SdkAlarms;
+use bedrock_ops_aws::emulator::Emulator;
+use bedrock_ops_aws::notify::sdk::SdkNotifier;
+use bedrock_ops_aws::parameters::sdk::SdkParameters;
+use bedrock_ops_aws::quotas::sdk::SdkQuotas;
+use quota_calculator::testbed::{self as calculator, RPM_CODE, TPM_CODE};
+
+use crate::config::{
+    AWS_REGION, BEDROCK_MODEL_ID, BEDROCK_MODEL_NAME, CUSTOMER_NAME, FORMATTED_TOPIC_ARN,
+    RPM_PERCENT, RPM_QUOTA_CODE, TPM_PERCENT, TPM_QUOTA_CODE,
+};
+use crate::{Ports, UpdaterConfig};
+
+pub const TOPIC_NAME: &str = "Acme-Bedrock-Alarms-Formatted-Opus";
+/// When the stack was created (epoch seconds).
+pub const T0: i64 = 1_777_852_800;
+pub const DAY: i64 = 86_400;
+/// The quotas after [`raise_quotas`], and the thresholds they give at 80 %.
+pub const RAISED_RPM: f64 = 12_500.0;
+pub const RAISED_TPM: f64 = 8_000_000.0;
+
+/// The updater's wiring on the real SDK clients.
+pub type SdkPorts = Ports<SdkQuotas, SdkAlarms, SdkParameters, SdkNotifier>;
+
+/// Resets the emulator and creates the stack at [`T0`] with the calculator's Create (10,000 RPM and
+/// 6,250,000 TPM at 80 %: alarms at 8,000 and 5,000,000); returns the formatted topic's ARN. The call log is
+/// empty afterwards.
+pub async fn created_stack(emulator: &Emulator) -> String {
+    calculator::reset_and_seed(emulator);
+    let topic_arn = aws_sdk_sns::Client::new(&emulator.sdk_config())
+        .create_topic()
+        .name(TOPIC_NAME)
+        .send()
+        .await
+        .expect("topic created")
+        .topic_arn
+        .expect("topic ARN");
+    let created = calculator::create_stack(emulator, "updater-create", T0).await;
+    assert_eq!(
+        created.status,
+        quota_calculator::Status::Success,
+        "{created:?}"
+    );
+    emulator.reset_calls().expect("call log reset");
+    topic_arn
+}
+
+/// Both quotas move up: 12,500 RPM and 8,000,000 TPM (thresholds 10,000 and 6,400,000).
+pub fn raise_quotas(emulator: &Emulator) {
+    for (code, value) in [(RPM_CODE, RAISED_RPM), (TPM_CODE, RAISED_TPM)] {
+        emulator
+            .set_quota_value("bedrock", code, value)
+            .expect("quota value set");
+    }
+}
+
+/// The Lambda environment of the created stack's updater.
+pub fn config(topic_arn: &str) -> UpdaterConfig {
+    let env = [
+        (CUSTOMER_NAME, "Acme"),
+        (BEDROCK_MODEL_NAME, "Opus"),
+        (BEDROCK_MODEL_ID, "global.anthropic.claude-opus-4-6-v1"),
+        (RPM_QUOTA_CODE, RPM_CODE),
+        (TPM_QUOTA_CODE, TPM_CODE),
+        (RPM_PERCENT, "80"),
+        (TPM_PERCENT, "80"),
+        (FORMATTED_TOPIC_ARN, topic_arn),
+        (AWS_REGION, "us-east-1"),
+    ];
+    UpdaterConfig::from_lookup(|name| {
+        env.iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| (*value).to_owned())
+    })
+    .expect("the test environment is valid")
+}
+
+/// The updater's wiring on `clients`.
+pub fn ports(clients: &AwsClients) -> SdkPorts {
+    Ports {
+        quotas: clients.quotas(),
+        alarms: clients.alarms(),
+        parameters: clients.parameters(),
+        notifier: clients.notifier(),
+    }
+}

@@ -1,0 +1,156 @@
+//! Seeding the local AWS emulator for the calculator's and the alarm updater's integration tests (feature
+//! `emulator`): the blog's Opus quotas with the look-alikes the validator must not take, custom-resource events
+//! answered to the emulator's response sink, the production wiring, and the fast-failing clients of the fault
+//! suites.
+//!
+//! Tests of one binary share one emulator and take turns ([`take_turn`]); each resets it, so the call log is
+//! exact.
+
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use bedrock_ops_aws::AwsClients;
+use bedrock_ops_aws::alarms::sdk::SdkAlarms;
+use bedrock_ops_aws::emulator::{Emulator, SeedQuota};
+use bedrock_ops_aws::parameters::sdk::SdkParameters;
+use bedrock_ops_aws::quotas::sdk::SdkQuotas;
+use serde_json::{Value, json};
+
+use crate::{HttpsSink, Outcome, Ports};
+
+pub const RPM_CODE: &str = "L-3DD46812";
+pub const TPM_CODE: &str = "L-3DCCFAA4";
+pub const RPM_ALARM: &str = "Acme-Bedrock-HighInvocationRate-Warning-Opus";
+pub const TPM_ALARM: &str = "Acme-Bedrock-HighTPMQuotaUsage-Warning-Opus";
+/// The stack's thresholds path (the fixtures' customer and model).
+pub const PATH: &str = "/Acme/bedrock/quota-monitoring/Opus/thresholds/";
+/// The query of every test ResponseURL: a stand-in signature that must never be logged.
+pub const SIGNATURE: &str = "X-Amz-Signature=NOT-TO-BE-LOGGED";
+
+/// The handler's wiring on the real SDK clients.
+pub type SdkPorts = Ports<SdkQuotas, SdkAlarms, SdkParameters, HttpsSink>;
+
+static TURN: Mutex<()> = Mutex::new(());
+
+/// One test at a time on the shared emulator (a failed test does not block the others).
+pub fn take_turn() -> MutexGuard<'static, ()> {
+    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The Opus quotas of the blog example (10,000 RPM, 6,250,000 TPM) and the look-alikes the validator must not
+/// take, plus a model with no RPM quota. More than one ListServiceQuotas page (the emulator pages by 5).
+pub fn opus_quotas() -> Vec<SeedQuota> {
+    vec![
+        SeedQuota::bedrock(
+            RPM_CODE,
+            "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1",
+            10_000.0,
+        ),
+        SeedQuota::bedrock(
+            TPM_CODE,
+            "Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1",
+            6_250_000.0,
+        ),
+        SeedQuota::bedrock(
+            "L-9A1F0C21",
+            "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1 1M Context Length",
+            200.0,
+        ),
+        SeedQuota::bedrock(
+            "L-9A1F0C22",
+            "Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1 1M Context Length",
+            1_000_000.0,
+        ),
+        SeedQuota::bedrock(
+            "L-4B7E2D10",
+            "Cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1",
+            5_000.0,
+        ),
+        SeedQuota::bedrock(
+            "L-4B7E2D11",
+            "Cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1",
+            3_125_000.0,
+        ),
+        SeedQuota::bedrock(
+            "L-0A1B2C03",
+            "Cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1 (bedrock-mantle)",
+            100.0,
+        ),
+        SeedQuota::bedrock(
+            "L-00000001",
+            "On-demand model inference tokens per minute for Acme Tiny",
+            200_000.0,
+        ),
+    ]
+}
+
+/// Resets the emulator and seeds [`opus_quotas`] as applied values (no AWS defaults).
+pub fn reset_and_seed(emulator: &Emulator) {
+    emulator.reset().expect("emulator reset");
+    emulator
+        .seed_quotas(&opus_quotas(), &[])
+        .expect("quotas seeded");
+}
+
+/// A fixture event (`create`, `update`, `delete`) whose ResponseURL is the emulator's sink under `id`, with
+/// [`SIGNATURE`] as its query.
+pub fn event(emulator: &Emulator, fixture: &str, id: &str) -> Value {
+    let text = match fixture {
+        "create" => include_str!("../../../tests/fixtures/custom-resource/create.json"),
+        "update" => include_str!("../../../tests/fixtures/custom-resource/update.json"),
+        "delete" => include_str!("../../../tests/fixtures/custom-resource/delete.json"),
+        other => panic!("no custom-resource fixture {other}"),
+    };
+    let mut event: Value = serde_json::from_str(text).expect("fixture is JSON");
+    event["ResponseURL"] = json!(format!("{}?{SIGNATURE}", emulator.cfn_response_url(id)));
+    event
+}
+
+/// The calculator's wiring on `clients`.
+pub fn ports(clients: &AwsClients) -> SdkPorts {
+    Ports {
+        quotas: clients.quotas(),
+        alarms: clients.alarms(),
+        parameters: clients.parameters(),
+        sink: HttpsSink::new().expect("HTTPS client"),
+    }
+}
+
+/// Clients for fault tests: a 1 s attempt timeout (an answer delayed by 2.5 s is a client timeout), three
+/// quick attempts, and a retry partition of their own (`name`), so one test's throttling cannot drain another's
+/// retry budget.
+pub fn fault_clients(emulator: &Emulator, name: &str) -> AwsClients {
+    let config = emulator
+        .sdk_config()
+        .to_builder()
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(5))
+                .with_max_backoff(Duration::from_millis(50)),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(2))
+                .operation_attempt_timeout(Duration::from_secs(1))
+                .operation_timeout(Duration::from_secs(8))
+                .build(),
+        )
+        .build();
+    AwsClients::isolated(&config, name)
+}
+
+/// The stack's Create as CloudFormation sends it, with the production wiring, at `at` (epoch seconds).
+pub async fn create_stack(emulator: &Emulator, id: &str, at: i64) -> Outcome {
+    let ports = ports(&AwsClients::new(&emulator.sdk_config()));
+    crate::handle(
+        &ports,
+        event(emulator, "create", id),
+        Duration::from_secs(60),
+        at,
+    )
+    .await
+    .expect("the Create is answered")
+}
