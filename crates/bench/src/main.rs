@@ -548,7 +548,7 @@ fn build_table(
     rss: &[(&'static str, u64)],
 ) -> Table {
     let mut table = Table::new(
-        "Release bootstraps",
+        "Bootstraps: size, peak RSS, init time",
         &[
             "function",
             "arm64 size",
@@ -649,7 +649,7 @@ fn main() -> ExitCode {
 
     let misses = report::misses(&tables);
     let body = format!(
-        "### Measured\n\nMachine: {}. Date: {}. Reproduce: `{}` (emulator latency {} ms per AWS call, {} runs per \
+        "### Latest run\n\nMachine: {}. Date: {}. Reproduce: `{}` (emulator latency {} ms per AWS call, {} runs per \
          figure, {} process starts per init figure; took {:.0} s).\n\n{}\n\n{} of the figures above miss their \
          target.\n",
         machine,
