@@ -19,8 +19,10 @@
 //! Measured with the emulator (`crates/bench`, `scripts/bench.sh`): 4 round trips for Service Quotas requests and
 //! appends, 6 when a case is created, 6 for an append to an open quota request's case.
 //!
-//! A retry after a crash finds the recorded step and only publishes the recorded e-mail. Nothing sleeps or
-//! polls (W-2): the SDK's bounded retries are the only waiting.
+//! A retry after a crash finds the recorded step and only publishes the recorded e-mail. There are no polling
+//! loops on AWS state (W-2): the SDK's bounded retries are the only waiting, with one bounded exception — an
+//! alarm that finds another alarm of its category opening the case waits at most 2.9 s in total
+//! (`CASE_LOCK_WAITS_MS`) for that case to be recorded, so it can append instead of opening a duplicate.
 
 use std::collections::BTreeMap;
 use std::future::Future;
