@@ -4,9 +4,9 @@
 # the benchmark against the emulator and prints its table, each figure next to its target with PASS or MISS.
 # The same table goes to the benchmark's section of docs/performance.md, with the machine and the date.
 #   scripts/bench.sh                                 defaults: 25 ms per AWS call, 20 runs, 10 process starts
-#   scripts/bench.sh --latency-ms 50 --runs 40       any option of `bedrock-ops-bench --help`
+#   scripts/bench.sh --latency-ms 50 --runs 40       any option of `bedrock-ops-alert bench --help`
 #   BENCH_NO_BUILD=1 scripts/bench.sh                measure the bootstraps already in target/lambda-<arch>/
-# Timings are not tests: the test command does not run this (crates/bench/tests/call_budget.rs holds the
+# Timings are not tests: the test command does not run this (crates/cli/tests/call_budget.rs holds the
 # deterministic call budget).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,8 +23,8 @@ fi
 
 # The harness itself only drives the bootstraps and the emulator and times them from outside, so it is built
 # with the dev profile: the figures are the release bootstraps', and the harness builds in seconds.
-step "Benchmark harness (crates/bench)"
-cargo build -q -p bedrock-ops-bench
+step "Benchmark harness (the CLI's bench command, feature emulator)"
+cargo build -q -p bedrock-ops-alert-cli --features emulator
 
 step "Benchmark"
-target/debug/bedrock-ops-bench --markdown docs/performance.md --reproduce "scripts/bench.sh${*:+ $*}" "$@"
+target/debug/bedrock-ops-alert bench --markdown docs/performance.md --reproduce "scripts/bench.sh${*:+ $*}" "$@"

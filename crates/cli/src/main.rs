@@ -32,6 +32,9 @@ enum Command {
     /// The local demo: one model's stack in the AWS emulator, an alarm end to end, a quota raise.
     #[cfg(feature = "emulator")]
     Demo(commands::demo::Args),
+    /// AWS calls, round trips and times per alarm, per run and per build, against their targets.
+    #[cfg(feature = "emulator")]
+    Bench(commands::bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +47,8 @@ fn main() -> ExitCode {
         Command::Simulate(args) => commands::simulate::run(&args, &mut stdout),
         #[cfg(feature = "emulator")]
         Command::Demo(args) => commands::demo::run(&args, &mut stdout),
+        #[cfg(feature = "emulator")]
+        Command::Bench(args) => commands::bench::run(&args, &mut stdout),
     };
     let flushed = stdout.flush();
     match result.and(flushed.map_err(Into::into)) {

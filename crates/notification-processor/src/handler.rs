@@ -16,8 +16,8 @@
 //! 4. what was filed is recorded in the ledger while the e-mail is published;
 //! 5. the transition is marked done with the outcome (audit).
 //!
-//! Measured with the emulator (`crates/bench`, `scripts/bench.sh`): 4 round trips for Service Quotas requests and
-//! appends, 6 when a case is created, 6 for an append to an open quota request's case.
+//! Measured with the emulator (`bedrock-ops-alert bench`, `scripts/bench.sh`): 4 round trips for Service Quotas
+//! requests and appends, 6 when a case is created, 6 for an append to an open quota request's case.
 //!
 //! A retry after a crash finds the recorded step and only publishes the recorded e-mail. There are no polling
 //! loops on AWS state (W-2): the SDK's bounded retries are the only waiting, with one bounded exception — an
@@ -999,7 +999,7 @@ where
                 // until then, this record is how a concurrent alarm of the category finds it. It is written
                 // as soon as the case exists, in the same round trip as the display id's lookup (CreateCase
                 // answers only the internal id): a concurrent alarm appends by the internal id and reads the
-                // display id itself when the record has none (measured in crates/bench: one round trip less
+                // display id itself when the record has none (measured by `bench`: one round trip less
                 // on every new case).
                 let opened = json!({
                     "claimed_at": lock,

@@ -1,5 +1,7 @@
 //! One module per command. Each exposes clap `Args` and `run(&Args, &mut impl Write)`.
 
+#[cfg(feature = "emulator")]
+pub mod bench;
 pub mod classify;
 #[cfg(feature = "emulator")]
 pub mod demo;

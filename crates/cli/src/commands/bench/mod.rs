@@ -1,20 +1,42 @@
-//! `bedrock-ops-bench`: runs the benchmark and prints its tables (see `scripts/bench.sh`, which builds the
-//! release bootstraps first and writes the tables to docs/performance.md).
+//! `bench` (feature `emulator`, run by `scripts/bench.sh`, which builds the release bootstraps first and writes
+//! the tables to docs/performance.md): the benchmark of issue 8. What one alarm, one calculator run and one
+//! updater run cost in AWS calls, sequential round trips and time, against the local emulator with an injected
+//! per-call latency; and the release bootstraps' size, peak RSS and init time behind a local Lambda runtime API.
+//!
+//! | Module | What |
+//! |---|---|
+//! | [`budget`] | the processor's call and round-trip budget, one measured run |
+//! | [`calls`] | a run's call log: calls by operation, writes, sequential round trips (the algorithm) |
+//! | [`scenarios`] | the processor's scenarios, one new transition per run, each run's filings closed again |
+//! | [`runtime_api`] | the runtime-API stub and a release bootstrap run behind it |
+//! | [`stats`] | median and p95 |
+//! | [`report`] | the table (figure, target, PASS/MISS) and its section of docs/performance.md |
+//!
+//! Timings are measured on the release bootstraps; the call counting is the same for the handler library
+//! in-process, which is what the fast call-budget test (`tests/call_budget.rs`) runs.
 
+mod budget;
+mod calls;
+mod report;
+mod runtime_api;
+mod scenarios;
+mod stats;
+
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use bedrock_ops_aws::emulator::{Emulator, SeedQuota};
-use bedrock_ops_bench::calls::CallLog;
-use bedrock_ops_bench::report::{self, Table, judged, mib, ms};
-use bedrock_ops_bench::runtime_api::Bootstrap;
-use bedrock_ops_bench::scenarios::{self, Baseline, Scenario};
-use bedrock_ops_bench::stats::{median, p95};
-use bedrock_ops_bench::{MAX_CALLS, MAX_ROUND_TRIPS, measure_run};
-use clap::Parser;
 use notification_processor::testbed::{RPM_CODE, TPM_CODE, Testbed};
 use serde_json::{Value, json};
+
+use self::budget::{MAX_CALLS, MAX_ROUND_TRIPS, measure_run};
+use self::calls::CallLog;
+use self::report::{Table, judged, mib, ms};
+use self::runtime_api::Bootstrap;
+use self::scenarios::{Baseline, Scenario};
+use self::stats::{median, p95};
+use super::CommandResult;
 
 const FUNCTIONS: [&str; 3] = [
     "notification-processor",
@@ -30,11 +52,8 @@ const MAX_INIT: Duration = Duration::from_millis(50);
 /// Lambda gives a function one full vCPU at 1,769 MB and a proportional share below.
 const FULL_VCPU_MB: f64 = 1769.0;
 
-#[derive(Debug, Parser)]
-#[command(
-    about = "AWS calls, round trips and times per alarm, per run and per build, against their targets"
-)]
-struct Args {
+#[derive(Debug, clap::Args)]
+pub struct Args {
     /// Latency the emulator adds to every AWS call, standing for a real AWS round trip.
     #[arg(long, default_value_t = 25)]
     latency_ms: u64,
@@ -474,7 +493,7 @@ fn processor_tables(args: &Args, results: &[ScenarioResult]) -> Vec<Table> {
     main.notes.push(
         "Handler time: from the runtime API stub writing the event to reading the response, on the x86_64 \
          release bootstrap, warm (after one first run). Round trips: maximal sets of overlapping calls in the \
-         emulator's call log (crates/bench/src/calls.rs), as counted in most runs."
+         emulator's call log (crates/cli/src/commands/bench/calls.rs), as counted in most runs."
             .into(),
     );
 
@@ -607,8 +626,7 @@ fn build_table(
     table
 }
 
-fn main() -> ExitCode {
-    let args = Args::parse();
+pub fn run(args: &Args, out: &mut impl Write) -> CommandResult {
     let machine = report::machine();
     let started = Instant::now();
     let mut tables = Vec::new();
@@ -621,23 +639,23 @@ fn main() -> ExitCode {
             let mut results = Vec::new();
             for scenario in scenarios::all() {
                 eprintln!("bench: {}", scenario.name);
-                results.push(run_scenario(&args, &path, &scenario, &mut processor_inits));
+                results.push(run_scenario(args, &path, &scenario, &mut processor_inits));
             }
             inits.push(("notification-processor", processor_inits));
             rss.push((
                 "notification-processor",
                 results.iter().map(|r| r.peak_rss_kib).max().unwrap_or(0),
             ));
-            tables.extend(processor_tables(&args, &results));
+            tables.extend(processor_tables(args, &results));
         }
         None => {
             eprintln!("bench: no runnable notification-processor bootstrap; run scripts/release.sh")
         }
     }
     eprintln!("bench: quota calculator and alarm updater");
-    match calculator_and_updater(&args) {
+    match calculator_and_updater(args) {
         Some(runs) => {
-            tables.push(function_tables(&args, &runs));
+            tables.push(function_tables(args, &runs));
             inits.extend(runs.inits);
             rss.extend(runs.peak_rss_kib);
         }
@@ -645,7 +663,7 @@ fn main() -> ExitCode {
             eprintln!("bench: no runnable calculator/updater bootstrap; run scripts/release.sh")
         }
     }
-    tables.push(build_table(&args, &inits, &rss));
+    tables.push(build_table(args, &inits, &rss));
 
     let misses = report::misses(&tables);
     let body = format!(
@@ -666,13 +684,11 @@ fn main() -> ExitCode {
             .join("\n\n"),
         misses,
     );
-    println!("{body}");
+    writeln!(out, "{body}")?;
     if let Some(path) = &args.markdown {
-        if let Err(error) = report::write_section(path, &body) {
-            eprintln!("bench: writing {}: {error}", path.display());
-            return ExitCode::FAILURE;
-        }
+        report::write_section(path, &body)
+            .map_err(|error| format!("bench: writing {}: {error}", path.display()))?;
         eprintln!("bench: written to {}", path.display());
     }
-    ExitCode::SUCCESS
+    Ok(())
 }
