@@ -928,27 +928,10 @@ where
         };
         let facts = facts_with(facts, step.increases.clone());
         let subject = case_subject(&self.config.customer, &self.config.model_name, category);
-        if let Some(open) = duplicate(cases, &subject) {
-            let case = case_ref(open);
-            let body = case::append(&facts).body;
-            return match self
-                .ports
-                .support
-                .add_communication(&open.case_id, &body)
-                .await
-            {
-                Ok(()) => {
-                    info!(case = %case.display_id, "appended to the open case of the same category");
-                    Action::Appended { category, case }
-                }
-                Err(error) => {
-                    warn!(case = %case.display_id, %error, "could not append to the open case");
-                    not_filed(Some(case), &error)
-                }
-            };
-        }
         let (facts_ref, not_filed_ref) = (&facts, &not_filed);
-        let append = |case: CaseRef| async move {
+        // `whose` names the case in the log: the open duplicate, or the one another alarm of the category
+        // just opened.
+        let append = |case: CaseRef, whose: &'static str| async move {
             let body = case::append(facts_ref).body;
             match self
                 .ports
@@ -957,18 +940,23 @@ where
                 .await
             {
                 Ok(()) => {
-                    info!(case = %case.display_id, "appended to the case another alarm of the category just opened");
+                    info!(case = %case.display_id, whose, "appended to the case");
                     Action::Appended { category, case }
                 }
                 Err(error) => {
-                    warn!(case = %case.display_id, %error, "could not append to the case just opened");
+                    warn!(case = %case.display_id, whose, %error, "could not append to the case");
                     not_filed_ref(Some(case), &error)
                 }
             }
         };
+        if let Some(open) = duplicate(cases, &subject) {
+            return append(case_ref(open), "open case of the same category").await;
+        }
         let lock = match self.case_lock(&subject, now).await {
             Ok(CaseLock::Held(claimed_at)) => claimed_at,
-            Ok(CaseLock::OpenedByOther(case)) => return append(case).await,
+            Ok(CaseLock::OpenedByOther(case)) => {
+                return append(case, "case another alarm of the category just opened").await;
+            }
             Ok(CaseLock::Busy) => {
                 warn!("another alarm of the category is still opening its case: no case filed");
                 return Action::NotFiled {

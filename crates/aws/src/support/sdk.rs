@@ -134,45 +134,11 @@ impl SupportDesk for SdkSupport {
     }
 
     async fn case_by_display_id(&self, display_id: &str) -> Result<Option<CaseSummary>, AwsError> {
-        let output = self
-            .client
-            .describe_cases()
-            .display_id(display_id)
-            .include_resolved_cases(true)
-            .include_communications(false)
-            .send()
-            .await
-            .aws(SERVICE, "DescribeCases");
-        match output {
-            Ok(output) => Ok(output
-                .cases
-                .unwrap_or_default()
-                .into_iter()
-                .find_map(to_summary)),
-            Err(AwsError::NotFound { .. }) => Ok(None),
-            Err(error) => Err(error),
-        }
+        one_case(self.client.describe_cases().display_id(display_id)).await
     }
 
     async fn case_by_id(&self, case_id: &str) -> Result<Option<CaseSummary>, AwsError> {
-        let output = self
-            .client
-            .describe_cases()
-            .case_id_list(case_id)
-            .include_resolved_cases(true)
-            .include_communications(false)
-            .send()
-            .await
-            .aws(SERVICE, "DescribeCases");
-        match output {
-            Ok(output) => Ok(output
-                .cases
-                .unwrap_or_default()
-                .into_iter()
-                .find_map(to_summary)),
-            Err(AwsError::NotFound { .. }) => Ok(None),
-            Err(error) => Err(error),
-        }
+        one_case(self.client.describe_cases().case_id_list(case_id)).await
     }
 
     async fn create_case(&self, draft: &CaseDraft) -> Result<CaseRef, AwsError> {
@@ -310,6 +276,27 @@ impl SdkSupport {
                 message: format!("AWS Support did not add the communication to case {case_id}"),
             })
         }
+    }
+}
+
+/// One case looked up by an identifier, resolved cases included; an unknown id is `None`, not an error.
+async fn one_case(
+    lookup: aws_sdk_support::operation::describe_cases::builders::DescribeCasesFluentBuilder,
+) -> Result<Option<CaseSummary>, AwsError> {
+    let output = lookup
+        .include_resolved_cases(true)
+        .include_communications(false)
+        .send()
+        .await
+        .aws(SERVICE, "DescribeCases");
+    match output {
+        Ok(output) => Ok(output
+            .cases
+            .unwrap_or_default()
+            .into_iter()
+            .find_map(to_summary)),
+        Err(AwsError::NotFound { .. }) => Ok(None),
+        Err(error) => Err(error),
     }
 }
 
