@@ -10,7 +10,7 @@ use serde_json::Value;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    bedrock_ops_aws::telemetry::init();
     let config = UpdaterConfig::from_env()?;
     let clients = AwsClients::new(&load_config().await);
     let ports = Ports {

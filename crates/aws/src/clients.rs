@@ -5,6 +5,9 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_ssm::config::SharedHttpClient;
+use aws_smithy_http_client::Builder;
+use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 
 use crate::alarms::sdk::SdkAlarms;
 use crate::ledger::sdk::SdkLedger;
@@ -59,10 +62,24 @@ impl ClientSettings {
     }
 }
 
+/// The one HTTP client of every SDK client: hyper 1 and rustls with the ring provider and the system's
+/// root certificates (plain `http://` too, for the emulator). The SDK's default client would bring
+/// aws-lc-rs, which costs 1-2 MB per bootstrap and a C build (docs/performance.md).
+pub fn https_client() -> SharedHttpClient {
+    Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
 /// Loads the standard AWS configuration chain (environment, profile, container/instance credentials;
 /// `AWS_ENDPOINT_URL` redirects every client, which is how tests reach the emulator).
 pub async fn load_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest()).load().await
+    loader().load().await
+}
+
+/// The configuration loader behind [`load_config`], for callers that set more (a region) before loading.
+pub fn loader() -> aws_config::ConfigLoader {
+    aws_config::defaults(BehaviorVersion::latest()).http_client(https_client())
 }
 
 /// The SDK clients of every capability. Cheap to clone (each client is an `Arc` inside).
@@ -187,6 +204,7 @@ mod tests {
     fn config(endpoint: &str) -> SdkConfig {
         SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
+            .http_client(https_client())
             .region(Region::new("eu-west-1"))
             .endpoint_url(endpoint)
             .credentials_provider(aws_sdk_support::config::SharedCredentialsProvider::new(

@@ -178,6 +178,7 @@ impl Emulator {
     pub fn sdk_config(&self) -> SdkConfig {
         SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
+            .http_client(crate::clients::https_client())
             .region(Region::new(REGION))
             .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
                 "testing", "testing", None, None, "emulator",

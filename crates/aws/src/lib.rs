@@ -15,6 +15,7 @@ pub mod notify;
 pub mod parameters;
 pub mod quotas;
 pub mod support;
+pub mod telemetry;
 #[cfg(test)]
 mod test_support;
 

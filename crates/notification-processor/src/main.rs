@@ -7,9 +7,9 @@ use serde_json::Value;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    bedrock_ops_aws::telemetry::init();
     let config = Config::from_env(Need::Everything)?;
-    let sdk_config = aws_config::load_from_env().await;
+    let sdk_config = bedrock_ops_aws::clients::load_config().await;
     let region = config
         .region
         .clone()

@@ -16,7 +16,7 @@ fn epoch_millis() -> u64 {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    bedrock_ops_aws::telemetry::init();
     let clients = AwsClients::new(&load_config().await);
     let ports = Ports {
         quotas: clients.quotas(),

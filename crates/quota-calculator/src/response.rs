@@ -1,9 +1,9 @@
 //! The answer to CloudFormation: a JSON document PUT to the request's pre-signed `ResponseURL`.
 //!
 //! The PUT goes through hyper, hyper-util's pooled client and hyper-rustls with the system's root
-//! certificates and the aws-lc-rs provider: the very crates (versions and features) the AWS SDK's default
-//! HTTPS client already links, so answering CloudFormation compiles nothing new and adds no second TLS
-//! stack. Plain `http://` is allowed too, which is how the tests reach the emulator's response sink.
+//! certificates and the ring provider: the very crates (versions and features) the SDK clients' HTTPS
+//! client (bedrock_ops_aws::clients::https_client) already links, so answering CloudFormation compiles
+//! nothing new and adds no second TLS stack. Plain `http://` is allowed too, which is how the tests reach the emulator's response sink.
 //!
 //! The URL carries a signature: it is never logged and never part of an error message (W-26).
 
@@ -100,7 +100,7 @@ const BACKOFF: Duration = Duration::from_millis(200);
 
 impl HttpsSink {
     pub fn new() -> Result<HttpsSink, SinkError> {
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
         let connector = HttpsConnectorBuilder::new()
             .with_provider_and_native_roots(provider)
             .map_err(|e| SinkError::Setup(e.to_string()))?

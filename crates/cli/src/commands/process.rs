@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 
-use aws_config::{BehaviorVersion, Region};
+use aws_config::Region;
 use bedrock_ops_aws::AwsClients;
 use notification_processor::config as env;
 use notification_processor::{Config, Need, Report, RunMode, now_epoch, sdk_processor};
@@ -100,7 +100,7 @@ pub fn run_as(args: &Args, mode: RunMode, out: &mut impl Write) -> CommandResult
         .enable_all()
         .build()?;
     let reports = runtime.block_on(async {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        let mut loader = bedrock_ops_aws::clients::loader();
         if let Some(region) = &config.region {
             loader = loader.region(Region::new(region.clone()));
         }
