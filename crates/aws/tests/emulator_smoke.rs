@@ -17,7 +17,9 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_servicequotas::types::RequestStatus;
 use aws_sdk_ssm::error::ProvideErrorMetadata;
 use bedrock_ops_aws::emulator::{Emulator, Fault, SeedQuota};
-use serde_json::Value;
+use bedrock_ops_aws::ledger::{Claim, JointClaim, LedgerStatus, LockEnd, LockTerms};
+use bedrock_ops_aws::{AwsError, Ledger};
+use serde_json::{Value, json};
 
 static TURN: Mutex<()> = Mutex::new(());
 
@@ -725,31 +727,131 @@ fn support_cases_page_take_communications_resolve_and_need_a_subscription() {
     });
 }
 
+/// The ledger's table, as the template creates it.
+async fn create_ledger_table(dynamodb: &aws_sdk_dynamodb::Client) {
+    dynamodb
+        .create_table()
+        .table_name("ledger")
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+}
+
+#[test]
+fn the_ledger_takes_and_ends_a_lock_with_the_transition_atomically_in_moto() {
+    run(|_emulator, config| async move {
+        create_ledger_table(&aws_sdk_dynamodb::Client::new(&config)).await;
+        let ledger = bedrock_ops_aws::AwsClients::new(&config).ledger("ledger");
+        const LOCK: &str = "case-lock|S";
+        let lock = LockTerms {
+            key: LOCK,
+            lease_seconds: 120,
+            ttl_seconds: 86_400,
+        };
+        let claim = |key: &'static str, now| ledger.claim_with_lock(key, 60, 3_600, lock, now);
+
+        assert_eq!(claim("t1", 1_000).await.unwrap(), JointClaim::Taken);
+        // A redelivery, and another transition while the lock is held: declined, nothing written.
+        assert_eq!(claim("t1", 1_001).await.unwrap(), JointClaim::Declined);
+        assert_eq!(claim("t2", 1_001).await.unwrap(), JointClaim::Declined);
+        assert!(ledger.get("t2").await.unwrap().is_none());
+        let held = ledger.get(LOCK).await.unwrap().unwrap();
+        assert_eq!(
+            (held.claimed_at, held.lease_until, held.attempts),
+            (1_000, 1_120, 1)
+        );
+        let t1 = ledger.get("t1").await.unwrap().unwrap();
+        assert_eq!(
+            (t1.status, t1.lease_until),
+            (LedgerStatus::InProgress, 1_060)
+        );
+
+        let opened = json!({"case_id": "c1"});
+        let keep = LockEnd::Keep {
+            step: "case",
+            detail: &opened,
+        };
+        ledger
+            .complete_with_lock("t1", &json!({"done": 1}), 1_002, LOCK, 1_000, keep)
+            .await
+            .unwrap();
+        let t1 = ledger.get("t1").await.unwrap().unwrap();
+        assert_eq!(
+            (t1.status, t1.outcome),
+            (LedgerStatus::Done, Some(json!({"done": 1})))
+        );
+        let held = ledger.get(LOCK).await.unwrap().unwrap();
+        assert_eq!((held.lease_until, &held.steps["case"]), (1_120, &opened));
+
+        // Once the lease ends the lock is taken over (its record kept); its former holder can no longer end it,
+        // and its transition is still completed.
+        assert_eq!(claim("t2", 1_120).await.unwrap(), JointClaim::Taken);
+        ledger
+            .complete_with_lock("t2", &json!({}), 1_121, LOCK, 1_000, LockEnd::Release)
+            .await
+            .unwrap();
+        assert_eq!(
+            ledger.get("t2").await.unwrap().unwrap().status,
+            LedgerStatus::Done
+        );
+        let held = ledger.get(LOCK).await.unwrap().unwrap();
+        assert_eq!(
+            (
+                held.claimed_at,
+                held.lease_until,
+                held.attempts,
+                held.steps.len()
+            ),
+            (1_120, 1_240, 2, 1)
+        );
+        ledger
+            .complete_with_lock("t2", &json!({}), 1_122, LOCK, 1_120, LockEnd::Release)
+            .await
+            .unwrap();
+        assert_eq!(ledger.get(LOCK).await.unwrap().unwrap().lease_until, 0);
+
+        // A closed transition taken back is claimed at once with its step.
+        ledger
+            .reopen("t2", "filed", &json!({"e": 1}))
+            .await
+            .unwrap();
+        let Claim::Acquired(resumed) = ledger.claim("t2", 60, 3_600, 1_123).await.unwrap() else {
+            panic!("not reopened")
+        };
+        assert_eq!(
+            (resumed.steps["filed"].clone(), resumed.outcome),
+            (json!({"e": 1}), None)
+        );
+
+        assert!(matches!(
+            ledger
+                .complete_with_lock("missing", &json!({}), 1, LOCK, 1_120, LockEnd::Release)
+                .await,
+            Err(AwsError::ConditionFailed { .. })
+        ));
+    });
+}
+
 #[test]
 fn dynamodb_conditional_put_and_ssm_get_by_path_work_in_moto() {
     run(|_emulator, config| async move {
         let dynamodb = aws_sdk_dynamodb::Client::new(&config);
-        dynamodb
-            .create_table()
-            .table_name("ledger")
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name("pk")
-                    .key_type(KeyType::Hash)
-                    .build()
-                    .unwrap(),
-            )
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name("pk")
-                    .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
-                    .build()
-                    .unwrap(),
-            )
-            .billing_mode(BillingMode::PayPerRequest)
-            .send()
-            .await
-            .unwrap();
+        create_ledger_table(&dynamodb).await;
         let put = || {
             dynamodb
                 .put_item()

@@ -18,6 +18,11 @@
 //! A claim is one conditional write: it succeeds when the item does not exist, or when it is `in_progress` and its
 //! lease has expired (the previous invocation died or timed out). Taking over keeps `steps`, so the new owner
 //! sees what was already done.
+//!
+//! A lock (e.g. the case lock of a category) is an item of the same shape, claimed for a short lease and never
+//! completed. A first claim can take a lock in the same atomic write ([`Ledger::claim_with_lock`]), and the
+//! close can end it in the same write ([`Ledger::complete_with_lock`]): one call each instead of two, on the
+//! path of every alarm (docs/performance.md).
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -64,7 +69,7 @@ pub struct LedgerRecord {
     pub claimed_at: i64,
     pub lease_until: i64,
     pub attempts: u32,
-    /// Progress recorded by [`Ledger::record_step`], by step name.
+    /// Progress recorded by [`Ledger::reopen`] (or on a lock by [`Ledger::complete_with_lock`]), by step name.
     pub steps: BTreeMap<String, Value>,
     /// Set by [`Ledger::complete`].
     pub outcome: Option<Value>,
@@ -84,6 +89,36 @@ pub enum Claim {
     Done(LedgerRecord),
 }
 
+/// A lock to take together with a first claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockTerms<'a> {
+    pub key: &'a str,
+    /// How long the lock is held unless it is ended earlier.
+    pub lease_seconds: i64,
+    pub ttl_seconds: i64,
+}
+
+/// The answer to [`Ledger::claim_with_lock`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JointClaim {
+    /// The transition was new: it is claimed, and the lock is held, both from `now` (which is the lock's
+    /// `claimed_at`, the holder's proof for [`Ledger::complete_with_lock`]).
+    Taken,
+    /// Nothing was written: the transition has an item already (a redelivery, or a retry that may have steps
+    /// to resume), or another invocation holds the lock. Claim the transition alone with [`Ledger::claim`].
+    Declined,
+}
+
+/// How a held lock ends when its holder closes the transition.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LockEnd<'a> {
+    /// Free it now: nothing was opened under it.
+    Release,
+    /// Keep it until its lease ends, with this step recorded: what was opened under it, for the invocations
+    /// that wait on it.
+    Keep { step: &'a str, detail: &'a Value },
+}
+
 /// The idempotency ledger.
 pub trait Ledger: Send + Sync {
     /// Claims the transition for `lease_seconds` from `now` (epoch seconds); the item expires `ttl_seconds` after
@@ -96,15 +131,6 @@ pub trait Ledger: Send + Sync {
         now: i64,
     ) -> impl Future<Output = Result<Claim, AwsError>> + Send;
 
-    /// Records that a step is done, with its details, on an `in_progress` item. [`AwsError::ConditionFailed`]
-    /// when the item is missing or already `done`.
-    fn record_step(
-        &self,
-        key: &str,
-        step: &str,
-        detail: &Value,
-    ) -> impl Future<Output = Result<(), AwsError>> + Send;
-
     /// Marks the transition `done` with its outcome. [`AwsError::ConditionFailed`] when the item is missing.
     fn complete(
         &self,
@@ -116,6 +142,39 @@ pub trait Ledger: Send + Sync {
     /// Gives up an `in_progress` claim (its lease ends now, its steps stay), so that a retry of a failed attempt
     /// can claim it at once instead of waiting for the lease to expire.
     fn release(&self, key: &str) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// Claims a transition that has no item yet together with `lock`, in one atomic write: both or neither.
+    /// The lock is taken when it has no item or its lease has ended.
+    fn claim_with_lock(
+        &self,
+        key: &str,
+        lease_seconds: i64,
+        ttl_seconds: i64,
+        lock: LockTerms<'_>,
+        now: i64,
+    ) -> impl Future<Output = Result<JointClaim, AwsError>> + Send;
+
+    /// [`Ledger::complete`], and in the same atomic write ends the lock this invocation took at
+    /// `lock_claimed_at`. A lock that is no longer this invocation's (its lease ended and another took it) is
+    /// left alone and the transition is completed on its own.
+    fn complete_with_lock(
+        &self,
+        key: &str,
+        outcome: &Value,
+        now: i64,
+        lock_key: &str,
+        lock_claimed_at: i64,
+        end: LockEnd<'_>,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// Takes back a completion whose last step failed: the item is `in_progress` again with `step` recorded and
+    /// its lease ended, so a retry claims it at once and resumes from `step`.
+    fn reopen(
+        &self,
+        key: &str,
+        step: &str,
+        detail: &Value,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// The item, if it exists (strongly consistent read).
     fn get(&self, key: &str)

@@ -2,11 +2,16 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
 use serde_json::Value;
 
-use super::{Claim, Ledger, LedgerRecord, LedgerStatus, validate_key};
+use super::{
+    Claim, JointClaim, Ledger, LedgerRecord, LedgerStatus, LockEnd, LockTerms, validate_key,
+};
 use crate::AwsError;
 use crate::error::SdkResultExt;
 
@@ -40,6 +45,85 @@ impl SdkLedger {
             .update_item()
             .table_name(&self.table_name)
             .key("pk", AttributeValue::S(key.to_owned()))
+    }
+}
+
+const TRANSACT: &str = "TransactWriteItems";
+const COMPLETE_UPDATE: &str = "SET #status = :done, #outcome = :outcome, #completed_at = :now";
+
+/// One update of a transaction. `names` maps the expressions' `#name` placeholders to attribute names.
+fn transact_update(
+    table: &str,
+    key: &str,
+    (update, condition): (&str, &str),
+    names: &[(&str, &str)],
+    values: &[(&str, AttributeValue)],
+) -> Result<TransactWriteItem, AwsError> {
+    let mut builder = Update::builder()
+        .table_name(table)
+        .key("pk", AttributeValue::S(key.to_owned()))
+        .update_expression(update)
+        .condition_expression(condition);
+    for (placeholder, name) in names {
+        builder = builder.expression_attribute_names(*placeholder, *name);
+    }
+    for (placeholder, value) in values {
+        builder = builder.expression_attribute_values(*placeholder, value.clone());
+    }
+    let update = builder
+        .build()
+        .map_err(|e| AwsError::invalid(SERVICE, TRANSACT, e.to_string()))?;
+    Ok(TransactWriteItem::builder().update(update).build())
+}
+
+/// The placeholders of the claim's attributes.
+const CLAIM_NAMES: [(&str, &str); 6] = [
+    ("#status", "status"),
+    ("#claimed_at", "claimed_at"),
+    ("#lease_until", "lease_until"),
+    ("#expires_at", "expires_at"),
+    ("#steps", "steps"),
+    ("#attempts", "attempts"),
+];
+
+/// The values of a claim from `now`.
+fn claim_values(
+    now: i64,
+    lease_seconds: i64,
+    ttl_seconds: i64,
+) -> [(&'static str, AttributeValue); 6] {
+    [
+        (
+            ":in_progress",
+            AttributeValue::S(LedgerStatus::InProgress.as_str().into()),
+        ),
+        (":now", number(now)),
+        (":lease_until", number(now + lease_seconds)),
+        (":expires_at", number(now + ttl_seconds)),
+        (":no_steps", AttributeValue::M(HashMap::new())),
+        (":one", number(1)),
+    ]
+}
+
+/// A claim's update: a take-over keeps the steps the previous attempt recorded.
+const CLAIM_UPDATE: &str = "SET #status = :in_progress, #claimed_at = :now, #lease_until = :lease_until, \
+                            #expires_at = :expires_at, #steps = if_not_exists(#steps, :no_steps) ADD #attempts :one";
+/// A claim succeeds on a new item, or on an `in_progress` one whose lease has ended.
+const CLAIMABLE: &str =
+    "attribute_not_exists(pk) OR (#status = :in_progress AND #lease_until <= :now)";
+
+/// The reasons DynamoDB gives for a cancelled transaction, one per item in order ("None" for an item that
+/// was not the cause); `None` for any other error.
+fn cancellation_codes(error: &TransactWriteItemsError) -> Option<Vec<String>> {
+    match error {
+        TransactWriteItemsError::TransactionCanceledException(cancelled) => Some(
+            cancelled
+                .cancellation_reasons()
+                .iter()
+                .map(|reason| reason.code().unwrap_or("None").to_owned())
+                .collect(),
+        ),
+        _ => None,
     }
 }
 
@@ -129,20 +213,18 @@ impl Ledger for SdkLedger {
         // An update, not a put: taking over an expired lease must keep the steps the previous attempt recorded.
         let result = self
             .update(key)
-            .update_expression(
-                "SET #status = :in_progress, #claimed_at = :now, #lease_until = :lease_until, \
-                 #expires_at = :expires_at, #steps = if_not_exists(#steps, :no_steps) ADD #attempts :one",
-            )
-            .condition_expression(
-                "attribute_not_exists(pk) OR (#status = :in_progress AND #lease_until <= :now)",
-            )
+            .update_expression(CLAIM_UPDATE)
+            .condition_expression(CLAIMABLE)
             .expression_attribute_names("#status", "status")
             .expression_attribute_names("#claimed_at", "claimed_at")
             .expression_attribute_names("#lease_until", "lease_until")
             .expression_attribute_names("#expires_at", "expires_at")
             .expression_attribute_names("#steps", "steps")
             .expression_attribute_names("#attempts", "attempts")
-            .expression_attribute_values(":in_progress", AttributeValue::S(LedgerStatus::InProgress.as_str().into()))
+            .expression_attribute_values(
+                ":in_progress",
+                AttributeValue::S(LedgerStatus::InProgress.as_str().into()),
+            )
             .expression_attribute_values(":now", number(now))
             .expression_attribute_values(":lease_until", number(now + lease_seconds))
             .expression_attribute_values(":expires_at", number(now + ttl_seconds))
@@ -179,19 +261,160 @@ impl Ledger for SdkLedger {
         }
     }
 
-    async fn record_step(&self, key: &str, step: &str, detail: &Value) -> Result<(), AwsError> {
+    async fn claim_with_lock(
+        &self,
+        key: &str,
+        lease_seconds: i64,
+        ttl_seconds: i64,
+        lock: LockTerms<'_>,
+        now: i64,
+    ) -> Result<JointClaim, AwsError> {
+        Self::check_key(key, TRANSACT)?;
+        Self::check_key(lock.key, TRANSACT)?;
+        // Only a transition without an item is claimed here: a take-over must read the steps it resumes from,
+        // which a transaction does not return.
+        let transition = transact_update(
+            &self.table_name,
+            key,
+            (
+                "SET #status = :in_progress, #claimed_at = :now, #lease_until = :lease_until, \
+                 #expires_at = :expires_at, #steps = :no_steps, #attempts = :one",
+                "attribute_not_exists(pk)",
+            ),
+            &CLAIM_NAMES,
+            &claim_values(now, lease_seconds, ttl_seconds),
+        )?;
+        let lock = transact_update(
+            &self.table_name,
+            lock.key,
+            (CLAIM_UPDATE, CLAIMABLE),
+            &CLAIM_NAMES,
+            &claim_values(now, lock.lease_seconds, lock.ttl_seconds),
+        )?;
+        match self
+            .client
+            .transact_write_items()
+            .transact_items(transition)
+            .transact_items(lock)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(JointClaim::Taken),
+            // Whichever item refused (or a concurrent transaction on the lock), nothing was written: the
+            // caller claims on its own, which reads what is there.
+            Err(error)
+                if error
+                    .as_service_error()
+                    .and_then(cancellation_codes)
+                    .is_some() =>
+            {
+                Ok(JointClaim::Declined)
+            }
+            Err(error) => Err(AwsError::from_sdk(SERVICE, TRANSACT, error)),
+        }
+    }
+
+    async fn complete_with_lock(
+        &self,
+        key: &str,
+        outcome: &Value,
+        now: i64,
+        lock_key: &str,
+        lock_claimed_at: i64,
+        end: LockEnd<'_>,
+    ) -> Result<(), AwsError> {
+        Self::check_key(key, TRANSACT)?;
+        Self::check_key(lock_key, TRANSACT)?;
+        let transition = transact_update(
+            &self.table_name,
+            key,
+            (COMPLETE_UPDATE, "attribute_exists(pk)"),
+            &[
+                ("#status", "status"),
+                ("#outcome", "outcome"),
+                ("#completed_at", "completed_at"),
+            ],
+            &[
+                (
+                    ":done",
+                    AttributeValue::S(LedgerStatus::Done.as_str().into()),
+                ),
+                (":outcome", AttributeValue::S(outcome.to_string())),
+                (":now", number(now)),
+            ],
+        )?;
+        let mine = "#claimed_at = :mine";
+        let lock = match end {
+            LockEnd::Release => transact_update(
+                &self.table_name,
+                lock_key,
+                ("SET #lease_until = :zero", mine),
+                &[
+                    ("#lease_until", "lease_until"),
+                    ("#claimed_at", "claimed_at"),
+                ],
+                &[(":zero", number(0)), (":mine", number(lock_claimed_at))],
+            ),
+            LockEnd::Keep { step, detail } => transact_update(
+                &self.table_name,
+                lock_key,
+                ("SET #steps.#step = :detail", mine),
+                &[
+                    ("#steps", "steps"),
+                    ("#step", step),
+                    ("#claimed_at", "claimed_at"),
+                ],
+                &[
+                    (":detail", AttributeValue::S(detail.to_string())),
+                    (":mine", number(lock_claimed_at)),
+                ],
+            ),
+        }?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(transition)
+            .transact_items(lock)
+            .send()
+            .await;
+        let error = match result {
+            Ok(_) => return Ok(()),
+            Err(error) => error,
+        };
+        match error.as_service_error().and_then(cancellation_codes) {
+            Some(codes) if codes.first().is_some_and(|c| c == "ConditionalCheckFailed") => {
+                Err(AwsError::ConditionFailed {
+                    service: SERVICE,
+                    operation: TRANSACT,
+                    message: format!("{key} has no ledger item to complete"),
+                })
+            }
+            // The lock is someone else's now (or busy): the transition is completed on its own.
+            Some(_) => self.complete(key, outcome, now).await,
+            None => Err(AwsError::from_sdk(SERVICE, TRANSACT, error)),
+        }
+    }
+
+    async fn reopen(&self, key: &str, step: &str, detail: &Value) -> Result<(), AwsError> {
         Self::check_key(key, "UpdateItem")?;
         self.update(key)
-            .update_expression("SET #steps.#step = :detail")
-            .condition_expression("#status = :in_progress")
+            .update_expression(
+                "SET #status = :in_progress, #lease_until = :zero, #steps.#step = :detail \
+                 REMOVE #outcome, #completed_at",
+            )
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#lease_until", "lease_until")
             .expression_attribute_names("#steps", "steps")
             .expression_attribute_names("#step", step)
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":detail", AttributeValue::S(detail.to_string()))
+            .expression_attribute_names("#outcome", "outcome")
+            .expression_attribute_names("#completed_at", "completed_at")
             .expression_attribute_values(
                 ":in_progress",
                 AttributeValue::S(LedgerStatus::InProgress.as_str().into()),
             )
+            .expression_attribute_values(":zero", number(0))
+            .expression_attribute_values(":detail", AttributeValue::S(detail.to_string()))
             .send()
             .await
             .aws(SERVICE, "UpdateItem")?;
@@ -201,7 +424,7 @@ impl Ledger for SdkLedger {
     async fn complete(&self, key: &str, outcome: &Value, now: i64) -> Result<(), AwsError> {
         Self::check_key(key, "UpdateItem")?;
         self.update(key)
-            .update_expression("SET #status = :done, #outcome = :outcome, #completed_at = :now")
+            .update_expression(COMPLETE_UPDATE)
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_names("#status", "status")
             .expression_attribute_names("#outcome", "outcome")
@@ -389,11 +612,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn steps_and_completion_are_conditional_writes() {
+    async fn reopening_and_completion_are_conditional_writes() {
         let step = mock!(aws_sdk_dynamodb::Client::update_item)
             .match_requests(|r| {
-                r.update_expression() == Some("SET #steps.#step = :detail")
-                    && r.expression_attribute_names().unwrap()["#step"] == "support_case"
+                r.update_expression().is_some_and(|e| {
+                    e.contains("#steps.#step = :detail") && e.contains("REMOVE #outcome")
+                }) && r.condition_expression() == Some("attribute_exists(pk)")
+                    && r.expression_attribute_names().unwrap()["#step"] == "filed"
                     && r.expression_attribute_values().unwrap()[":detail"]
                         == AttributeValue::S(r#"{"case_id":"c1"}"#.into())
             })
@@ -404,7 +629,7 @@ mod tests {
         let ledger = SdkLedger::new(mocked!(aws_sdk_dynamodb, [&step, &complete]), "ledger");
 
         ledger
-            .record_step(KEY, "support_case", &json!({"case_id": "c1"}))
+            .reopen(KEY, "filed", &json!({"case_id": "c1"}))
             .await
             .unwrap();
         let error = ledger.complete(KEY, &json!({}), 5).await.unwrap_err();
