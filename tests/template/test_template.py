@@ -78,7 +78,7 @@ ROLE_ACTIONS = {
         "servicequotas:GetServiceQuota", "servicequotas:GetAWSDefaultServiceQuota",
         "servicequotas:ListRequestedServiceQuotaChangeHistoryByQuota", "servicequotas:RequestServiceQuotaIncrease",
         "support:CreateCase", "support:DescribeCases", "support:AddCommunicationToCase", "support:DescribeCommunications",
-        "sns:Publish", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "sqs:SendMessage",
+        "sns:Publish", "dynamodb:GetItem", "dynamodb:UpdateItem", "sqs:SendMessage",
         "kms:GenerateDataKey", "kms:Decrypt",
     },
     "QuotaCalculatorRole": {

@@ -71,6 +71,7 @@ fn simulate_prints_the_decision_and_touches_nothing() {
             "AddCommunicationToCase",
             "Publish",
             "UpdateItem",
+            "TransactWriteItems",
             "PutItem",
         ] {
             assert!(

@@ -2,32 +2,33 @@
 //! the audit record. Generic over the adapter traits, so the Lambda, the CLI and the tests run the same code.
 //!
 //! Flow of an ALARM transition (each numbered group is one round trip; the calls of a group run concurrently):
-//! 1. claim the transition in the ledger; read the stack's settings and thresholds by name (one GetParameters);
-//!    read the 14-day usage (one GetMetricData); read the quotas the alarm class asks about (GetServiceQuota);
-//!    list the open Support cases. The list is read here even when no case turns out to be needed (one call),
-//!    so that every case path saves a round trip; it covers the longest lookback and is filtered by the
-//!    setting afterwards;
+//! 1. claim the transition in the ledger, taking the case lock of its category in the same write (a new
+//!    transition; see [`Processor::claim_with_case_lock`]); read the stack's settings and thresholds by name
+//!    (one GetParameters); read the 14-day usage (one GetMetricData); read the quotas the alarm class asks
+//!    about (GetServiceQuota); list the open Support cases. The list is read here even when no case turns out
+//!    to be needed (one call), so that every case path saves a round trip; it covers the longest lookback and
+//!    is filtered by the setting afterwards;
 //! 2. the core decides ([`plan::plan`]), then the Service Quotas requests of every side go out at once (an
 //!    already open request: its case gets the alarm appended; a refused one: the Support-case fallback, one
-//!    round trip later), or
-//!    the Support case is appended to (open duplicate with the exact subject) or, under the category's case
-//!    lock (one round trip to take it), created;
-//! 3. a created case is recorded on the case lock while its display id is looked up (for the console link);
-//! 4. what was filed is recorded in the ledger while the e-mail is published;
-//! 5. the transition is marked done with the outcome (audit).
+//!    round trip later), or the Support case is appended to (open duplicate with the exact subject) or created
+//!    under the lock;
+//! 3. a created case's display id is looked up (CreateCase answers only the internal id);
+//! 4. the e-mail is published while the transition is closed with its outcome (the audit record), and the
+//!    lock ended in the same write: released, or kept to its lease's end with the case it opened recorded.
 //!
-//! Measured with the emulator (`bedrock-ops-alert bench`, `scripts/bench.sh`): 4 round trips for Service Quotas
-//! requests and appends, 6 when a case is created, 6 for an append to an open quota request's case.
+//! Measured with the emulator (`bedrock-ops-alert bench`, `scripts/bench.sh`, docs/performance.md): 3 round
+//! trips for Service Quotas requests and appends, 4 when a case is created.
 //!
-//! A retry after a crash finds the recorded step and only publishes the recorded e-mail. There are no polling
-//! loops on AWS state (W-2): the SDK's bounded retries are the only waiting, with one bounded exception — an
-//! alarm that finds another alarm of its category opening the case waits at most 2.9 s in total
-//! (`CASE_LOCK_WAITS_MS`) for that case to be recorded, so it can append instead of opening a duplicate.
+//! A retry after a failed e-mail finds the transition reopened with the e-mail recorded and only publishes it.
+//! There are no polling loops on AWS state (W-2): the SDK's bounded retries are the only waiting, with one
+//! bounded exception — an alarm that finds another alarm of its category opening the case waits at most 2.9 s
+//! in total (`CASE_LOCK_WAITS_MS`) for that case to be recorded, so it can append instead of opening a
+//! duplicate.
 
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use bedrock_ops_aws::ledger::Claim;
+use bedrock_ops_aws::ledger::{Claim, JointClaim, LockEnd, LockTerms};
 use bedrock_ops_aws::metrics::UsageQuery;
 use bedrock_ops_aws::quotas::QuotaInfo;
 use bedrock_ops_aws::support::{CaseDraft, CaseSummary};
@@ -35,7 +36,7 @@ use bedrock_ops_aws::{
     AwsError, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics,
 };
 use bedrock_ops_core::alarms::{AlarmClass, Classification, Severity};
-use bedrock_ops_core::dedup::{case_subject, subject_matches};
+use bedrock_ops_core::dedup::{CaseCategory, case_subject, subject_matches};
 use bedrock_ops_core::increase::QuotaFacts;
 use bedrock_ops_core::messages::recovery::{Recovery, recovery_email};
 use bedrock_ops_core::messages::{AlarmFacts, Email, SideFigures, Stack, case, email};
@@ -104,6 +105,9 @@ pub enum EmailStatus {
     Published {
         message_id: String,
     },
+    /// What the closing record says: it is written while the e-mail is published, before SNS answers with
+    /// the message id (and taken back if SNS refuses).
+    Sent,
     /// The notification preference does not want this severity.
     Filtered,
     /// A simulation publishes nothing.
@@ -121,6 +125,7 @@ impl EmailStatus {
             EmailStatus::Published { message_id } => {
                 json!({"status": "published", "message_id": message_id})
             }
+            EmailStatus::Sent => json!({"status": "published"}),
             EmailStatus::Filtered => json!({"status": "filtered_by_notification_preference"}),
             EmailStatus::Simulated => json!({"status": "not_published_simulation"}),
             EmailStatus::Failed { error } => json!({"status": "failed", "error": error}),
@@ -252,6 +257,36 @@ pub struct Processor<P, M, Q, S, N, L> {
 struct Clock {
     now: i64,
     lease: i64,
+}
+
+/// What the first round trip's claim found.
+enum Claimed {
+    /// A simulation claims nothing.
+    Nothing,
+    /// The ledger's answer to a claim of the transition alone.
+    Alone(Result<Claim, AwsError>),
+    /// A new transition, claimed together with its category's case lock (held from the invocation's `now`).
+    WithCaseLock,
+}
+
+/// The case lock this invocation holds, and what was opened under it (recorded on the lock when the
+/// transition is closed, for the alarms that wait on it; without it the lock is released then).
+struct HeldLock {
+    key: String,
+    claimed_at: i64,
+    opened: Option<Value>,
+}
+
+impl HeldLock {
+    fn end(&self) -> LockEnd<'_> {
+        match &self.opened {
+            Some(opened) => LockEnd::Keep {
+                step: CASE_LOCK_STEP,
+                detail: opened,
+            },
+            None => LockEnd::Release,
+        }
+    }
 }
 
 /// Whether the claim lets this invocation work, and from where.
@@ -509,42 +544,68 @@ where
         }
     }
 
-    async fn claim(
-        &self,
-        key: &str,
-        clock: Clock,
-        run: RunMode,
-    ) -> Option<Result<Claim, AwsError>> {
+    async fn claim(&self, key: &str, clock: Clock, run: RunMode) -> Claimed {
         match run {
-            RunMode::Live => Some(
+            RunMode::Live => Claimed::Alone(
                 self.ports
                     .ledger
                     .claim(key, clock.lease, LEDGER_TTL_SECONDS, clock.now)
                     .await,
             ),
-            RunMode::Simulate => None,
+            RunMode::Simulate => Claimed::Nothing,
+        }
+    }
+
+    /// The claim of an ALARM transition. A new one (nearly every alarm) takes its category's case lock in the
+    /// same write, whether or not a case turns out to be needed: a case then costs no round trip to lock, and
+    /// an alarm that opens none releases the lock in its closing write, so neither adds a call. A redelivery
+    /// or a retry, or a lock held by a concurrent alarm, falls back to the claim alone (and the lock is taken
+    /// later, if a case is needed).
+    async fn claim_with_case_lock(
+        &self,
+        key: &str,
+        lock_key: &str,
+        clock: Clock,
+        run: RunMode,
+    ) -> Claimed {
+        if run == RunMode::Simulate {
+            return Claimed::Nothing;
+        }
+        let lock = LockTerms {
+            key: lock_key,
+            lease_seconds: CASE_LOCK_SECONDS,
+            ttl_seconds: CASE_LOCK_TTL_SECONDS,
+        };
+        match self
+            .ports
+            .ledger
+            .claim_with_lock(key, clock.lease, LEDGER_TTL_SECONDS, lock, clock.now)
+            .await
+        {
+            Ok(JointClaim::Taken) => Claimed::WithCaseLock,
+            Ok(JointClaim::Declined) => self.claim(key, clock, run).await,
+            Err(error) => Claimed::Alone(Err(error)),
         }
     }
 
     /// Turns the claim into go / stop.
-    fn gate(
-        &self,
-        key: &str,
-        claim: Option<Result<Claim, AwsError>>,
-    ) -> Result<Result<Gate, Report>, ProcessorError> {
+    fn gate(&self, key: &str, claim: Claimed) -> Result<Result<Gate, Report>, ProcessorError> {
+        let claim = match claim {
+            Claimed::Nothing | Claimed::WithCaseLock => return Ok(Ok(Gate::Fresh)),
+            Claimed::Alone(claim) => claim,
+        };
         match claim {
-            None => Ok(Ok(Gate::Fresh)),
-            Some(Err(error)) => Err(ProcessorError::aws(
+            Err(error) => Err(ProcessorError::aws(
                 "claiming the transition in the ledger",
                 error,
             )),
-            Some(Ok(Claim::Done(_))) => {
+            Ok(Claim::Done(_)) => {
                 info!(key, "already handled: nothing filed, no e-mail");
                 Ok(Err(Report::AlreadyHandled {
                     key: key.to_owned(),
                 }))
             }
-            Some(Ok(Claim::InProgress { lease_until, .. })) => {
+            Ok(Claim::InProgress { lease_until, .. }) => {
                 info!(
                     key,
                     lease_until, "another invocation is handling this transition"
@@ -554,7 +615,7 @@ where
                     lease_until,
                 })
             }
-            Some(Ok(Claim::Acquired(record))) => match record.steps.get(FILED_STEP) {
+            Ok(Claim::Acquired(record)) => match record.steps.get(FILED_STEP) {
                 Some(filed) => {
                     info!(
                         key,
@@ -644,8 +705,13 @@ where
         if tpm_code.is_none() {
             wanted.push(keys::TPM_QUOTA);
         }
+        let lock_key = case_lock_key(&case_subject(
+            &self.config.customer,
+            &self.config.model_name,
+            CaseCategory::for_class(class),
+        ));
         let (claim, parameters, usage, rpm, tpm, open_cases) = tokio::join!(
-            self.claim(&t.key, clock, run),
+            self.claim_with_case_lock(&t.key, &lock_key, clock, run),
             self.read_parameters(&wanted),
             self.read_usage(now),
             maybe(rpm_code.map(|c| self.ports.quotas.get(SERVICE_CODE, c.as_str()))),
@@ -654,6 +720,11 @@ where
                 .support
                 .open_cases(now - LONGEST_LOOKBACK_DAYS * 86_400),
         );
+        let mut held = matches!(claim, Claimed::WithCaseLock).then(|| HeldLock {
+            key: lock_key,
+            claimed_at: now,
+            opened: None,
+        });
         match self.gate(&t.key, claim)? {
             Err(report) => return Ok(report),
             Ok(Gate::Resume(filed)) => return self.resume(t, filed, now, run).await,
@@ -661,7 +732,10 @@ where
         }
         let parameters = match parameters {
             Err(error) if error.is_retryable() => {
-                self.release(&t.key, run).await;
+                tokio::join!(
+                    self.release(&t.key, run),
+                    maybe(held.as_ref().map(|lock| self.release(&lock.key, run))),
+                );
                 return Err(ProcessorError::aws("reading the settings", error));
             }
             other => other,
@@ -722,7 +796,10 @@ where
         };
 
         let actions = match &plan.execution {
-            Execution::Live => self.execute(&plan, &facts, &open_cases, now).await,
+            Execution::Live => {
+                self.execute(&plan, &facts, &open_cases, &mut held, now)
+                    .await
+            }
             Execution::DryRun | Execution::Held(_) => {
                 let open = plan.case(&[]).and_then(|step| {
                     let subject = case_subject(
@@ -749,7 +826,7 @@ where
             email,
             email_status: EmailStatus::Pending,
         };
-        self.deliver(t, decision, plan.notify, now, run).await
+        self.deliver(t, decision, plan.notify, held, now, run).await
     }
 
     /// Files what the plan says, and reports every filing (or why not).
@@ -758,6 +835,7 @@ where
         plan: &Plan,
         facts: &AlarmFacts,
         open_cases: &Result<Vec<CaseSummary>, AwsError>,
+        held: &mut Option<HeldLock>,
         now: i64,
     ) -> Vec<Action> {
         let mut requests = plan.requests();
@@ -773,7 +851,10 @@ where
             refused.extend(increase);
         }
         if let Some(step) = plan.case(&refused) {
-            actions.push(self.file_case(plan, &step, facts, open_cases, now).await);
+            actions.push(
+                self.file_case(plan, &step, facts, open_cases, held, now)
+                    .await,
+            );
         }
         actions.extend(plan.decided_actions());
         actions
@@ -908,6 +989,7 @@ where
         step: &CaseStep,
         facts: &AlarmFacts,
         open_cases: &Result<Vec<CaseSummary>, AwsError>,
+        held: &mut Option<HeldLock>,
         now: i64,
     ) -> Action {
         let category = step.category;
@@ -952,69 +1034,67 @@ where
         if let Some(open) = duplicate(cases, &subject) {
             return append(case_ref(open), "open case of the same category").await;
         }
-        let lock = match self.case_lock(&subject, now).await {
-            Ok(CaseLock::Held(claimed_at)) => claimed_at,
-            Ok(CaseLock::OpenedByOther(case)) => {
-                return append(case, "case another alarm of the category just opened").await;
+        let lock_key = case_lock_key(&subject);
+        if held.as_ref().is_none_or(|lock| lock.key != lock_key) {
+            match self.case_lock(&subject, now).await {
+                Ok(CaseLock::Held(claimed_at)) => {
+                    // Taken here only when the first claim could not take it with the transition.
+                    *held = Some(HeldLock {
+                        key: lock_key,
+                        claimed_at,
+                        opened: None,
+                    });
+                }
+                Ok(CaseLock::OpenedByOther(case)) => {
+                    return append(case, "case another alarm of the category just opened").await;
+                }
+                Ok(CaseLock::Busy) => {
+                    warn!("another alarm of the category is still opening its case: no case filed");
+                    return Action::NotFiled {
+                        target: Target::Case {
+                            category,
+                            append_to: None,
+                        },
+                        reason: NotFiledReason::Error {
+                            message: "another alarm of this stack was opening the case of this category at \
+                                      the same moment; this alarm was not added to it"
+                                .into(),
+                        },
+                    };
+                }
+                Err(error) => {
+                    // Without the lock a second invocation could open the same case.
+                    warn!(%error, "the case lock could not be taken: no case filed");
+                    return not_filed(None, &error);
+                }
             }
-            Ok(CaseLock::Busy) => {
-                warn!("another alarm of the category is still opening its case: no case filed");
-                return Action::NotFiled {
-                    target: Target::Case {
-                        category,
-                        append_to: None,
-                    },
-                    reason: NotFiledReason::Error {
-                        message: "another alarm of this stack was opening the case of this category at the \
-                                  same moment; this alarm was not added to it"
-                            .into(),
-                    },
-                };
-            }
-            Err(error) => {
-                // Without the lock a second invocation could open the same case.
-                warn!(%error, "the case lock could not be taken: no case filed");
-                return not_filed(None, &error);
-            }
-        };
+        }
         let text = case::new_case(&facts);
         let draft = CaseDraft::bedrock(text.subject, text.body, plan.case_severity());
-        let created = self.ports.support.create_case(&draft).await;
-        let lock_key = case_lock_key(&subject);
-        match created {
+        match self.ports.support.create_case(&draft).await {
             Ok(created) => {
-                // The lock is kept until its lease ends, by when the case is in every later list of open cases;
-                // until then, this record is how a concurrent alarm of the category finds it. It is written
-                // as soon as the case exists, in the same round trip as the display id's lookup (CreateCase
-                // answers only the internal id): a concurrent alarm appends by the internal id and reads the
-                // display id itself when the record has none (measured by `bench`: one round trip less
-                // on every new case).
-                let opened = json!({
-                    "claimed_at": lock,
-                    "case_id": created.case_id,
-                    "display_id": created.display_id,
-                });
-                let (display_id, recorded) = tokio::join!(
-                    async {
-                        match &created.display_id {
-                            Some(display_id) => display_id.clone(),
-                            None => match self.ports.support.case_by_id(&created.case_id).await {
-                                Ok(found) => found.and_then(|c| c.display_id).unwrap_or_default(),
-                                Err(error) => {
-                                    warn!(%error, "the new case's display id could not be read");
-                                    String::new()
-                                }
-                            },
+                // CreateCase answers only the internal id; the e-mail's console link needs the display id.
+                let display_id = match created.display_id {
+                    Some(display_id) => display_id,
+                    None => match self.ports.support.case_by_id(&created.case_id).await {
+                        Ok(found) => found.and_then(|c| c.display_id).unwrap_or_default(),
+                        Err(error) => {
+                            warn!(%error, "the new case's display id could not be read");
+                            String::new()
                         }
                     },
-                    self.ports
-                        .ledger
-                        .record_step(&lock_key, CASE_LOCK_STEP, &opened),
-                );
-                if let Err(error) = recorded {
-                    warn!(%error, "the new case could not be recorded on the case lock");
-                }
+                };
                 info!(case = %display_id, "Support case created");
+                // Recorded on the lock by the closing write, which keeps the lock until its lease ends: by then
+                // the case is in every later list of open cases, and until then this record is how a
+                // concurrent alarm of the category finds it.
+                if let Some(lock) = held.as_mut() {
+                    lock.opened = Some(json!({
+                        "claimed_at": lock.claimed_at,
+                        "case_id": created.case_id,
+                        "display_id": display_id,
+                    }));
+                }
                 Action::CaseCreated {
                     category,
                     case: CaseRef {
@@ -1024,11 +1104,8 @@ where
                 }
             }
             Err(error) => {
+                // Nothing was opened: the closing write releases the lock.
                 warn!(%error, "Support case not created");
-                // Nothing was opened: a concurrent alarm of the category may try at once.
-                if let Err(error) = self.ports.ledger.release(&lock_key).await {
-                    warn!(%error, "could not release the case lock");
-                }
                 not_filed(None, &error)
             }
         }
@@ -1093,12 +1170,16 @@ where
         Ok(CaseLock::Busy)
     }
 
-    /// Records and publishes, then closes the transition in the ledger.
+    /// Publishes the e-mail while the transition is closed in the ledger (one round trip, not two). The
+    /// closing record says the e-mail is out; when SNS refuses it, the record is taken back so that a retry
+    /// only publishes (a retryable refusal) or says it failed (a final one). Only a crash of the process
+    /// between the two answers can leave a closed transition without its e-mail (docs/reliability.md).
     async fn deliver(
         &self,
         t: &Transition,
         mut decision: Decision,
         notify: bool,
+        held: Option<HeldLock>,
         now: i64,
         run: RunMode,
     ) -> Result<Report, ProcessorError> {
@@ -1107,45 +1188,43 @@ where
             log_decision(&decision);
             return Ok(Report::Handled(decision));
         }
-        // Only a filing followed by an e-mail needs the intermediate record: without an e-mail the final
-        // record follows at once, and without a filing a retry can safely decide again.
-        let record = notify && decision.actions.iter().any(Action::filed);
-        let stored = json!({
-            "decision": decision.to_json(true),
-            "notify": notify,
-        });
         let topic = self
             .config
             .formatted_topic_arn
             .as_deref()
             .unwrap_or_default();
-        // The record and the e-mail are independent: a crash between them leaves either the record (a retry
-        // only publishes) or a second e-mail, never a second filing.
-        let (recorded, published) = tokio::join!(
-            maybe(record.then(|| self.ports.ledger.record_step(&t.key, FILED_STEP, &stored))),
+        let mut closing = decision.clone();
+        closing.email_status = if notify {
+            EmailStatus::Sent
+        } else {
+            EmailStatus::Filtered
+        };
+        let closing = closing.to_json(true);
+        let (_, published) = tokio::join!(
+            self.close(&t.key, &closing, held.as_ref(), now),
             maybe(notify.then(|| {
                 self.ports
                     .notifier
                     .publish(topic, &decision.email.subject, &decision.email.body)
             })),
         );
-        if let Some(Err(error)) = &recorded {
-            error!(key = %t.key, %error, "the filings could not be recorded; the final record carries them");
-        }
         decision.email_status = match published {
             None => EmailStatus::Filtered,
             Some(Ok(message_id)) => EmailStatus::Published { message_id },
             Some(Err(error)) if error.is_retryable() => {
-                self.release(&t.key, run).await;
+                let resume = json!({"decision": decision.to_json(true), "notify": notify});
+                if let Err(reopen) = self.ports.ledger.reopen(&t.key, FILED_STEP, &resume).await {
+                    error!(key = %t.key, error = %reopen, "the e-mail failed and the closed transition could not be reopened: a retry finds it done");
+                }
                 return Err(ProcessorError::aws("publishing the e-mail", error));
             }
             Some(Err(error)) => EmailStatus::Failed {
                 error: error.to_string(),
             },
         };
-        self.close(&t.key, decision.to_json(true), now).await;
         log_decision(&decision);
         if let EmailStatus::Failed { error } = &decision.email_status {
+            self.close(&t.key, &decision.to_json(true), None, now).await;
             return Err(ProcessorError::aws(
                 "publishing the e-mail",
                 AwsError::Other {
@@ -1159,10 +1238,20 @@ where
         Ok(Report::Handled(decision))
     }
 
-    /// Marks the transition done with its outcome. A failure here is logged, not returned: the e-mail is out
-    /// and the filings are made, so a retry would only repeat them.
-    async fn close(&self, key: &str, outcome: Value, now: i64) {
-        if let Err(error) = self.ports.ledger.complete(key, &outcome, now).await {
+    /// Marks the transition done with its outcome, ending the case lock it holds in the same write. A failure
+    /// here is logged, not returned: the filings are made and the e-mail is on its way, so a retry would only
+    /// repeat them.
+    async fn close(&self, key: &str, outcome: &Value, held: Option<&HeldLock>, now: i64) {
+        let closed = match held {
+            Some(lock) => {
+                self.ports
+                    .ledger
+                    .complete_with_lock(key, outcome, now, &lock.key, lock.claimed_at, lock.end())
+                    .await
+            }
+            None => self.ports.ledger.complete(key, outcome, now).await,
+        };
+        if let Err(error) = closed {
             error!(key, %error, "the transition could not be marked done in the ledger");
         }
     }
@@ -1210,7 +1299,7 @@ where
         ) {
             email.extend(status);
         }
-        self.close(&t.key, decision.clone(), now).await;
+        self.close(&t.key, &decision, None, now).await;
         info!(key = %t.key, "resumed: the recorded e-mail was delivered");
         Ok(Report::Resumed {
             key: t.key.clone(),
@@ -1273,7 +1362,7 @@ where
             email,
             email_status: EmailStatus::Pending,
         };
-        self.deliver(t, decision, plan.notify, now, run).await
+        self.deliver(t, decision, plan.notify, None, now, run).await
     }
 }
 
@@ -1340,7 +1429,7 @@ fn log_decision(decision: &Decision) {
     };
     let email = match &decision.email_status {
         EmailStatus::Pending => "pending",
-        EmailStatus::Published { .. } => "published",
+        EmailStatus::Published { .. } | EmailStatus::Sent => "published",
         EmailStatus::Filtered => "filtered",
         EmailStatus::Simulated => "simulated",
         EmailStatus::Failed { .. } => "failed",

@@ -201,12 +201,12 @@ use Expect::{Email, Fail, Recovered, Retry};
 use Path::{Case, Quota};
 
 rows! {
-    // The ledger claim (DynamoDB UpdateItem).
-    ledger_claim_throttled_once_is_retried: row(Quota, vec![err("dynamodb", "UpdateItem", "ProvisionedThroughputExceededException", 400).times(1)], Recovered);
-    ledger_claim_5xx_once_is_retried: row(Quota, vec![err("dynamodb", "UpdateItem", "InternalServerError", 500).times(1)], Recovered);
-    ledger_claim_throttled_throughout_is_retryable: row(Quota, vec![err("dynamodb", "UpdateItem", "ThrottlingException", 400)], Retry);
-    ledger_claim_denied_is_non_retryable: row(Quota, vec![err("dynamodb", "UpdateItem", "AccessDeniedException", 400)], Fail("claiming the transition"));
-    ledger_claim_timeout_once_is_retried: row(Quota, vec![Fault::delay("dynamodb", "UpdateItem", 2_500).times(1)], Recovered);
+    // The ledger claim, which takes the case lock in the same write (DynamoDB TransactWriteItems).
+    ledger_claim_throttled_once_is_retried: row(Quota, vec![err("dynamodb", "TransactWriteItems", "ProvisionedThroughputExceededException", 400).times(1)], Recovered);
+    ledger_claim_5xx_once_is_retried: row(Quota, vec![err("dynamodb", "TransactWriteItems", "InternalServerError", 500).times(1)], Recovered);
+    ledger_claim_throttled_throughout_is_retryable: row(Quota, vec![err("dynamodb", "TransactWriteItems", "ThrottlingException", 400)], Retry);
+    ledger_claim_denied_is_non_retryable: row(Quota, vec![err("dynamodb", "TransactWriteItems", "AccessDeniedException", 400)], Fail("claiming the transition"));
+    ledger_claim_timeout_once_is_retried: row(Quota, vec![Fault::delay("dynamodb", "TransactWriteItems", 2_500).times(1)], Recovered);
 
     // Settings and thresholds (SSM GetParameters).
     settings_throttled_once_is_retried: row(Quota, vec![err("ssm", "GetParameters", "ThrottlingException", 400).times(1)], Recovered);

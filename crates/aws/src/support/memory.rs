@@ -15,6 +15,8 @@ struct StoredCase {
     summary: CaseSummary,
     /// Newest first, as DescribeCommunications returns them.
     communications: Vec<CaseCommunication>,
+    /// Left out of the open-case list, as a case created moments ago can be.
+    unlisted: bool,
 }
 
 #[derive(Debug)]
@@ -74,6 +76,7 @@ impl MemorySupport {
         self.state.lock().cases.push(StoredCase {
             summary: case,
             communications: Vec::new(),
+            unlisted: false,
         });
     }
 
@@ -100,8 +103,20 @@ impl MemorySupport {
         state.cases.push(StoredCase {
             summary: case,
             communications: Vec::new(),
+            unlisted: false,
         });
         ids
+    }
+
+    /// Leaves a case out of the open-case list (DescribeCases lags behind CreateCase for a moment); it can
+    /// still be read by id and appended to.
+    pub fn hide_from_listing(&self, case_id: &str) {
+        let mut state = self.state.lock();
+        for case in &mut state.cases {
+            if case.summary.case_id == case_id {
+                case.unlisted = true;
+            }
+        }
     }
 
     /// Sets a case's status (e.g. `resolved`).
@@ -157,6 +172,7 @@ impl SupportDesk for MemorySupport {
         Ok(state
             .cases
             .iter()
+            .filter(|case| !case.unlisted)
             .map(|case| &case.summary)
             .filter(|case| {
                 case.status != "resolved" && case.created_at.is_some_and(|at| at >= after_epoch)
@@ -208,6 +224,7 @@ impl SupportDesk for MemorySupport {
                 submitted_by: None,
                 time_created: Some(iso(created_at)),
             }],
+            unlisted: false,
         });
         // Like CreateCase, only the internal id comes back.
         let reference = CaseRef {

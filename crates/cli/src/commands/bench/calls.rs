@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use bedrock_ops_aws::emulator::CallRecord;
 
 /// Calls that change something in AWS (the ledger's writes included).
-pub const WRITES: [&str; 12] = [
+pub const WRITES: [&str; 13] = [
     "PutMetricAlarm",
     "DeleteAlarms",
     "PutParameter",
@@ -25,6 +25,7 @@ pub const WRITES: [&str; 12] = [
     "ResolveCase",
     "PutItem",
     "UpdateItem",
+    "TransactWriteItems",
     "DeleteItem",
 ];
 
