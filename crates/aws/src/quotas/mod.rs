@@ -119,7 +119,7 @@ pub trait QuotaService: Send + Sync {
         desired: f64,
     ) -> impl Future<Output = Result<RequestedChange, AwsError>> + Send;
 
-    /// The quota's open increase requests (PENDING and CASE_OPENED, every page of each), newest first.
+    /// The quota's open increase requests (PENDING and CASE_OPENED, from every page), newest first.
     fn open_requests(
         &self,
         service_code: &str,

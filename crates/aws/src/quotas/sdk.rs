@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_servicequotas::types::{RequestStatus, RequestedServiceQuotaChange, ServiceQuota};
+use aws_sdk_servicequotas::types::{RequestedServiceQuotaChange, ServiceQuota};
 
 use super::{ChangeStatus, QuotaInfo, QuotaService, QuotaSource, RequestedChange};
 use crate::AwsError;
@@ -54,11 +54,12 @@ impl SdkQuotas {
             .collect())
     }
 
-    async fn requests_with_status(
+    /// Every request of the quota, every page. One call for the quota's usual handful of requests, where a
+    /// call per open status (PENDING, CASE_OPENED) would always be two.
+    async fn requests(
         &self,
         service_code: &str,
         quota_code: &str,
-        status: RequestStatus,
     ) -> Result<Vec<RequestedChange>, AwsError> {
         const OPERATION: &str = "ListRequestedServiceQuotaChangeHistoryByQuota";
         let pages = self
@@ -66,7 +67,7 @@ impl SdkQuotas {
             .list_requested_service_quota_change_history_by_quota()
             .service_code(service_code)
             .quota_code(quota_code)
-            .status(status)
+            .max_results(100)
             .into_paginator()
             .send()
             .try_collect()
@@ -229,12 +230,8 @@ impl QuotaService for SdkQuotas {
         service_code: &str,
         quota_code: &str,
     ) -> Result<Vec<RequestedChange>, AwsError> {
-        let (pending, case_opened) = tokio::join!(
-            self.requests_with_status(service_code, quota_code, RequestStatus::Pending),
-            self.requests_with_status(service_code, quota_code, RequestStatus::CaseOpened),
-        );
-        let mut open = pending?;
-        open.extend(case_opened?);
+        let mut open = self.requests(service_code, quota_code).await?;
+        open.retain(|change| change.status.is_open());
         open.sort_by_key(|change| std::cmp::Reverse(change.created));
         Ok(open)
     }
@@ -258,6 +255,8 @@ mod tests {
         QuotaExceededException, ResourceAlreadyExistsException, TooManyRequestsException,
     };
     use aws_smithy_mocks::mock;
+
+    use aws_sdk_servicequotas::types::RequestStatus;
 
     use super::*;
     use crate::test_support::{mocked, wire};
@@ -514,41 +513,30 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn open_requests_reads_both_open_statuses_and_every_page() {
-        let pending = mock!(
+    async fn open_requests_keeps_the_open_ones_of_every_page_newest_first() {
+        let page_1 = mock!(
             aws_sdk_servicequotas::Client::list_requested_service_quota_change_history_by_quota
         )
-        .match_requests(|r| r.status() == Some(&RequestStatus::Pending))
+        .match_requests(|r| r.status().is_none() && r.next_token().is_none())
         .then_output(|| {
             ListRequestedServiceQuotaChangeHistoryByQuotaOutput::builder()
                 .requested_quotas(change("old", RequestStatus::Pending, 100))
-                .build()
-        });
-        let opened_1 = mock!(
-            aws_sdk_servicequotas::Client::list_requested_service_quota_change_history_by_quota
-        )
-        .match_requests(|r| {
-            r.status() == Some(&RequestStatus::CaseOpened) && r.next_token().is_none()
-        })
-        .then_output(|| {
-            ListRequestedServiceQuotaChangeHistoryByQuotaOutput::builder()
-                .requested_quotas(change("new", RequestStatus::CaseOpened, 300))
+                .requested_quotas(change("done", RequestStatus::Approved, 400))
                 .next_token("p2")
                 .build()
         });
-        let opened_2 = mock!(
+        let page_2 = mock!(
             aws_sdk_servicequotas::Client::list_requested_service_quota_change_history_by_quota
         )
         .match_requests(|r| r.next_token() == Some("p2"))
         .then_output(|| {
             ListRequestedServiceQuotaChangeHistoryByQuotaOutput::builder()
+                .requested_quotas(change("new", RequestStatus::CaseOpened, 300))
                 .requested_quotas(change("mid", RequestStatus::CaseOpened, 200))
+                .requested_quotas(change("denied", RequestStatus::Denied, 500))
                 .build()
         });
-        let quotas = SdkQuotas::new(mocked!(
-            aws_sdk_servicequotas,
-            [&pending, &opened_1, &opened_2]
-        ));
+        let quotas = SdkQuotas::new(mocked!(aws_sdk_servicequotas, [&page_1, &page_2]));
 
         let open = quotas.open_requests("bedrock", "L-1").await.unwrap();
 
