@@ -64,7 +64,7 @@ impl ClientSettings {
 
 /// The one HTTP client of every SDK client: hyper 1 and rustls with the ring provider and the system's
 /// root certificates (plain `http://` too, for the emulator). The SDK's default client would bring
-/// aws-lc-rs, which costs 1-2 MB per bootstrap and a C build (docs/performance.md).
+/// aws-lc-rs, which cost 0.7 MB per bootstrap and a C build (docs/performance.md).
 pub fn https_client() -> SharedHttpClient {
     Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))

@@ -2,9 +2,9 @@
 //! the level Lambda's advanced logging controls set.
 //!
 //! This does what lambda_runtime's `init_default_subscriber` does, with `tracing_subscriber`'s `Targets`
-//! filter in place of its `EnvFilter`: `EnvFilter` brings a regex engine, which made every release bootstrap
-//! about 0.2 MB larger (docs/performance.md, "Bootstrap size"). `RUST_LOG` still takes per-target levels
-//! (`info,aws_smithy_runtime=warn`); only span and field filters are not understood.
+//! filter in place of its `EnvFilter`: `EnvFilter` brings a regex engine, which made every release
+//! bootstrap about 0.4 MB larger (docs/performance.md, "What keeps the numbers down"). `RUST_LOG` still
+//! takes per-target levels (`info,aws_smithy_runtime=warn`); only span and field filters are not understood.
 
 use std::str::FromStr;
 

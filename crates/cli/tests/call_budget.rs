@@ -1,6 +1,6 @@
 //! The benchmark's call counting, in-process and without timings (counts are deterministic, times are not):
-//! the scenarios that meet the processor's budget (≤ 10 AWS calls, ≤ 4 sequential round trips per alarm) keep
-//! meeting it. The scenarios that miss it are listed, with why, in docs/performance.md.
+//! every scenario keeps meeting the processor's budget (≤ 10 AWS calls, ≤ 4 sequential round trips per alarm),
+//! but for the one round trip over it that docs/performance.md explains.
 
 // The CLI is a binary crate, so the test compiles the `bench` command's own modules into itself rather than
 // copying them.
@@ -55,18 +55,27 @@ fn count(scenario: &Scenario) -> CallLog {
     log.expect("counted")
 }
 
+/// The one path over the round-trip budget: Service Quotas refuses the request as already open only in the
+/// second round trip, and finding the open request's case takes a third before the append.
+const OVER_ROUND_TRIPS: &str = "open quota request";
+
 #[test]
-fn requests_appends_and_recoveries_stay_within_the_call_and_round_trip_budget() {
-    let within = ["blog 2", "blog 5", "duplicate", "OK recovery"];
-    let scenarios: Vec<Scenario> = scenarios::all()
-        .into_iter()
-        .filter(|s| within.iter().any(|prefix| s.name.starts_with(prefix)))
-        .collect();
-    assert_eq!(scenarios.len(), within.len());
+fn every_scenario_stays_within_the_call_and_round_trip_budget() {
+    let scenarios = scenarios::all();
+    assert_eq!(
+        scenarios.len(),
+        9,
+        "every blog example, a recovery, the appends"
+    );
     for scenario in &scenarios {
         let log = count(scenario);
+        let round_trips = if scenario.name.starts_with(OVER_ROUND_TRIPS) {
+            MAX_ROUND_TRIPS + 1
+        } else {
+            MAX_ROUND_TRIPS
+        };
         assert!(
-            log.total() <= MAX_CALLS && log.round_trips() <= MAX_ROUND_TRIPS,
+            log.total() <= MAX_CALLS && log.round_trips() <= round_trips,
             "{}: {} calls in {} round trips: {}",
             scenario.name,
             log.total(),
