@@ -21,6 +21,21 @@ struct State {
     faults: Faults,
 }
 
+impl State {
+    /// The item an update needs, once the injected fault and the key check let the call through.
+    fn existing(
+        &mut self,
+        key: &str,
+        operation: &'static str,
+    ) -> Result<&mut LedgerRecord, AwsError> {
+        self.faults.enter(operation)?;
+        checked(key, operation)?;
+        self.records
+            .get_mut(key)
+            .ok_or_else(|| condition_failed(key))
+    }
+}
+
 /// Cloning shares the records.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryLedger {
@@ -159,14 +174,8 @@ impl Ledger for MemoryLedger {
         end: LockEnd<'_>,
     ) -> Result<(), AwsError> {
         let mut state = self.state.lock();
-        state.faults.enter("TransactWriteItems")?;
-        checked(key, "TransactWriteItems")?;
         checked(lock_key, "TransactWriteItems")?;
-        let record = state
-            .records
-            .get_mut(key)
-            .ok_or_else(|| condition_failed(key))?;
-        finish(record, outcome, now);
+        finish(state.existing(key, "TransactWriteItems")?, outcome, now);
         if let Some(lock) = state
             .records
             .get_mut(lock_key)
@@ -184,12 +193,7 @@ impl Ledger for MemoryLedger {
 
     async fn reopen(&self, key: &str, step: &str, detail: &Value) -> Result<(), AwsError> {
         let mut state = self.state.lock();
-        state.faults.enter("UpdateItem")?;
-        checked(key, "UpdateItem")?;
-        let record = state
-            .records
-            .get_mut(key)
-            .ok_or_else(|| condition_failed(key))?;
+        let record = state.existing(key, "UpdateItem")?;
         record.status = LedgerStatus::InProgress;
         record.lease_until = 0;
         record.outcome = None;
@@ -200,13 +204,7 @@ impl Ledger for MemoryLedger {
 
     async fn complete(&self, key: &str, outcome: &Value, now: i64) -> Result<(), AwsError> {
         let mut state = self.state.lock();
-        state.faults.enter("UpdateItem")?;
-        checked(key, "UpdateItem")?;
-        let record = state
-            .records
-            .get_mut(key)
-            .ok_or_else(|| condition_failed(key))?;
-        finish(record, outcome, now);
+        finish(state.existing(key, "UpdateItem")?, outcome, now);
         Ok(())
     }
 
