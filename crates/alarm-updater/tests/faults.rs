@@ -127,7 +127,7 @@ fn run_row(name: &str, row: Row) {
     let before_thresholds = case.thresholds();
     let before_record = case.stored();
     testbed::raise_quotas(emulator);
-    let clients = calculator::fault_clients(emulator, name);
+    let clients = emulator.fault_clients(name);
     for fault in &row.faults {
         emulator.add_fault(fault).unwrap();
     }

@@ -199,6 +199,24 @@ impl Emulator {
             .build()
     }
 
+    /// Clients for fault tests: [`Emulator::sdk_config`] with a 1 s attempt timeout (an answer delayed by 2.5 s
+    /// is a client timeout) and a retry partition of their own (`name`), so one test's throttling cannot drain
+    /// another's retry budget.
+    pub fn fault_clients(&self, name: &str) -> crate::AwsClients {
+        let config = self
+            .sdk_config()
+            .to_builder()
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(2))
+                    .operation_attempt_timeout(Duration::from_secs(1))
+                    .operation_timeout(Duration::from_secs(8))
+                    .build(),
+            )
+            .build();
+        crate::AwsClients::isolated(&config, name)
+    }
+
     /// URL that a custom-resource response can be PUT to (stands in for CloudFormation's pre-signed S3 URL).
     pub fn cfn_response_url(&self, id: &str) -> String {
         format!("{}/_ext/cfn-response/{id}", self.endpoint)

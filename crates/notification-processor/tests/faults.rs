@@ -12,9 +12,6 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use bedrock_ops_aws::AwsClients;
 use bedrock_ops_aws::emulator::{Fault, REGION};
 use notification_processor::testbed::{Account, Testbed, event};
 use notification_processor::{ProcessorError, Report, RunMode, sdk_processor};
@@ -54,27 +51,10 @@ fn err(service: &str, operation: &str, code: &str, status: u16) -> Fault {
     Fault::error(service, operation, code, status)
 }
 
-/// A 1 s attempt timeout, so an answer delayed by 2.5 s is a client timeout; fast, few retries.
+/// The emulator's fault clients (1 s attempt timeout, fast retries, a retry partition per test).
 fn processor_for(testbed: &Testbed, name: &str) -> notification_processor::SdkProcessor {
-    let config = testbed
-        .sdk
-        .to_builder()
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(3)
-                .with_initial_backoff(Duration::from_millis(5))
-                .with_max_backoff(Duration::from_millis(50)),
-        )
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(2))
-                .operation_attempt_timeout(Duration::from_secs(1))
-                .operation_timeout(Duration::from_secs(8))
-                .build(),
-        )
-        .build();
     sdk_processor(
-        &AwsClients::isolated(&config, name),
+        &testbed.emulator.fault_clients(name),
         testbed.config(),
         REGION,
     )

@@ -9,8 +9,6 @@
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use bedrock_ops_aws::AwsClients;
 use bedrock_ops_aws::alarms::sdk::SdkAlarms;
 use bedrock_ops_aws::emulator::{Emulator, SeedQuota};
@@ -116,30 +114,6 @@ pub fn ports(clients: &AwsClients) -> SdkPorts {
         parameters: clients.parameters(),
         sink: HttpsSink::new().expect("HTTPS client"),
     }
-}
-
-/// Clients for fault tests: a 1 s attempt timeout (an answer delayed by 2.5 s is a client timeout), three
-/// quick attempts, and a retry partition of their own (`name`), so one test's throttling cannot drain another's
-/// retry budget.
-pub fn fault_clients(emulator: &Emulator, name: &str) -> AwsClients {
-    let config = emulator
-        .sdk_config()
-        .to_builder()
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(3)
-                .with_initial_backoff(Duration::from_millis(5))
-                .with_max_backoff(Duration::from_millis(50)),
-        )
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(2))
-                .operation_attempt_timeout(Duration::from_secs(1))
-                .operation_timeout(Duration::from_secs(8))
-                .build(),
-        )
-        .build();
-    AwsClients::isolated(&config, name)
 }
 
 /// The stack's Create as CloudFormation sends it, with the production wiring, at `at` (epoch seconds).

@@ -189,7 +189,7 @@ fn run(name: &str, row: Row) {
         .unwrap();
     let case = Case {
         emulator,
-        clients: testbed::fault_clients(emulator, name),
+        clients: emulator.fault_clients(name),
         runtime,
     };
 
