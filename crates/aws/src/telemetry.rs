@@ -17,7 +17,15 @@ use tracing_subscriber::util::SubscriberInitExt;
 /// otherwise `RUST_LOG`'s directives; INFO for every target that neither names (so a stray `RUST_LOG` never
 /// silences the function).
 pub fn filter(lambda_log_level: Option<&str>, rust_log: Option<&str>) -> Targets {
-    if let Some(level) = lambda_log_level.and_then(|l| LevelFilter::from_str(l.trim()).ok()) {
+    // Lambda's levels are tracing's plus FATAL, which tracing has not: its nearest is ERROR.
+    let lambda_level = lambda_log_level.map(str::trim).and_then(|level| {
+        if level.eq_ignore_ascii_case("fatal") {
+            Some(LevelFilter::ERROR)
+        } else {
+            LevelFilter::from_str(level).ok()
+        }
+    });
+    if let Some(level) = lambda_level {
         return Targets::new().with_default(level);
     }
     let targets = rust_log
@@ -60,6 +68,13 @@ mod tests {
         let filter = filter(Some("DEBUG"), Some("error"));
         assert!(filter.would_enable("notification_processor", &Level::DEBUG));
         assert!(!filter.would_enable("notification_processor", &Level::TRACE));
+    }
+
+    #[test]
+    fn lambdas_fatal_level_keeps_errors_only() {
+        let filter = filter(Some("FATAL"), None);
+        assert!(filter.would_enable("notification_processor", &Level::ERROR));
+        assert!(!filter.would_enable("notification_processor", &Level::WARN));
     }
 
     #[test]

@@ -46,9 +46,73 @@ impl SdkLedger {
             .table_name(&self.table_name)
             .key("pk", AttributeValue::S(key.to_owned()))
     }
+
+    /// The lock's part of a closing write, on its own.
+    async fn end_lock(
+        &self,
+        lock_key: &str,
+        claimed_at: i64,
+        end: LockEnd<'_>,
+    ) -> Result<(), AwsError> {
+        let lock = lock_end(end, claimed_at);
+        let mut request = self
+            .update(lock_key)
+            .update_expression(lock.expression)
+            .condition_expression(LOCK_HOLDER);
+        for (placeholder, name) in lock.names {
+            request = request.expression_attribute_names(placeholder, name);
+        }
+        for (placeholder, value) in lock.values {
+            request = request.expression_attribute_values(placeholder, value);
+        }
+        request.send().await.aws(SERVICE, "UpdateItem")?;
+        Ok(())
+    }
 }
 
 const TRANSACT: &str = "TransactWriteItems";
+/// A lock is ended only by the invocation that holds it.
+const LOCK_HOLDER: &str = "#claimed_at = :mine";
+
+/// The lock's part of a closing write.
+struct LockUpdate<'a> {
+    expression: &'static str,
+    names: Vec<(&'a str, &'a str)>,
+    values: Vec<(&'static str, AttributeValue)>,
+}
+
+fn lock_end(end: LockEnd<'_>, claimed_at: i64) -> LockUpdate<'_> {
+    let mine = (":mine", number(claimed_at));
+    let holder = ("#claimed_at", "claimed_at");
+    match end {
+        LockEnd::Release => LockUpdate {
+            expression: "SET #lease_until = :zero",
+            names: vec![("#lease_until", "lease_until"), holder],
+            values: vec![(":zero", number(0)), mine],
+        },
+        LockEnd::Keep { step, detail } => LockUpdate {
+            expression: "SET #steps.#step = :detail",
+            names: vec![("#steps", "steps"), ("#step", step), holder],
+            values: vec![(":detail", AttributeValue::S(detail.to_string())), mine],
+        },
+    }
+}
+
+/// A token per claim attempt, the same on the SDK's retries of it: a transaction that committed but whose
+/// answer was lost is then answered as done instead of being refused against its own items. Unique per call
+/// (process, time, count), never per transition: two deliveries of one alarm must not share a token.
+fn request_token() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    format!(
+        "{:x}-{nanos:x}-{:x}",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::Relaxed)
+    )
+}
 const COMPLETE_UPDATE: &str = "SET #status = :done, #outcome = :outcome, #completed_at = :now";
 
 /// One update of a transaction. `names` maps the expressions' `#name` placeholders to attribute names.
@@ -296,6 +360,7 @@ impl Ledger for SdkLedger {
             .transact_write_items()
             .transact_items(transition)
             .transact_items(lock)
+            .client_request_token(request_token())
             .send()
             .await
         {
@@ -343,33 +408,14 @@ impl Ledger for SdkLedger {
                 (":now", number(now)),
             ],
         )?;
-        let mine = "#claimed_at = :mine";
-        let lock = match end {
-            LockEnd::Release => transact_update(
-                &self.table_name,
-                lock_key,
-                ("SET #lease_until = :zero", mine),
-                &[
-                    ("#lease_until", "lease_until"),
-                    ("#claimed_at", "claimed_at"),
-                ],
-                &[(":zero", number(0)), (":mine", number(lock_claimed_at))],
-            ),
-            LockEnd::Keep { step, detail } => transact_update(
-                &self.table_name,
-                lock_key,
-                ("SET #steps.#step = :detail", mine),
-                &[
-                    ("#steps", "steps"),
-                    ("#step", step),
-                    ("#claimed_at", "claimed_at"),
-                ],
-                &[
-                    (":detail", AttributeValue::S(detail.to_string())),
-                    (":mine", number(lock_claimed_at)),
-                ],
-            ),
-        }?;
+        let lock = lock_end(end, lock_claimed_at);
+        let lock = transact_update(
+            &self.table_name,
+            lock_key,
+            (lock.expression, LOCK_HOLDER),
+            &lock.names,
+            &lock.values,
+        )?;
         let result = self
             .client
             .transact_write_items()
@@ -381,18 +427,33 @@ impl Ledger for SdkLedger {
             Ok(_) => return Ok(()),
             Err(error) => error,
         };
-        match error.as_service_error().and_then(cancellation_codes) {
-            Some(codes) if codes.first().is_some_and(|c| c == "ConditionalCheckFailed") => {
-                Err(AwsError::ConditionFailed {
-                    service: SERVICE,
-                    operation: TRANSACT,
-                    message: format!("{key} has no ledger item to complete"),
-                })
-            }
-            // The lock is someone else's now (or busy): the transition is completed on its own.
-            Some(_) => self.complete(key, outcome, now).await,
-            None => Err(AwsError::from_sdk(SERVICE, TRANSACT, error)),
+        let Some(codes) = error.as_service_error().and_then(cancellation_codes) else {
+            return Err(AwsError::from_sdk(SERVICE, TRANSACT, error));
+        };
+        let failed = |index: usize| {
+            codes
+                .get(index)
+                .is_some_and(|c| c == "ConditionalCheckFailed")
+        };
+        if failed(0) {
+            return Err(AwsError::ConditionFailed {
+                service: SERVICE,
+                operation: TRANSACT,
+                message: format!("{key} has no ledger item to complete"),
+            });
         }
+        if failed(1) {
+            // The lock is someone else's now: the transition is completed on its own.
+            return self.complete(key, outcome, now).await;
+        }
+        // A concurrent write on the lock (another alarm taking it or looking at it) or throttling cancelled
+        // the transaction: the two writes go out on their own, so the lock still ends. A lock end that fails
+        // again is left to the lease.
+        let (completed, _) = tokio::join!(
+            self.complete(key, outcome, now),
+            self.end_lock(lock_key, lock_claimed_at, end),
+        );
+        completed
     }
 
     async fn reopen(&self, key: &str, step: &str, detail: &Value) -> Result<(), AwsError> {
@@ -480,9 +541,12 @@ impl Ledger for SdkLedger {
 #[cfg(test)]
 mod tests {
     use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput;
     use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
+    use aws_sdk_dynamodb::types::CancellationReason;
     use aws_sdk_dynamodb::types::error::{
         ConditionalCheckFailedException, ProvisionedThroughputExceededException,
+        TransactionCanceledException,
     };
     use aws_smithy_mocks::mock;
     use serde_json::json;
@@ -643,6 +707,108 @@ mod tests {
             }
         ));
         assert!(!error.is_retryable());
+    }
+
+    fn cancelled(codes: &[&str]) -> TransactWriteItemsError {
+        let mut cancelled = TransactionCanceledException::builder()
+            .meta(wire("TransactionCanceledException"))
+            .message("Transaction cancelled");
+        for code in codes {
+            cancelled =
+                cancelled.cancellation_reasons(CancellationReason::builder().code(*code).build());
+        }
+        TransactWriteItemsError::TransactionCanceledException(cancelled.build())
+    }
+
+    #[tokio::test]
+    async fn a_joint_claim_is_one_transaction_with_a_token_and_a_refusal_declines() {
+        let taken = mock!(aws_sdk_dynamodb::Client::transact_write_items)
+            .match_requests(|r| {
+                let items = r.transact_items();
+                items.len() == 2
+                    && r.client_request_token()
+                        .is_some_and(|t| !t.is_empty() && t.len() <= 36)
+                    && items[0].update().unwrap().condition_expression()
+                        == Some("attribute_not_exists(pk)")
+                    && items[1].update().unwrap().key()["pk"] == AttributeValue::S("lock".into())
+            })
+            .then_output(|| TransactWriteItemsOutput::builder().build());
+        let lock = LockTerms {
+            key: "lock",
+            lease_seconds: 120,
+            ttl_seconds: 86_400,
+        };
+        let ledger = SdkLedger::new(mocked!(aws_sdk_dynamodb, [&taken]), "ledger");
+        assert_eq!(
+            ledger
+                .claim_with_lock(KEY, 60, 3_600, lock, 5)
+                .await
+                .unwrap(),
+            JointClaim::Taken
+        );
+
+        let refused = mock!(aws_sdk_dynamodb::Client::transact_write_items)
+            .then_error(|| cancelled(&["None", "ConditionalCheckFailed"]));
+        let ledger = SdkLedger::new(mocked!(aws_sdk_dynamodb, [&refused]), "ledger");
+        assert_eq!(
+            ledger
+                .claim_with_lock(KEY, 60, 3_600, lock, 5)
+                .await
+                .unwrap(),
+            JointClaim::Declined
+        );
+    }
+
+    #[tokio::test]
+    async fn a_close_cancelled_by_a_conflict_on_the_lock_still_completes_and_ends_the_lock() {
+        let conflict = mock!(aws_sdk_dynamodb::Client::transact_write_items)
+            .then_error(|| cancelled(&["None", "TransactionConflict"]));
+        let complete = mock!(aws_sdk_dynamodb::Client::update_item)
+            .match_requests(|r| r.update_expression() == Some(COMPLETE_UPDATE))
+            .then_output(|| UpdateItemOutput::builder().build());
+        let release = mock!(aws_sdk_dynamodb::Client::update_item)
+            .match_requests(|r| {
+                r.update_expression() == Some("SET #lease_until = :zero")
+                    && r.condition_expression() == Some(LOCK_HOLDER)
+                    && r.expression_attribute_values().unwrap()[":mine"] == number(7)
+            })
+            .then_output(|| UpdateItemOutput::builder().build());
+        let ledger = SdkLedger::new(
+            mocked!(aws_sdk_dynamodb, [&conflict, &complete, &release]),
+            "ledger",
+        );
+
+        ledger
+            .complete_with_lock(KEY, &json!({}), 9, "lock", 7, LockEnd::Release)
+            .await
+            .unwrap();
+
+        assert_eq!((complete.num_calls(), release.num_calls()), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn a_close_whose_lock_was_taken_over_completes_alone_and_a_missing_transition_fails() {
+        let stale = mock!(aws_sdk_dynamodb::Client::transact_write_items)
+            .then_error(|| cancelled(&["None", "ConditionalCheckFailed"]));
+        let complete = mock!(aws_sdk_dynamodb::Client::update_item)
+            .match_requests(|r| r.update_expression() == Some(COMPLETE_UPDATE))
+            .then_output(|| UpdateItemOutput::builder().build());
+        let ledger = SdkLedger::new(mocked!(aws_sdk_dynamodb, [&stale, &complete]), "ledger");
+        ledger
+            .complete_with_lock(KEY, &json!({}), 9, "lock", 7, LockEnd::Release)
+            .await
+            .unwrap();
+        assert_eq!(complete.num_calls(), 1);
+
+        let missing = mock!(aws_sdk_dynamodb::Client::transact_write_items)
+            .then_error(|| cancelled(&["ConditionalCheckFailed", "None"]));
+        let ledger = SdkLedger::new(mocked!(aws_sdk_dynamodb, [&missing]), "ledger");
+        assert!(matches!(
+            ledger
+                .complete_with_lock(KEY, &json!({}), 9, "lock", 7, LockEnd::Release)
+                .await,
+            Err(AwsError::ConditionFailed { .. })
+        ));
     }
 
     #[tokio::test]

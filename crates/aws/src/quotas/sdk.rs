@@ -54,9 +54,10 @@ impl SdkQuotas {
             .collect())
     }
 
-    /// Every request of the quota, every page. One call for the quota's usual handful of requests, where a
-    /// call per open status (PENDING, CASE_OPENED) would always be two.
-    async fn requests(
+    /// The open requests (PENDING, CASE_OPENED) among every page of the quota's history: one call for the
+    /// usual short history, where a call per open status would always be two. Closed entries are dropped
+    /// before they are read, so a malformed old one cannot hide an open request.
+    async fn open_requests_of(
         &self,
         service_code: &str,
         quota_code: &str,
@@ -76,6 +77,12 @@ impl SdkQuotas {
         pages
             .into_iter()
             .flat_map(|page| page.requested_quotas.unwrap_or_default())
+            .filter(|change| {
+                change
+                    .status
+                    .as_ref()
+                    .is_some_and(|s| ChangeStatus::parse(s.as_str()).is_open())
+            })
             .map(|change| to_change(change, OPERATION))
             .collect()
     }
@@ -230,8 +237,7 @@ impl QuotaService for SdkQuotas {
         service_code: &str,
         quota_code: &str,
     ) -> Result<Vec<RequestedChange>, AwsError> {
-        let mut open = self.requests(service_code, quota_code).await?;
-        open.retain(|change| change.status.is_open());
+        let mut open = self.open_requests_of(service_code, quota_code).await?;
         open.sort_by_key(|change| std::cmp::Reverse(change.created));
         Ok(open)
     }
