@@ -21,9 +21,9 @@
 //!
 //! A retry after a failed e-mail finds the transition reopened with the e-mail recorded and only publishes it.
 //! There are no polling loops on AWS state (W-2): the SDK's bounded retries are the only waiting, with one
-//! bounded exception — an alarm that finds another alarm of its category opening the case waits at most 2.9 s
-//! in total (`CASE_LOCK_WAITS_MS`) for that case to be recorded, so it can append instead of opening a
-//! duplicate.
+//! bounded exception — an alarm that finds another alarm of its category holding the case lock waits at most
+//! 5.5 s in total (`CASE_LOCK_WAITS_MS`) for it to be released or to name the case it opened, so it can append
+//! instead of opening a duplicate.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -310,9 +310,11 @@ const CASE_LOCK_SECONDS: i64 = 120;
 const CASE_LOCK_TTL_SECONDS: i64 = 86_400;
 /// The lock item's step that names the case its holder opened.
 const CASE_LOCK_STEP: &str = "case";
-/// Pauses between looks at a lock held by a concurrent alarm: its holder needs one CreateCase (and one
-/// DescribeCases) round trip. Bounded, about 3 s in all (W-2: no open-ended waiting).
-const CASE_LOCK_WAITS_MS: [u64; 8] = [100, 200, 300, 400, 400, 500, 500, 500];
+/// Pauses between looks at a lock held by a concurrent alarm. Every new alarm holds its category's lock from
+/// its first round trip to its closing write, so the holder may still have its filings (CreateCase and the
+/// display-id lookup, or its quota requests) and that write ahead of it. Bounded, 5.5 s in all (W-2: no
+/// open-ended waiting).
+const CASE_LOCK_WAITS_MS: [u64; 10] = [100, 200, 300, 400, 500, 500, 750, 750, 1_000, 1_000];
 
 /// The case lock item of a case subject (one per stack and category).
 fn case_lock_key(subject: &str) -> String {
@@ -1133,17 +1135,25 @@ where
     async fn case_lock(&self, subject: &str, now: i64) -> Result<CaseLock, AwsError> {
         let key = case_lock_key(subject);
         for wait_ms in CASE_LOCK_WAITS_MS {
-            match self
+            let claim = self
                 .ports
                 .ledger
                 .claim(&key, CASE_LOCK_SECONDS, CASE_LOCK_TTL_SECONDS, now)
-                .await?
-            {
-                Claim::Acquired(record) => return Ok(CaseLock::Held(record.claimed_at)),
+                .await;
+            match claim {
+                Ok(Claim::Acquired(record)) => return Ok(CaseLock::Held(record.claimed_at)),
                 // The lock is only ever released or left to expire, never completed.
-                Claim::Done(_) => return Ok(CaseLock::Busy),
-                Claim::InProgress { .. } => {
-                    if let Some(case) = self.ports.ledger.get(&key).await?.and_then(|record| {
+                Ok(Claim::Done(_)) => return Ok(CaseLock::Busy),
+                // The holder's closing transaction on the lock (TransactionConflict) or throttling: look again.
+                Err(error) if error.is_retryable() => {}
+                Err(error) => return Err(error),
+                Ok(Claim::InProgress { .. }) => {
+                    let held = match self.ports.ledger.get(&key).await {
+                        Ok(held) => held,
+                        Err(error) if error.is_retryable() => None,
+                        Err(error) => return Err(error),
+                    };
+                    if let Some(case) = held.and_then(|record| {
                         let opened = record.steps.get(CASE_LOCK_STEP)?;
                         // A case recorded under an earlier, expired lease is in the open-case list already
                         // (or resolved): only the current holder's counts.

@@ -924,6 +924,36 @@ async fn a_second_alarm_of_the_category_appends_to_the_case_recorded_on_the_lock
 }
 
 #[tokio::test]
+async fn a_throttled_look_at_the_lock_is_taken_again_not_reported_as_a_failure() {
+    let world = World::new();
+    world.usage(100.0, 1_000.0);
+    world.run(&alarm("ServerErrors", "Critical")).await.unwrap();
+    let created = world.support.created_cases()[0].1.case_id.clone();
+    world.support.hide_from_listing(&created);
+    world.ledger.fail_next(
+        "GetItem",
+        AwsError::from_code(
+            "dynamodb",
+            "GetItem",
+            "ProvisionedThroughputExceededException",
+            "slow",
+            Some(400),
+        ),
+    );
+    let second = sns(&message(
+        "HighLatency",
+        "Warning",
+        "ALARM",
+        "2026-05-04T14:52:50.000+0000",
+    ));
+
+    let decision = world.decide(&second).await;
+
+    assert_eq!(types(&decision), ["append"]);
+    assert_eq!(world.ledger.calls("GetItem"), 2);
+}
+
+#[tokio::test]
 async fn a_redelivery_neither_takes_the_lock_nor_touches_it() {
     let world = World::new();
     world.usage(100.0, 1_000.0);
