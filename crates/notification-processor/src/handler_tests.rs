@@ -901,13 +901,12 @@ async fn an_append_to_an_open_duplicate_releases_the_lock() {
     assert_eq!(case_lock(&world).unwrap().lease_until, 0);
 }
 
-#[tokio::test]
-async fn a_second_alarm_of_the_category_appends_to_the_case_recorded_on_the_lock() {
-    let world = World::new();
+/// A ServerErrors alarm opens the Investigation Request case, which Support does not list yet (only the lock
+/// names it); returns the case id and a HighLatency alarm of the same category two seconds later.
+async fn a_case_only_the_lock_knows(world: &World) -> (String, Value) {
     world.usage(100.0, 1_000.0);
     world.run(&alarm("ServerErrors", "Critical")).await.unwrap();
     let created = world.support.created_cases()[0].1.case_id.clone();
-    // Support does not list the new case yet: only the lock knows it.
     world.support.hide_from_listing(&created);
     let second = sns(&message(
         "HighLatency",
@@ -915,6 +914,13 @@ async fn a_second_alarm_of_the_category_appends_to_the_case_recorded_on_the_lock
         "ALARM",
         "2026-05-04T14:52:50.000+0000",
     ));
+    (created, second)
+}
+
+#[tokio::test]
+async fn a_second_alarm_of_the_category_appends_to_the_case_recorded_on_the_lock() {
+    let world = World::new();
+    let (created, second) = a_case_only_the_lock_knows(&world).await;
 
     let decision = world.decide(&second).await;
 
@@ -926,10 +932,7 @@ async fn a_second_alarm_of_the_category_appends_to_the_case_recorded_on_the_lock
 #[tokio::test]
 async fn a_throttled_look_at_the_lock_is_taken_again_not_reported_as_a_failure() {
     let world = World::new();
-    world.usage(100.0, 1_000.0);
-    world.run(&alarm("ServerErrors", "Critical")).await.unwrap();
-    let created = world.support.created_cases()[0].1.case_id.clone();
-    world.support.hide_from_listing(&created);
+    let (_, second) = a_case_only_the_lock_knows(&world).await;
     world.ledger.fail_next(
         "GetItem",
         AwsError::from_code(
@@ -940,12 +943,6 @@ async fn a_throttled_look_at_the_lock_is_taken_again_not_reported_as_a_failure()
             Some(400),
         ),
     );
-    let second = sns(&message(
-        "HighLatency",
-        "Warning",
-        "ALARM",
-        "2026-05-04T14:52:50.000+0000",
-    ));
 
     let decision = world.decide(&second).await;
 
