@@ -16,12 +16,12 @@ use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
-use bedrock_ops_aws::emulator::{CallRecord, Emulator, REGION, SeedQuota, SnsMessage};
+use bedrock_ops_aws::emulator::{CallRecord, Emulator, REGION, SeedQuota, SnsMessage, SupportCase};
 use bedrock_ops_aws::{AwsClients, ParameterStore};
 use bedrock_ops_core::settings::parameter_name;
 use serde_json::Value;
 
-use crate::{Config, Need, SdkProcessor, sdk_processor};
+use crate::{Config, Need, Report, RunMode, SdkProcessor, sdk_processor};
 
 pub const CUSTOMER: &str = "Acme";
 pub const MODEL: &str = "Opus-4-6";
@@ -336,6 +336,49 @@ impl Testbed {
     /// Every AWS call since seeding.
     pub fn calls(&self) -> Vec<CallRecord> {
         self.emulator.calls().expect("call log")
+    }
+
+    /// Handles the event fixture `fixture` (one transition) as the Lambda does.
+    pub async fn report(&self, fixture: &str) -> Report {
+        let mut reports = self
+            .processor()
+            .handle(&event(fixture), crate::now_epoch(), RunMode::Live)
+            .await
+            .expect("handled");
+        assert_eq!(reports.len(), 1, "{reports:?}");
+        reports.remove(0)
+    }
+
+    /// The CLI-shaped decision of a fixture that must be handled (not skipped, not a redelivery).
+    pub async fn decide(&self, fixture: &str) -> Value {
+        match self.report(fixture).await {
+            report @ Report::Handled(_) => report.to_json(true),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// The increase requests Service Quotas holds, as (quota code, desired value), RPM first: the two sides
+    /// are requested concurrently, so their arrival order varies.
+    pub fn quota_requests(&self) -> Vec<(String, f64)> {
+        let mut filed: Vec<(String, f64)> = self
+            .emulator
+            .quota_requests()
+            .expect("quota requests read back")
+            .into_iter()
+            .map(|r| (r.quota_code, r.desired_value))
+            .collect();
+        filed.sort_by_key(|(code, _)| code != RPM_CODE);
+        filed
+    }
+
+    /// The Support cases the processor opened (Service Quotas opens one of its own for each request).
+    pub fn our_cases(&self) -> Vec<SupportCase> {
+        self.emulator
+            .support_cases()
+            .expect("cases read back")
+            .into_iter()
+            .filter(|c| c.subject.contains("Bedrock Ops Alert"))
+            .collect()
     }
 }
 

@@ -2,53 +2,10 @@
 //! per-minute metrics realise each example's numbers, the handler runs as the Lambda runs it, and the
 //! assertions read what the emulated services now hold.
 
-use bedrock_ops_aws::emulator::SupportCase;
 use notification_processor::testbed::{
-    Account, INVESTIGATION_SUBJECT, QUOTA_SUBJECT, RPM_CODE, TPM_CODE, Testbed, event,
+    Account, INVESTIGATION_SUBJECT, QUOTA_SUBJECT, RPM_CODE, TPM_CODE, Testbed,
 };
-use notification_processor::{Report, RunMode};
 use serde_json::Value;
-
-/// Runs one fixture through the processor and returns its CLI-shaped decision.
-async fn process(testbed: &Testbed, fixture: &str) -> Value {
-    let reports = testbed
-        .processor()
-        .handle(
-            &event(fixture),
-            notification_processor::now_epoch(),
-            RunMode::Live,
-        )
-        .await
-        .expect("handled");
-    match &reports[..] {
-        [report @ Report::Handled(_)] => report.to_json(true),
-        other => panic!("{other:?}"),
-    }
-}
-
-fn requests(testbed: &Testbed) -> Vec<(String, f64)> {
-    // The two sides are requested concurrently, so their arrival order varies: RPM first, then TPM.
-    let mut filed: Vec<(String, f64)> = testbed
-        .emulator
-        .quota_requests()
-        .unwrap()
-        .into_iter()
-        .map(|r| (r.quota_code, r.desired_value))
-        .collect();
-    filed.sort_by_key(|(code, _)| code != RPM_CODE);
-    filed
-}
-
-/// Cases opened by the processor itself (Service Quotas opens its own for each request).
-fn our_cases(testbed: &Testbed) -> Vec<SupportCase> {
-    testbed
-        .emulator
-        .support_cases()
-        .unwrap()
-        .into_iter()
-        .filter(|c| c.subject.contains("Bedrock Ops Alert"))
-        .collect()
-}
 
 fn action_types(decision: &Value) -> Vec<&str> {
     decision["actions"]
@@ -63,20 +20,20 @@ fn action_types(decision: &Value) -> Vec<&str> {
 fn blog_throttles_peak_9500_over_8000_is_high_usage_and_requests_rpm_and_tpm() {
     let account = Account::new(10_000, 6_250_000).peaks(9_500.0, 3_000_000.0);
     Testbed::run(&account, |testbed| async move {
-        let decision = process(&testbed, "throttles-alarm.json").await;
+        let decision = testbed.decide("throttles-alarm.json").await;
 
         assert_eq!(decision["scenario"], "high_usage");
         assert_eq!(decision["expedited"], true);
         assert_eq!(decision["class"], "both");
         assert_eq!(decision["severity"], "critical");
         assert_eq!(
-            requests(&testbed),
+            testbed.quota_requests(),
             [
                 (RPM_CODE.to_owned(), 12_500.0),
                 (TPM_CODE.to_owned(), 7_812_500.0)
             ]
         );
-        assert!(our_cases(&testbed).is_empty());
+        assert!(testbed.our_cases().is_empty());
         let rpm_request = &decision["actions"][0];
         let service_quotas_case = testbed
             .emulator
@@ -117,12 +74,12 @@ fn blog_throttles_peak_9500_over_8000_is_high_usage_and_requests_rpm_and_tpm() {
 fn blog_high_tpm_quota_usage_peak_210000_over_160000_requests_tpm_only() {
     let account = Account::new(200, 200_000).peaks(150.0, 210_000.0);
     Testbed::run(&account, |testbed| async move {
-        let decision = process(&testbed, "high-tpm-quota-usage-alarm.json").await;
+        let decision = testbed.decide("high-tpm-quota-usage-alarm.json").await;
 
         assert_eq!(decision["scenario"], "high_usage");
         assert_eq!(decision["expedited"], false);
         assert_eq!(decision["class"], "tpm");
-        assert_eq!(requests(&testbed), [(TPM_CODE.to_owned(), 250_000.0)]);
+        assert_eq!(testbed.quota_requests(), [(TPM_CODE.to_owned(), 250_000.0)]);
         let emails = testbed.emails();
         assert_eq!(emails.len(), 1);
         assert!(
@@ -140,13 +97,13 @@ fn blog_high_tpm_quota_usage_peak_210000_over_160000_requests_tpm_only() {
 fn blog_invocation_anomaly_peak_5578_under_8000_is_low_usage_with_an_investigate_first_case() {
     let account = Account::new(10_001, 6_250_000).peaks(5_578.0, 3_404_691.0);
     Testbed::run(&account, |testbed| async move {
-        let decision = process(&testbed, "invocation-anomaly-alarm.json").await;
+        let decision = testbed.decide("invocation-anomaly-alarm.json").await;
 
         assert_eq!(decision["scenario"], "low_usage");
         assert_eq!(action_types(&decision), ["support_case", "none"]);
         assert_eq!(decision["actions"][1]["reason"], "investigate_first");
-        assert!(requests(&testbed).is_empty());
-        let cases = our_cases(&testbed);
+        assert!(testbed.quota_requests().is_empty());
+        let cases = testbed.our_cases();
         assert_eq!(cases.len(), 1);
         assert_eq!(cases[0].subject, QUOTA_SUBJECT);
         assert_eq!(cases[0].service_code, "service-bedrock");
@@ -170,12 +127,12 @@ fn blog_invocation_anomaly_peak_5578_under_8000_is_low_usage_with_an_investigate
 fn blog_client_errors_peaks_50_and_80000_are_low_usage_with_both_increases_for_reference() {
     let account = Account::new(200, 200_000).peaks(50.0, 80_000.0);
     Testbed::run(&account, |testbed| async move {
-        let decision = process(&testbed, "client-errors-alarm.json").await;
+        let decision = testbed.decide("client-errors-alarm.json").await;
 
         assert_eq!(decision["scenario"], "low_usage");
         assert_eq!(decision["class"], "both");
-        assert!(requests(&testbed).is_empty());
-        let cases = our_cases(&testbed);
+        assert!(testbed.quota_requests().is_empty());
+        let cases = testbed.our_cases();
         assert_eq!(cases.len(), 1);
         assert_eq!(cases[0].severity_code, "high");
         let body = &cases[0].communications[0].body;
@@ -188,10 +145,10 @@ fn blog_client_errors_peaks_50_and_80000_are_low_usage_with_both_increases_for_r
 fn blog_input_token_anomaly_on_a_model_without_history_is_new_model_and_requests_tpm() {
     let account = Account::new(200, 500_000);
     Testbed::run(&account, |testbed| async move {
-        let decision = process(&testbed, "input-token-anomaly-alarm.json").await;
+        let decision = testbed.decide("input-token-anomaly-alarm.json").await;
 
         assert_eq!(decision["scenario"], "new_model");
-        assert_eq!(requests(&testbed), [(TPM_CODE.to_owned(), 625_000.0)]);
+        assert_eq!(testbed.quota_requests(), [(TPM_CODE.to_owned(), 625_000.0)]);
         assert!(testbed.emails()[0].message.contains("625,000"));
     });
 }
@@ -200,13 +157,13 @@ fn blog_input_token_anomaly_on_a_model_without_history_is_new_model_and_requests
 fn blog_server_errors_are_non_quota_and_open_an_investigation_case() {
     let account = Account::new(10_000, 6_250_000).peaks(120.0, 90_000.0);
     Testbed::run(&account, |testbed| async move {
-        let decision = process(&testbed, "server-errors-alarm.json").await;
+        let decision = testbed.decide("server-errors-alarm.json").await;
 
         assert_eq!(decision["scenario"], "non_quota");
         assert_eq!(decision["class"], "non_quota");
         assert_eq!(action_types(&decision), ["support_case"]);
-        assert!(requests(&testbed).is_empty());
-        let cases = our_cases(&testbed);
+        assert!(testbed.quota_requests().is_empty());
+        let cases = testbed.our_cases();
         assert_eq!(cases.len(), 1);
         assert_eq!(cases[0].subject, INVESTIGATION_SUBJECT);
         assert!(

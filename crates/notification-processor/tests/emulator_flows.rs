@@ -5,58 +5,12 @@
 use aws_sdk_servicequotas::Client as QuotasClient;
 use aws_sdk_support::Client as SupportClient;
 use bedrock_ops_aws::Ledger;
-use bedrock_ops_aws::emulator::SupportCase;
 use bedrock_ops_aws::ledger::LedgerStatus;
+use notification_processor::Report;
 use notification_processor::testbed::{
-    Account, INVESTIGATION_SUBJECT, LEDGER_TABLE, QUOTA_SUBJECT, RPM_CODE, TPM_CODE, Testbed, event,
+    Account, INVESTIGATION_SUBJECT, LEDGER_TABLE, QUOTA_SUBJECT, RPM_CODE, TPM_CODE, Testbed,
 };
-use notification_processor::{Report, RunMode};
 use serde_json::Value;
-
-async fn process(testbed: &Testbed, fixture: &str) -> Report {
-    let mut reports = testbed
-        .processor()
-        .handle(
-            &event(fixture),
-            notification_processor::now_epoch(),
-            RunMode::Live,
-        )
-        .await
-        .expect("handled");
-    assert_eq!(reports.len(), 1);
-    reports.remove(0)
-}
-
-async fn decide(testbed: &Testbed, fixture: &str) -> Value {
-    match process(testbed, fixture).await {
-        report @ Report::Handled(_) => report.to_json(true),
-        other => panic!("{other:?}"),
-    }
-}
-
-fn requests(testbed: &Testbed) -> Vec<(String, f64)> {
-    // The two sides are requested concurrently, so their arrival order varies: RPM first, then TPM.
-    let mut filed: Vec<(String, f64)> = testbed
-        .emulator
-        .quota_requests()
-        .unwrap()
-        .into_iter()
-        .map(|r| (r.quota_code, r.desired_value))
-        .collect();
-    filed.sort_by_key(|(code, _)| code != RPM_CODE);
-    filed
-}
-
-fn cases(testbed: &Testbed) -> Vec<SupportCase> {
-    testbed.emulator.support_cases().unwrap()
-}
-
-fn our_cases(testbed: &Testbed) -> Vec<SupportCase> {
-    cases(testbed)
-        .into_iter()
-        .filter(|c| c.subject.contains("Bedrock Ops Alert"))
-        .collect()
-}
 
 fn types(decision: &Value) -> Vec<String> {
     decision["actions"]
@@ -91,15 +45,15 @@ fn filing_calls(testbed: &Testbed) -> Vec<String> {
 fn mixed_throttles_then_high_tpm_quota_usage_files_each_quota_once_and_appends_the_second_alarm() {
     let account = Account::new(10_000, 6_250_000).peaks(9_500.0, 3_000_000.0);
     Testbed::run(&account, |testbed| async move {
-        let first = decide(&testbed, "throttles-alarm.json").await;
+        let first = testbed.decide("throttles-alarm.json").await;
         assert_eq!(types(&first), ["quota_request", "quota_request"]);
 
-        let second = decide(&testbed, "high-tpm-quota-usage-alarm.json").await;
+        let second = testbed.decide("high-tpm-quota-usage-alarm.json").await;
 
         assert_eq!(types(&second), ["append"]);
         assert_eq!(second["actions"][0]["quota_code"], TPM_CODE);
         assert_eq!(
-            requests(&testbed),
+            testbed.quota_requests(),
             [
                 (RPM_CODE.to_owned(), 12_500.0),
                 (TPM_CODE.to_owned(), 7_812_500.0)
@@ -112,7 +66,10 @@ fn mixed_throttles_then_high_tpm_quota_usage_files_each_quota_once_and_appends_t
             .into_iter()
             .find(|r| r.quota_code == TPM_CODE)
             .unwrap();
-        let tpm_case = cases(&testbed)
+        let tpm_case = testbed
+            .emulator
+            .support_cases()
+            .unwrap()
             .into_iter()
             .find(|c| Some(&c.case_id) == tpm_request.support_case_id.as_ref())
             .unwrap();
@@ -136,11 +93,11 @@ fn mixed_throttles_then_high_tpm_quota_usage_files_each_quota_once_and_appends_t
 fn mixed_throttles_and_high_tpm_quota_usage_in_one_composite_is_one_decision() {
     let account = Account::new(10_000, 6_250_000).peaks(9_500.0, 3_000_000.0);
     Testbed::run(&account, |testbed| async move {
-        let decision = decide(&testbed, "composite-throttles-high-tpm.json").await;
+        let decision = testbed.decide("composite-throttles-high-tpm.json").await;
 
         assert_eq!(decision["class"], "both");
         assert_eq!(decision["severity"], "critical");
-        assert_eq!(requests(&testbed).len(), 2);
+        assert_eq!(testbed.quota_requests().len(), 2);
         let emails = testbed.emails();
         assert_eq!(emails.len(), 1);
         assert!(
@@ -155,14 +112,14 @@ fn mixed_throttles_and_high_tpm_quota_usage_in_one_composite_is_one_decision() {
 fn mixed_server_errors_then_high_invocation_rate_keep_their_own_categories() {
     let account = Account::new(10_000, 6_250_000).peaks(9_000.0, 90_000.0);
     Testbed::run(&account, |testbed| async move {
-        let investigation = decide(&testbed, "server-errors-alarm.json").await;
-        let quota = decide(&testbed, "high-invocation-rate-alarm.json").await;
+        let investigation = testbed.decide("server-errors-alarm.json").await;
+        let quota = testbed.decide("high-invocation-rate-alarm.json").await;
 
         assert_eq!(types(&investigation), ["support_case"]);
         assert_eq!(quota["scenario"], "high_usage");
         assert_eq!(types(&quota), ["quota_request"]);
-        assert_eq!(requests(&testbed), [(RPM_CODE.to_owned(), 12_500.0)]);
-        let ours = our_cases(&testbed);
+        assert_eq!(testbed.quota_requests(), [(RPM_CODE.to_owned(), 12_500.0)]);
+        let ours = testbed.our_cases();
         assert_eq!(ours.len(), 1);
         assert_eq!(ours[0].subject, INVESTIGATION_SUBJECT);
         assert_eq!(
@@ -195,10 +152,10 @@ fn duplicate_case_gets_the_alarm_appended_with_the_urgency_prefix() {
                 .unwrap();
         }
 
-        let decision = decide(&testbed, "server-errors-alarm.json").await;
+        let decision = testbed.decide("server-errors-alarm.json").await;
 
         assert_eq!(types(&decision), ["append"]);
-        let ours = our_cases(&testbed);
+        let ours = testbed.our_cases();
         assert_eq!(ours.len(), 2, "no new case");
         let original = ours
             .iter()
@@ -238,15 +195,18 @@ fn open_quota_request_gets_the_alarm_appended_to_its_case() {
             .requested_quota
             .unwrap();
 
-        let decision = decide(&testbed, "high-invocation-rate-alarm.json").await;
+        let decision = testbed.decide("high-invocation-rate-alarm.json").await;
 
         assert_eq!(types(&decision), ["append"]);
         assert_eq!(
             decision["actions"][0]["request_id"],
             filed_by_a_person.id().unwrap()
         );
-        assert_eq!(requests(&testbed), [(RPM_CODE.to_owned(), 20_000.0)]);
-        let case = cases(&testbed)
+        assert_eq!(testbed.quota_requests(), [(RPM_CODE.to_owned(), 20_000.0)]);
+        let case = testbed
+            .emulator
+            .support_cases()
+            .unwrap()
             .into_iter()
             .find(|c| Some(c.display_id.as_str()) == filed_by_a_person.case_id())
             .unwrap();
@@ -256,7 +216,7 @@ fn open_quota_request_gets_the_alarm_appended_to_its_case() {
                 .body
                 .starts_with("FOLLOW-UP (WARNING): HighInvocationRate")
         );
-        assert!(our_cases(&testbed).is_empty());
+        assert!(testbed.our_cases().is_empty());
     });
 }
 
@@ -266,14 +226,14 @@ fn not_adjustable_tpm_quota_goes_to_a_quota_request_case() {
         .peaks(9_500.0, 3_000_000.0)
         .tpm_not_adjustable();
     Testbed::run(&account, |testbed| async move {
-        let decision = decide(&testbed, "throttles-alarm.json").await;
+        let decision = testbed.decide("throttles-alarm.json").await;
 
         assert_eq!(
             types(&decision),
             ["quota_request", "support_case", "none:not_adjustable"]
         );
-        assert_eq!(requests(&testbed), [(RPM_CODE.to_owned(), 12_500.0)]);
-        let ours = our_cases(&testbed);
+        assert_eq!(testbed.quota_requests(), [(RPM_CODE.to_owned(), 12_500.0)]);
+        let ours = testbed.our_cases();
         assert_eq!(ours.len(), 1);
         assert_eq!(ours[0].subject, QUOTA_SUBJECT);
         assert!(
@@ -290,14 +250,14 @@ fn case_creation_disabled_decides_and_emails_but_files_nothing() {
         .peaks(9_500.0, 3_000_000.0)
         .setting("enable-automated-support-case", "No");
     Testbed::run(&account, |testbed| async move {
-        let decision = decide(&testbed, "throttles-alarm.json").await;
+        let decision = testbed.decide("throttles-alarm.json").await;
 
         assert_eq!(
             types(&decision),
             ["none:automation_disabled", "none:automation_disabled"]
         );
         assert!(filing_calls(&testbed).is_empty());
-        assert!(cases(&testbed).is_empty());
+        assert!(testbed.emulator.support_cases().unwrap().is_empty());
         let email = &testbed.emails()[0].message;
         assert!(
             email.contains("enable-automated-support-case is No"),
@@ -316,13 +276,16 @@ fn percent_zero_requests_nothing_for_that_quota() {
         .peaks(9_500.0, 3_000_000.0)
         .setting("requests-per-minute-increase-percent", "0");
     Testbed::run(&account, |testbed| async move {
-        let decision = decide(&testbed, "throttles-alarm.json").await;
+        let decision = testbed.decide("throttles-alarm.json").await;
 
         assert_eq!(
             types(&decision),
             ["quota_request", "none:increase_percent_zero"]
         );
-        assert_eq!(requests(&testbed), [(TPM_CODE.to_owned(), 7_812_500.0)]);
+        assert_eq!(
+            testbed.quota_requests(),
+            [(TPM_CODE.to_owned(), 7_812_500.0)]
+        );
         assert!(
             testbed.emails()[0]
                 .message
@@ -337,9 +300,9 @@ fn preference_critical_files_a_warning_alarm_but_sends_no_email() {
         .peaks(150.0, 210_000.0)
         .setting("notification-preference", "critical");
     Testbed::run(&account, |testbed| async move {
-        let decision = decide(&testbed, "high-tpm-quota-usage-alarm.json").await;
+        let decision = testbed.decide("high-tpm-quota-usage-alarm.json").await;
 
-        assert_eq!(requests(&testbed), [(TPM_CODE.to_owned(), 250_000.0)]);
+        assert_eq!(testbed.quota_requests(), [(TPM_CODE.to_owned(), 250_000.0)]);
         assert!(testbed.emails().is_empty());
         assert_eq!(
             decision["email"]["status"],
@@ -354,13 +317,13 @@ fn dry_run_makes_no_filing_call_and_emails_what_would_have_been_filed() {
         .peaks(9_500.0, 3_000_000.0)
         .setting("mode", "dry-run");
     Testbed::run(&account, |testbed| async move {
-        let decision = decide(&testbed, "throttles-alarm.json").await;
+        let decision = testbed.decide("throttles-alarm.json").await;
 
         assert_eq!(types(&decision), ["none:dry_run", "none:dry_run"]);
         assert_eq!(decision["actions"][0]["would"], "quota_request");
         assert_eq!(decision["actions"][1]["desired"], 7_812_500);
         assert!(filing_calls(&testbed).is_empty());
-        assert!(cases(&testbed).is_empty());
+        assert!(testbed.emulator.support_cases().unwrap().is_empty());
         let email = &testbed.emails()[0].message;
         assert!(email.contains("dry run"), "{email}");
         assert!(
@@ -376,10 +339,10 @@ fn support_not_subscribed_is_the_truthful_reason_in_the_email() {
     Testbed::run(&account, |testbed| async move {
         testbed.emulator.set_support_subscribed(false).unwrap();
 
-        let decision = decide(&testbed, "server-errors-alarm.json").await;
+        let decision = testbed.decide("server-errors-alarm.json").await;
 
         assert_eq!(types(&decision), ["none:support_plan_missing"]);
-        assert!(cases(&testbed).is_empty());
+        assert!(testbed.emulator.support_cases().unwrap().is_empty());
         let email = &testbed.emails()[0].message;
         assert!(email.contains("SubscriptionRequiredException"), "{email}");
         assert!(
@@ -393,7 +356,7 @@ fn support_not_subscribed_is_the_truthful_reason_in_the_email() {
 fn ok_recovery_sends_a_short_email_and_files_nothing() {
     let account = Account::new(10_000, 6_250_000);
     Testbed::run(&account, |testbed| async move {
-        let decision = decide(&testbed, "throttles-ok.json").await;
+        let decision = testbed.decide("throttles-ok.json").await;
 
         assert_eq!(decision["scenario"], "recovery");
         assert_eq!(decision["actions"], serde_json::json!([]));
@@ -412,14 +375,14 @@ fn ok_recovery_sends_a_short_email_and_files_nothing() {
 fn same_sns_message_twice_files_one_request_per_quota_and_sends_one_email() {
     let account = Account::new(10_000, 6_250_000).peaks(9_500.0, 3_000_000.0);
     Testbed::run(&account, |testbed| async move {
-        let first = process(&testbed, "throttles-alarm.json").await;
-        let second = process(&testbed, "throttles-alarm.json").await;
+        let first = testbed.report("throttles-alarm.json").await;
+        let second = testbed.report("throttles-alarm.json").await;
 
         assert!(matches!(first, Report::Handled(_)));
         let Report::AlreadyHandled { key } = second else {
             panic!("{second:?}")
         };
-        assert_eq!(requests(&testbed).len(), 2);
+        assert_eq!(testbed.quota_requests().len(), 2);
         assert_eq!(testbed.emails().len(), 1);
         let ledger = bedrock_ops_aws::AwsClients::new(&testbed.sdk).ledger(LEDGER_TABLE);
         let record = ledger.get(&key).await.unwrap().expect("a ledger item");
