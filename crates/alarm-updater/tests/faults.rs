@@ -247,21 +247,11 @@ fn describe(result: &Result<Report, UpdaterError>) -> String {
     }
 }
 
-macro_rules! rows {
-    ($($name:ident: $row:expr;)+) => {
-        $(
-            #[test]
-            fn $name() {
-                run_row(stringify!($name), $row);
-            }
-        )+
-    };
-}
-
 use Expect::{Done, ReadFails, WriteFails};
 use Kind::{NonRetryable, Retryable};
 
-rows! {
+bedrock_ops_aws::fault_rows! {
+    run_row;
     // The live quotas (GetServiceQuota).
     quota_read_throttled_once_is_retried: row(vec![err("servicequotas", "GetServiceQuota", "TooManyRequestsException", 400).times(1)], Done);
     quota_read_throttled_throughout_writes_nothing_and_is_retryable: row(vec![err("servicequotas", "GetServiceQuota", "TooManyRequestsException", 400)], ReadFails(Retryable));

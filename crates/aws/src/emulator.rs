@@ -703,6 +703,69 @@ fn http_request(
     Ok((status, body.to_owned()))
 }
 
+/// Every log line written on this thread, TRACE and up, while it lives: for the tests that check what is never
+/// logged (e-mail addresses, pre-signed URLs, secrets).
+pub struct CapturedLogs {
+    lines: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    _guard: tracing::subscriber::DefaultGuard,
+}
+
+/// The writer the capturing subscriber formats into.
+#[derive(Clone)]
+struct LogSink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl CapturedLogs {
+    pub fn start() -> CapturedLogs {
+        let lines = std::sync::Arc::default();
+        let sink = LogSink(std::sync::Arc::clone(&lines));
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || sink.clone())
+            .finish();
+        CapturedLogs {
+            lines,
+            _guard: tracing::subscriber::set_default(subscriber),
+        }
+    }
+
+    /// Everything logged so far.
+    pub fn text(&self) -> String {
+        let lines = self
+            .lines
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        String::from_utf8_lossy(&lines).into_owned()
+    }
+}
+
+/// One `#[test]` per row of a fault table, named after the row: `fault_rows! { run; name: row; … }` calls
+/// `run("name", row)` in each (the processor, calculator and updater fault suites).
+#[macro_export]
+macro_rules! fault_rows {
+    ($run:path; $($name:ident: $row:expr;)+) => {
+        $(
+            #[test]
+            fn $name() {
+                $run(stringify!($name), $row);
+            }
+        )+
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -166,21 +166,11 @@ fn describe(result: &Result<Vec<Report>, ProcessorError>) -> String {
     }
 }
 
-macro_rules! rows {
-    ($($name:ident: $row:expr;)+) => {
-        $(
-            #[test]
-            fn $name() {
-                run(stringify!($name), $row);
-            }
-        )+
-    };
-}
-
 use Expect::{Email, Fail, Recovered, Retry};
 use Path::{Case, Quota};
 
-rows! {
+bedrock_ops_aws::fault_rows! {
+    run;
     // The ledger claim, which takes the case lock in the same write (DynamoDB TransactWriteItems).
     ledger_claim_throttled_once_is_retried: row(Quota, vec![err("dynamodb", "TransactWriteItems", "ProvisionedThroughputExceededException", 400).times(1)], Recovered);
     ledger_claim_5xx_once_is_retried: row(Quota, vec![err("dynamodb", "TransactWriteItems", "InternalServerError", 500).times(1)], Recovered);

@@ -322,21 +322,11 @@ fn repair(case: &Case, name: &str, request: Request, physical: &str, rpm: f64, t
     }
 }
 
-macro_rules! rows {
-    ($($name:ident: $row:expr;)+) => {
-        $(
-            #[test]
-            fn $name() {
-                run(stringify!($name), $row);
-            }
-        )+
-    };
-}
-
 use Expect::{Failed, Success, Unanswered};
 use Request::{Create, Delete, Update};
 
-rows! {
+bedrock_ops_aws::fault_rows! {
+    run;
     // The quota list that validates the codes (ListServiceQuotas, every page).
     list_throttled_once_is_retried: row(Create, vec![err("servicequotas", "ListServiceQuotas", "TooManyRequestsException", 400).times(1)], Success);
     list_throttled_throughout_fails_before_any_write: row(Create, vec![err("servicequotas", "ListServiceQuotas", "TooManyRequestsException", 400)], Failed(&["Could not list the bedrock quotas", "throttl"]));
