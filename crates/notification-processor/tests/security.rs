@@ -2,9 +2,6 @@
 //! and no secret, whatever the inputs carry; and in `dry-run` mode (and in a simulation) no Support or Service
 //! Quotas write is ever sent, asserted on the emulator's call log.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
 use bedrock_ops_aws::AwsClients;
@@ -19,21 +16,6 @@ const SIGNED_URL: &str =
     "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&X-Amz-Signature=9f8e7d6c5b4a";
 const SECRET_KEY: &str = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY";
 const USE_CASE: &str = "Contact centre assistant; escalations to ops-oncall@acme-corp.example";
-
-/// Collects formatted log lines.
-#[derive(Clone, Default)]
-struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for LogBuffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// An alarm whose reason names a person and whose SNS record carries a signed URL, as hostile as a real one
 /// can get.
@@ -66,13 +48,7 @@ fn a_full_run_logs_no_email_address_no_signed_url_and_no_secret() {
         .peaks(9_500.0, 3_000_000.0)
         .setting("use-case-description", USE_CASE);
     Testbed::run(&account, |testbed| async move {
-        let logs = LogBuffer::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
-            .finish();
-        let _guard = tracing::subscriber::set_default(subscriber);
+        let logs = bedrock_ops_aws::emulator::CapturedLogs::start();
         let processor = sdk_processor(
             &AwsClients::new(&with_secret(&testbed.sdk)),
             testbed.config(),
@@ -87,7 +63,7 @@ fn a_full_run_logs_no_email_address_no_signed_url_and_no_secret() {
             assert!(matches!(reports[0], Report::Handled(_)), "{reports:?}");
         }
 
-        let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+        let text = logs.text();
         assert!(text.contains("transition handled"), "the log was captured");
         // The e-mail itself may name the stakeholder (it goes to the subscribers); the log may not.
         assert!(testbed.emails()[0].message.contains(STAKEHOLDER));

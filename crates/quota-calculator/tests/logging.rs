@@ -1,8 +1,6 @@
 //! What the calculator logs: never the pre-signed ResponseURL (W-26). In its own test binary because tracing's
 //! per-callsite cache is process-wide, and other tests running alongside would race it.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bedrock_ops_aws::alarms::memory::MemoryAlarms;
@@ -22,30 +20,9 @@ fn event(tpm_code: &str, request_type: &str) -> Value {
     event
 }
 
-/// Collects formatted log lines.
-#[derive(Clone, Default)]
-struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for LogBuffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn the_presigned_url_is_never_logged_on_success_failure_or_a_delivery_error() {
-    let logs = LogBuffer::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let logs = bedrock_ops_aws::emulator::CapturedLogs::start();
 
     let sink = MemorySink::new();
     let ports = Ports {
@@ -72,7 +49,7 @@ async fn the_presigned_url_is_never_logged_on_success_failure_or_a_delivery_erro
             .is_err()
     );
 
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     assert!(text.contains("custom resource request"), "{text}");
     assert!(text.contains("answering SUCCESS"), "{text}");
     assert!(text.contains("answering FAILED"), "{text}");
