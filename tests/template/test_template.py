@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from cfn_eval import ACCOUNT_ID, Stack, as_list, policy_documents
+from render_stack import cfn_loader
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -107,31 +108,9 @@ FUNCTION_TIMEOUT = {"NotificationProcessorFunction": 30, "QuotaCalculatorFunctio
 # ----- fixtures --------------------------------------------------------------------------------------------
 
 
-def _cfn_yaml() -> yaml.SafeLoader:
-    """A YAML loader that turns the short intrinsic tags (!Ref, !Sub, ...) into their long JSON form."""
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    def construct(loader, tag_suffix, node):
-        name = tag_suffix if tag_suffix in ("Ref", "Condition") else "Fn::" + tag_suffix
-        if isinstance(node, yaml.ScalarNode):
-            value = loader.construct_scalar(node)
-            if name == "Fn::GetAtt":
-                value = value.split(".", 1)
-        elif isinstance(node, yaml.SequenceNode):
-            value = loader.construct_sequence(node, deep=True)
-        else:
-            value = loader.construct_mapping(node, deep=True)
-        return {name: value}
-
-    Loader.add_multi_constructor("!", construct)
-    return Loader
-
-
 @pytest.fixture(scope="session")
 def template() -> dict:
-    return yaml.load(TEMPLATE.read_text(), Loader=_cfn_yaml())
+    return yaml.load(TEMPLATE.read_text(), Loader=cfn_loader())
 
 
 @pytest.fixture(scope="session")
