@@ -1,7 +1,7 @@
 //! The updater's configuration: the Lambda environment the template sets (see the brief's contract).
 
+use bedrock_ops_core::live_thresholds::QuotaConfig;
 use bedrock_ops_core::thresholds::{Percent, QuotaCode, RpmQuotaCode};
-use quota_calculator::live::QuotaConfig;
 
 pub const CUSTOMER_NAME: &str = "CUSTOMER_NAME";
 pub const BEDROCK_MODEL_NAME: &str = "BEDROCK_MODEL_NAME";

@@ -2,6 +2,9 @@
 //!
 //! Handlers are generic over the traits; `main` builds [`AwsClients`] once and hands out the SDK implementations,
 //! unit tests hand in the fakes (`memory` modules), which record what was done and can be told to fail.
+//!
+//! [`live_thresholds`] is the one use case above the traits: reading the live quotas and the stored record and
+//! writing a change's record, shared by the quota calculator, the alarm updater and the CLI.
 
 pub mod alarms;
 pub mod clients;
@@ -10,6 +13,7 @@ pub mod emulator;
 pub mod error;
 mod fake;
 pub mod ledger;
+pub mod live_thresholds;
 pub mod metrics;
 pub mod notify;
 pub mod parameters;

@@ -250,6 +250,18 @@ pub struct Thresholds {
     pub tpm: Threshold,
 }
 
+/// Service Quotas' service code for Amazon Bedrock: every quota this product reads or raises is under it.
+pub const SERVICE_CODE: &str = "bedrock";
+
+/// Where a quota value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotaSource {
+    /// The value applied to this account (GetServiceQuota / ListServiceQuotas).
+    Applied,
+    /// The AWS default, used when the account has no applied value for the quota.
+    AwsDefault,
+}
+
 /// A Service Quotas quota code such as `L-3DD46812`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
