@@ -4,10 +4,10 @@
 
 use bedrock_ops_aws::AwsClients;
 use bedrock_ops_aws::alarms::sdk::SdkAlarms;
-use bedrock_ops_aws::emulator::Emulator;
 use bedrock_ops_aws::notify::sdk::SdkNotifier;
 use bedrock_ops_aws::parameters::sdk::SdkParameters;
 use bedrock_ops_aws::quotas::sdk::SdkQuotas;
+use bedrock_ops_testkit::emulator::Emulator;
 use quota_calculator::testbed::{self as calculator, RPM_CODE, TPM_CODE};
 
 use crate::config::{

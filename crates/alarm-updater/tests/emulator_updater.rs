@@ -8,8 +8,8 @@ use std::sync::MutexGuard;
 use alarm_updater::testbed::{self, DAY, SdkPorts, T0};
 use alarm_updater::{Report, UpdaterConfig, UpdaterError, run};
 use bedrock_ops_aws::alarms::MetricAlarmDef;
-use bedrock_ops_aws::emulator::{CallRecord, Emulator, Fault};
 use bedrock_ops_aws::{AlarmAdmin, AwsClients, ParameterStore};
+use bedrock_ops_testkit::emulator::{CallRecord, Emulator, Fault};
 use quota_calculator::testbed::{self as calculator, PATH, RPM_ALARM, TPM_ALARM};
 use serde_json::{Value, json};
 

@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use alarm_updater::testbed::{self, DAY, RAISED_RPM, RAISED_TPM, T0};
 use alarm_updater::{Report, UpdaterError, run};
-use bedrock_ops_aws::emulator::{CallRecord, Emulator, Fault};
 use bedrock_ops_aws::{AlarmAdmin, AwsClients, ParameterStore};
+use bedrock_ops_testkit::emulator::{CallRecord, Emulator, Fault};
 use quota_calculator::testbed::{self as calculator, PATH, RPM_ALARM, TPM_ALARM};
 use serde_json::{Value, json};
 
@@ -250,7 +250,7 @@ fn describe(result: &Result<Report, UpdaterError>) -> String {
 use Expect::{Done, ReadFails, WriteFails};
 use Kind::{NonRetryable, Retryable};
 
-bedrock_ops_aws::fault_rows! {
+bedrock_ops_testkit::fault_rows! {
     run_row;
     // The live quotas (GetServiceQuota).
     quota_read_throttled_once_is_retried: row(vec![err("servicequotas", "GetServiceQuota", "TooManyRequestsException", 400).times(1)], Done);

@@ -8,8 +8,6 @@
 
 pub mod alarms;
 pub mod clients;
-#[cfg(feature = "emulator")]
-pub mod emulator;
 pub mod error;
 mod fake;
 pub mod ledger;

@@ -16,9 +16,9 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_servicequotas::types::RequestStatus;
 use aws_sdk_ssm::error::ProvideErrorMetadata;
-use bedrock_ops_aws::emulator::{Emulator, Fault, SeedQuota};
 use bedrock_ops_aws::ledger::{Claim, JointClaim, LedgerStatus, LockEnd, LockTerms};
 use bedrock_ops_aws::{AwsError, Ledger};
+use bedrock_ops_testkit::emulator::{Emulator, Fault, SeedQuota};
 use serde_json::{Value, json};
 
 static TURN: Mutex<()> = Mutex::new(());

@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use bedrock_ops_aws::AwsClients;
-use bedrock_ops_aws::emulator::{CallRecord, Emulator, SeedQuota};
+use bedrock_ops_testkit::emulator::{CallRecord, Emulator, SeedQuota};
 use serde_json::{Value, json};
 
 static TURN: Mutex<()> = Mutex::new(());

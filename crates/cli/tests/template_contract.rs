@@ -14,8 +14,8 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
-use bedrock_ops_aws::emulator;
 use bedrock_ops_core::settings::{Settings, keys, parameter_prefix};
+use bedrock_ops_testkit::emulator;
 use serde_json::{Map, Value};
 
 /// Reserved variables the Lambda runtime sets in every function (AWS Lambda developer guide, "Defined

@@ -16,9 +16,11 @@ use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
-use bedrock_ops_aws::emulator::{CallRecord, Emulator, REGION, SeedQuota, SnsMessage, SupportCase};
 use bedrock_ops_aws::{AwsClients, ParameterStore};
 use bedrock_ops_core::settings::parameter_name;
+use bedrock_ops_testkit::emulator::{
+    CallRecord, Emulator, REGION, SeedQuota, SnsMessage, SupportCase,
+};
 use serde_json::Value;
 
 use crate::{Config, Need, Report, RunMode, SdkProcessor, sdk_processor};

@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use bedrock_ops_aws::AwsClients;
 use bedrock_ops_aws::alarms::sdk::SdkAlarms;
-use bedrock_ops_aws::emulator::{Emulator, SeedQuota};
 use bedrock_ops_aws::parameters::sdk::SdkParameters;
 use bedrock_ops_aws::quotas::sdk::SdkQuotas;
+use bedrock_ops_testkit::emulator::{Emulator, SeedQuota};
 use serde_json::{Value, json};
 
 use crate::{HttpsSink, Outcome, Ports};

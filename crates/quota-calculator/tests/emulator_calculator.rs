@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::sync::MutexGuard;
 use std::time::Duration;
 
-use bedrock_ops_aws::emulator::{CallRecord, Emulator, Fault};
 use bedrock_ops_aws::{AlarmAdmin, AwsClients, ParameterStore};
+use bedrock_ops_testkit::emulator::{CallRecord, Emulator, Fault};
 use quota_calculator::handle;
 use quota_calculator::testbed::{self, PATH, RPM_ALARM, SIGNATURE, SdkPorts, TPM_ALARM};
 use serde_json::{Value, json};

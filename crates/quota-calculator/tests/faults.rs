@@ -14,8 +14,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use bedrock_ops_aws::emulator::{Emulator, Fault, SeedQuota};
 use bedrock_ops_aws::{AlarmAdmin, AwsClients, ParameterStore};
+use bedrock_ops_testkit::emulator::{Emulator, Fault, SeedQuota};
 use quota_calculator::testbed::{self, PATH, RPM_ALARM, RPM_CODE, SIGNATURE, TPM_ALARM, TPM_CODE};
 use quota_calculator::{CalculatorError, Outcome, Status, handle};
 use serde_json::{Value, json};
@@ -325,7 +325,7 @@ fn repair(case: &Case, name: &str, request: Request, physical: &str, rpm: f64, t
 use Expect::{Failed, Success, Unanswered};
 use Request::{Create, Delete, Update};
 
-bedrock_ops_aws::fault_rows! {
+bedrock_ops_testkit::fault_rows! {
     run;
     // The quota list that validates the codes (ListServiceQuotas, every page).
     list_throttled_once_is_retried: row(Create, vec![err("servicequotas", "ListServiceQuotas", "TooManyRequestsException", 400).times(1)], Success);

@@ -22,7 +22,7 @@ fn event(tpm_code: &str, request_type: &str) -> Value {
 
 #[tokio::test]
 async fn the_presigned_url_is_never_logged_on_success_failure_or_a_delivery_error() {
-    let logs = bedrock_ops_aws::emulator::CapturedLogs::start();
+    let logs = bedrock_ops_testkit::logs::CapturedLogs::start();
 
     let sink = MemorySink::new();
     let ports = Ports {

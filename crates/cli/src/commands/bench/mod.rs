@@ -26,7 +26,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use bedrock_ops_aws::emulator::{Emulator, SeedQuota};
+use bedrock_ops_testkit::emulator::{Emulator, SeedQuota};
 use notification_processor::testbed::{RPM_CODE, TPM_CODE, Testbed};
 use serde_json::{Value, json};
 
@@ -240,7 +240,7 @@ struct FunctionRuns {
 }
 
 fn workspace_file(relative: &str) -> Value {
-    let path = bedrock_ops_aws::emulator::workspace_root()
+    let path = bedrock_ops_testkit::emulator::workspace_root()
         .expect("workspace root")
         .join(relative);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

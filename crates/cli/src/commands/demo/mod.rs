@@ -21,13 +21,13 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_cloudwatch::types::{AlarmType, StateValue};
 use bedrock_ops_aws::alarms::MetricAlarmDef;
-use bedrock_ops_aws::emulator::{self, ACCOUNT_ID, Emulator, REGION, SeedQuota, SnsMessage};
 use bedrock_ops_aws::{AlarmAdmin, AwsClients, Ledger, ParameterStore, QuotaService};
 use bedrock_ops_core::alarm_spec::quota_alarm_names;
 use bedrock_ops_core::alarms::AlarmName;
 use bedrock_ops_core::messages::format::utc;
 use bedrock_ops_core::settings::{keys, parameter_prefix, thresholds_path};
 use bedrock_ops_core::thresholds::SERVICE_CODE;
+use bedrock_ops_testkit::emulator::{self, ACCOUNT_ID, Emulator, REGION, SeedQuota, SnsMessage};
 use notification_processor::{Config, Need, RunMode, lambda_response, now_epoch};
 use serde_json::{Map, Value, json};
 
