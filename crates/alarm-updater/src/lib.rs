@@ -9,12 +9,9 @@
 //! |---|---|
 //! | [`config`] | the Lambda environment |
 //! | [`handler`] | one run, generic over the adapter traits, and its error type |
-//! | `testbed` | (feature `emulator`) a created stack in the local AWS emulator, for the integration tests |
 
 pub mod config;
 pub mod handler;
-#[cfg(feature = "emulator")]
-pub mod testbed;
 
 pub use config::{ConfigError, UpdaterConfig};
 pub use handler::{Assessment, Ports, Report, SideReport, UpdaterError, assess, handle, run};

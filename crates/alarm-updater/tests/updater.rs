@@ -1,9 +1,6 @@
 //! The alarm updater over the in-memory fakes, on alarms the quota calculator created: nothing changed → no
 //! writes; a quota change → thresholds, e-mail and history; read failures → alarms untouched; and the
 //! no-drift proof: a later stack update never puts back a stale threshold, whatever the period.
-
-use std::time::Duration;
-
 use alarm_updater::config::{
     AWS_REGION, BEDROCK_MODEL_ID, BEDROCK_MODEL_NAME, CUSTOMER_NAME, FORMATTED_TOPIC_ARN,
     RPM_PERCENT, RPM_QUOTA_CODE, TPM_PERCENT, TPM_QUOTA_CODE,
@@ -15,7 +12,8 @@ use bedrock_ops_aws::notify::memory::MemoryNotifier;
 use bedrock_ops_aws::parameters::memory::MemoryParameters;
 use bedrock_ops_aws::quotas::memory::MemoryQuotas;
 use bedrock_ops_aws::{AwsError, ParameterStore};
-use quota_calculator::MemorySink;
+use bedrock_ops_testkit::fixtures::custom_resource as event;
+use bedrock_ops_testkit::testbed::calculator;
 use serde_json::{Value, json};
 
 const RPM_ALARM: &str = "Acme-Bedrock-HighInvocationRate-Warning-Opus";
@@ -28,15 +26,6 @@ const TPM_NAME: &str =
 const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:Acme-Bedrock-Alarms-Formatted-Opus";
 const DAY: i64 = 86_400;
 const T0: i64 = 1_777_852_800;
-
-fn event(name: &str) -> Value {
-    let text = match name {
-        "create" => include_str!("../../../tests/fixtures/custom-resource/create.json"),
-        "update" => include_str!("../../../tests/fixtures/custom-resource/update.json"),
-        other => panic!("no fixture {other}"),
-    };
-    serde_json::from_str(text).unwrap()
-}
 
 fn config(rpm_code: &str, tpm_code: &str) -> UpdaterConfig {
     let env = [
@@ -85,17 +74,14 @@ impl World {
 
     /// Runs the quota calculator (a stack create or update) and returns its answer to CloudFormation.
     async fn stack(&self, event: Value, at: i64) -> Value {
-        let sink = MemorySink::new();
-        let ports = quota_calculator::Ports {
-            quotas: self.quotas.clone(),
-            alarms: self.alarms.clone(),
-            parameters: self.parameters.clone(),
-            sink: sink.clone(),
-        };
-        quota_calculator::handle(&ports, event, Duration::from_secs(60), at)
-            .await
-            .unwrap();
-        sink.last().unwrap()
+        calculator::answer(
+            self.quotas.clone(),
+            self.alarms.clone(),
+            self.parameters.clone(),
+            event,
+            at,
+        )
+        .await
     }
 
     fn ports(&self) -> Ports<MemoryQuotas, MemoryAlarms, MemoryParameters, MemoryNotifier> {

@@ -6,10 +6,10 @@ use aws_sdk_servicequotas::Client as QuotasClient;
 use aws_sdk_support::Client as SupportClient;
 use bedrock_ops_aws::Ledger;
 use bedrock_ops_aws::ledger::LedgerStatus;
-use notification_processor::Report;
-use notification_processor::testbed::{
+use bedrock_ops_testkit::testbed::processor::{
     Account, INVESTIGATION_SUBJECT, LEDGER_TABLE, QUOTA_SUBJECT, RPM_CODE, TPM_CODE, Testbed,
 };
+use notification_processor::Report;
 use serde_json::Value;
 
 fn types(decision: &Value) -> Vec<String> {

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use bedrock_ops_testkit::emulator::{Fault, REGION};
-use notification_processor::testbed::{Account, Testbed, event};
+use bedrock_ops_testkit::testbed::processor::{Account, Testbed, event};
 use notification_processor::{ProcessorError, Report, RunMode, sdk_processor};
 
 /// The quota path (both quotas requested) or the case path (an Investigation Request case).

@@ -6,7 +6,7 @@ use aws_config::SdkConfig;
 use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
 use bedrock_ops_aws::AwsClients;
 use bedrock_ops_testkit::emulator::REGION;
-use notification_processor::testbed::{Account, Testbed, event};
+use bedrock_ops_testkit::testbed::processor::{Account, Testbed, event};
 use notification_processor::{Report, RunMode, now_epoch, sdk_processor};
 use serde_json::{Value, json};
 

@@ -11,14 +11,11 @@
 //! | [`validate`] | quota codes against ListServiceQuotas and the core's name matching |
 //! | [`alarm_def`] | the core's alarm definition in the adapter's PutMetricAlarm shape |
 //! | [`response`] | the answer PUT to CloudFormation's pre-signed URL |
-//! | `testbed` | (feature `emulator`) seeding the local AWS emulator for this crate's and the updater's tests |
 
 pub mod alarm_def;
 pub mod handler;
 pub mod properties;
 pub mod response;
-#[cfg(feature = "emulator")]
-pub mod testbed;
 pub mod validate;
 
 pub use handler::{CalculatorError, Outcome, Ports, handle, physical_resource_id};

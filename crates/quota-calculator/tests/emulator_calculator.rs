@@ -8,9 +8,12 @@ use std::sync::MutexGuard;
 use std::time::Duration;
 
 use bedrock_ops_aws::{AlarmAdmin, AwsClients, ParameterStore};
+use bedrock_ops_testkit::emulator::take_turn;
 use bedrock_ops_testkit::emulator::{CallRecord, Emulator, Fault};
+use bedrock_ops_testkit::testbed::calculator::{
+    self as testbed, PATH, RPM_ALARM, SIGNATURE, SdkPorts, TPM_ALARM,
+};
 use quota_calculator::handle;
-use quota_calculator::testbed::{self, PATH, RPM_ALARM, SIGNATURE, SdkPorts, TPM_ALARM};
 use serde_json::{Value, json};
 
 const AT: i64 = 1_777_906_368;
@@ -22,7 +25,7 @@ struct Session {
 }
 
 fn session() -> Session {
-    let turn = testbed::take_turn();
+    let turn = take_turn();
     let emulator = Emulator::shared().expect("emulator starts");
     testbed::reset_and_seed(emulator);
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -15,8 +15,11 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use bedrock_ops_aws::{AlarmAdmin, AwsClients, ParameterStore};
+use bedrock_ops_testkit::emulator::take_turn;
 use bedrock_ops_testkit::emulator::{Emulator, Fault, SeedQuota};
-use quota_calculator::testbed::{self, PATH, RPM_ALARM, RPM_CODE, SIGNATURE, TPM_ALARM, TPM_CODE};
+use bedrock_ops_testkit::testbed::calculator::{
+    self as testbed, PATH, RPM_ALARM, RPM_CODE, SIGNATURE, TPM_ALARM, TPM_CODE,
+};
 use quota_calculator::{CalculatorError, Outcome, Status, handle};
 use serde_json::{Value, json};
 
@@ -170,7 +173,7 @@ impl Case {
 }
 
 fn run(name: &str, row: Row) {
-    let _turn = testbed::take_turn();
+    let _turn = take_turn();
     let emulator = Emulator::shared().expect("emulator starts");
     testbed::reset_and_seed(emulator);
     // AWS defaults for the two quotas, so a GetServiceQuota without an applied value has its fallback.

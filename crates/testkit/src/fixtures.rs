@@ -21,3 +21,15 @@ pub const TPM_QUOTA: u64 = 6_250_000;
 /// …and the thresholds they give at 80 %.
 pub const RPM_THRESHOLD: u64 = 8_000;
 pub const TPM_THRESHOLD: u64 = 5_000_000;
+
+/// The custom-resource event fixture `tests/fixtures/custom-resource/<name>.json` (`create`, `update`,
+/// `delete`): the Opus stack's properties as the template passes them.
+pub fn custom_resource(name: &str) -> serde_json::Value {
+    let text = match name {
+        "create" => include_str!("../../../tests/fixtures/custom-resource/create.json"),
+        "update" => include_str!("../../../tests/fixtures/custom-resource/update.json"),
+        "delete" => include_str!("../../../tests/fixtures/custom-resource/delete.json"),
+        other => panic!("no custom-resource fixture {other}"),
+    };
+    serde_json::from_str(text).expect("fixture is JSON")
+}

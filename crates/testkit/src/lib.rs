@@ -6,7 +6,9 @@
 //! | [`emulator`] | the local AWS emulator harness (`tests/emulator`): process, SDK clients, seeding, read-back, faults, the one lock |
 //! | [`logs`] | [`logs::CapturedLogs`]: what a test logged, for the never-logged checks |
 //! | [`fixtures`] | the blog example's model, quota codes, names and values, written once |
+//! | [`testbed`] | each Lambda's seeded emulator and production wiring: processor, calculator, updater |
 
 pub mod emulator;
 pub mod fixtures;
 pub mod logs;
+pub mod testbed;

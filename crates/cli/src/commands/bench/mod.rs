@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use bedrock_ops_testkit::emulator::{Emulator, SeedQuota};
-use notification_processor::testbed::{RPM_CODE, TPM_CODE, Testbed};
+use bedrock_ops_testkit::testbed::processor::{RPM_CODE, TPM_CODE, Testbed};
 use serde_json::{Value, json};
 
 use self::budget::{MAX_CALLS, MAX_ROUND_TRIPS, measure_run};

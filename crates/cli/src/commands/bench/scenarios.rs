@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use notification_processor::testbed::{
+use bedrock_ops_testkit::testbed::processor::{
     Account, INVESTIGATION_SUBJECT, LEDGER_TABLE, RPM_CODE, Testbed, event,
 };
 use serde_json::Value;

@@ -1,20 +1,20 @@
-//! Seeding the local AWS emulator for the updater's integration tests (feature `emulator`): a stack the quota
-//! calculator created there (the blog's quotas, both alarms, the record) with its formatted topic, the
-//! updater's configuration for it, and its wiring. Builds on [`quota_calculator::testbed`].
+//! Seeding the local AWS emulator for the updater's integration tests: a stack the quota calculator created
+//! there (the blog's quotas, both alarms, the record, through the calculator's own Create) with its formatted
+//! topic, the updater's configuration for it, and its wiring.
 
+use alarm_updater::config::{
+    AWS_REGION, BEDROCK_MODEL_ID, BEDROCK_MODEL_NAME, CUSTOMER_NAME, FORMATTED_TOPIC_ARN,
+    RPM_PERCENT, RPM_QUOTA_CODE, TPM_PERCENT, TPM_QUOTA_CODE,
+};
+use alarm_updater::{Ports, UpdaterConfig};
 use bedrock_ops_aws::AwsClients;
 use bedrock_ops_aws::alarms::sdk::SdkAlarms;
 use bedrock_ops_aws::notify::sdk::SdkNotifier;
 use bedrock_ops_aws::parameters::sdk::SdkParameters;
 use bedrock_ops_aws::quotas::sdk::SdkQuotas;
-use bedrock_ops_testkit::emulator::Emulator;
-use quota_calculator::testbed::{self as calculator, RPM_CODE, TPM_CODE};
 
-use crate::config::{
-    AWS_REGION, BEDROCK_MODEL_ID, BEDROCK_MODEL_NAME, CUSTOMER_NAME, FORMATTED_TOPIC_ARN,
-    RPM_PERCENT, RPM_QUOTA_CODE, TPM_PERCENT, TPM_QUOTA_CODE,
-};
-use crate::{Ports, UpdaterConfig};
+use super::calculator::{self, RPM_CODE, TPM_CODE};
+use crate::emulator::Emulator;
 
 pub const TOPIC_NAME: &str = "Acme-Bedrock-Alarms-Formatted-Opus";
 /// When the stack was created (epoch seconds).
