@@ -19,4 +19,6 @@ pub mod response;
 pub mod validate;
 
 pub use handler::{CalculatorError, Outcome, Ports, handle, physical_resource_id};
-pub use response::{HttpsSink, MemorySink, ResponseSink, SinkError, Status};
+#[cfg(any(test, feature = "test-util"))]
+pub use response::MemorySink;
+pub use response::{HttpsSink, ResponseSink, SinkError, Status};
