@@ -455,6 +455,8 @@ pub fn per_minute_rate_expression(total_id: &str, metric_id: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use bedrock_ops_testkit::fixtures::{RPM_CODE, TPM_CODE};
+
     use super::*;
 
     fn q(v: u64) -> QuotaValue {
@@ -576,12 +578,12 @@ mod tests {
             RpmQuotaCode::NotApplicable
         );
         assert_eq!(
-            RpmQuotaCode::parse("L-3DD46812")
+            RpmQuotaCode::parse(RPM_CODE)
                 .unwrap()
                 .code()
                 .unwrap()
                 .as_str(),
-            "L-3DD46812"
+            RPM_CODE
         );
         assert_eq!(
             QuotaCode::tpm("NA"),
@@ -589,7 +591,7 @@ mod tests {
         );
         assert_eq!(
             QuotaCode::tpm(QuotaCode::DEFAULT_TPM).unwrap().as_str(),
-            "L-3DCCFAA4"
+            TPM_CODE
         );
     }
 

@@ -6,6 +6,7 @@ use aws_config::SdkConfig;
 use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
 use bedrock_ops_aws::AwsClients;
 use bedrock_ops_testkit::emulator::REGION;
+use bedrock_ops_testkit::fixtures::MODEL_ID;
 use bedrock_ops_testkit::testbed::processor::{Account, Testbed, event};
 use notification_processor::{Report, RunMode, now_epoch, sdk_processor};
 use serde_json::{Value, json};
@@ -153,8 +154,8 @@ fn granted_to_the_processor() -> std::collections::BTreeSet<String> {
             "StakeholderEmailList=ops@example.com",
             "CustomerName=Acme",
             "BedrockModelName=Opus-4-6",
-            "BedrockModelId=global.anthropic.claude-opus-4-6-v1",
         ])
+        .arg(format!("BedrockModelId={MODEL_ID}"))
         .output()
         .expect("render_stack.py runs");
     assert!(

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use bedrock_ops_aws::{AlarmAdmin, AwsClients, ParameterStore};
+use bedrock_ops_core::thresholds::SERVICE_CODE;
 use bedrock_ops_testkit::emulator::take_turn;
 use bedrock_ops_testkit::emulator::{Emulator, Fault, SeedQuota};
 use bedrock_ops_testkit::testbed::calculator::{
@@ -205,10 +206,10 @@ fn run(name: &str, row: Row) {
                     .block_on(testbed::create_stack(emulator, "created", AT - 86_400));
             assert_eq!(created.status, Status::Success, "{created:?}");
             emulator
-                .set_quota_value("bedrock", RPM_CODE, RAISED_RPM)
+                .set_quota_value(SERVICE_CODE, RPM_CODE, RAISED_RPM)
                 .unwrap();
             emulator
-                .set_quota_value("bedrock", TPM_CODE, RAISED_TPM)
+                .set_quota_value(SERVICE_CODE, TPM_CODE, RAISED_TPM)
                 .unwrap();
             (RAISED_RPM, RAISED_TPM)
         }

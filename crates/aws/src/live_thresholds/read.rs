@@ -82,18 +82,16 @@ pub async fn read_live(
 pub(crate) mod tests {
     use bedrock_ops_core::messages::Limit;
     use bedrock_ops_core::thresholds::{Percent, RpmQuotaCode};
+    use bedrock_ops_testkit::fixtures::{RPM_CODE, TPM_CODE};
 
     use super::*;
     use crate::quotas::QuotaSource;
     use crate::quotas::memory::MemoryQuotas;
 
-    const OPUS_RPM: &str = "L-3DD46812";
-    const OPUS_TPM: &str = "L-3DCCFAA4";
-
     pub(crate) fn config() -> QuotaConfig {
         QuotaConfig {
-            rpm_code: RpmQuotaCode::parse(OPUS_RPM).unwrap(),
-            tpm_code: QuotaCode::tpm(OPUS_TPM).unwrap(),
+            rpm_code: RpmQuotaCode::parse(RPM_CODE).unwrap(),
+            tpm_code: QuotaCode::tpm(TPM_CODE).unwrap(),
             rpm_percent: Percent::new(80).unwrap(),
             tpm_percent: Percent::new(80).unwrap(),
         }
@@ -101,8 +99,8 @@ pub(crate) mod tests {
 
     pub(crate) fn quotas(rpm: f64, tpm: f64) -> MemoryQuotas {
         MemoryQuotas::new()
-            .with_applied(SERVICE_CODE, OPUS_RPM, "RPM quota", rpm)
-            .with_applied(SERVICE_CODE, OPUS_TPM, "TPM quota", tpm)
+            .with_applied(SERVICE_CODE, RPM_CODE, "RPM quota", rpm)
+            .with_applied(SERVICE_CODE, TPM_CODE, "TPM quota", tpm)
     }
 
     #[tokio::test]

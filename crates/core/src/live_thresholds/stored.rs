@@ -93,6 +93,8 @@ impl Stored {
 
 #[cfg(test)]
 mod tests {
+    use bedrock_ops_testkit::fixtures::TPM_CODE;
+
     use super::*;
     use crate::live_thresholds::testing::stored;
 
@@ -108,7 +110,7 @@ mod tests {
     fn stored_config_parts_parse_and_name_a_bad_value() {
         let s = stored(&[
             (keys::RPM_QUOTA_CODE, "NA"),
-            (keys::TPM_QUOTA_CODE, "L-3DCCFAA4"),
+            (keys::TPM_QUOTA_CODE, TPM_CODE),
             (keys::RPM_PERCENT, "75"),
         ]);
         let parts = s.quota_config_parts().unwrap();

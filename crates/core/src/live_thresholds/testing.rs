@@ -1,10 +1,9 @@
 //! Builders for this module's unit tests: a stored record from pairs, live thresholds from two quotas.
 
+use bedrock_ops_testkit::fixtures::{RPM_CODE, TPM_CODE};
+
 use super::{LiveQuota, LiveThresholds, QuotaConfig, Stored};
 use crate::thresholds::{Percent, QuotaCode, QuotaSource, QuotaValue, RpmQuotaCode};
-
-const RPM_CODE: &str = "L-3DD46812";
-const TPM_CODE: &str = "L-3DCCFAA4";
 
 pub(super) fn stored(pairs: &[(&str, &str)]) -> Stored {
     Stored::from_values(

@@ -16,10 +16,10 @@ use quota_calculator::{HttpsSink, MemorySink, Outcome, Ports};
 use serde_json::{Value, json};
 
 use crate::emulator::{Emulator, SeedQuota};
-use crate::fixtures::custom_resource;
+use crate::fixtures::{RPM_NAME, RPM_QUOTA, TPM_NAME, TPM_QUOTA, custom_resource};
 
-pub const RPM_CODE: &str = "L-3DD46812";
-pub const TPM_CODE: &str = "L-3DCCFAA4";
+/// The stack's quota codes are the blog example's.
+pub use crate::fixtures::{RPM_CODE, TPM_CODE};
 pub const RPM_ALARM: &str = "Acme-Bedrock-HighInvocationRate-Warning-Opus";
 pub const TPM_ALARM: &str = "Acme-Bedrock-HighTPMQuotaUsage-Warning-Opus";
 /// The stack's thresholds path (the fixtures' customer and model).
@@ -34,16 +34,8 @@ pub type SdkPorts = Ports<SdkQuotas, SdkAlarms, SdkParameters, HttpsSink>;
 /// take, plus a model with no RPM quota. More than one ListServiceQuotas page (the emulator pages by 5).
 pub fn opus_quotas() -> Vec<SeedQuota> {
     vec![
-        SeedQuota::bedrock(
-            RPM_CODE,
-            "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1",
-            10_000.0,
-        ),
-        SeedQuota::bedrock(
-            TPM_CODE,
-            "Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1",
-            6_250_000.0,
-        ),
+        SeedQuota::bedrock(RPM_CODE, RPM_NAME, RPM_QUOTA as f64),
+        SeedQuota::bedrock(TPM_CODE, TPM_NAME, TPM_QUOTA as f64),
         SeedQuota::bedrock(
             "L-9A1F0C21",
             "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1 1M Context Length",

@@ -25,12 +25,12 @@ use serde_json::Value;
 use crate::emulator::{
     CallRecord, Emulator, REGION, SeedQuota, SnsMessage, SupportCase, take_turn,
 };
+use crate::fixtures::{RPM_NAME, TPM_NAME};
 
 pub const CUSTOMER: &str = "Acme";
 pub const MODEL: &str = "Opus-4-6";
-pub const MODEL_ID: &str = "global.anthropic.claude-opus-4-6-v1";
-pub const RPM_CODE: &str = "L-3DD46812";
-pub const TPM_CODE: &str = "L-3DCCFAA4";
+/// The stack's model and quota codes are the blog example's.
+pub use crate::fixtures::{MODEL_ID, RPM_CODE, TPM_CODE};
 pub const TOPIC_NAME: &str = "Acme-Bedrock-Formatted-Opus-4-6";
 pub const LEDGER_TABLE: &str = "Acme-Bedrock-Ledger-Opus-4-6";
 pub const QUOTA_SUBJECT: &str = "Acme - Bedrock Ops Alert - Opus-4-6 - Quota Request";
@@ -185,11 +185,7 @@ impl Testbed {
 
     async fn seed(emulator: &'static Emulator, account: &Account) -> Testbed {
         let sdk = emulator.sdk_config();
-        let tpm = SeedQuota::bedrock(
-            TPM_CODE,
-            "Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6",
-            account.tpm_quota as f64,
-        );
+        let tpm = SeedQuota::bedrock(TPM_CODE, TPM_NAME, account.tpm_quota as f64);
         let tpm = if account.tpm_adjustable {
             tpm
         } else {
@@ -198,11 +194,7 @@ impl Testbed {
         emulator
             .seed_quotas(
                 &[
-                    SeedQuota::bedrock(
-                        RPM_CODE,
-                        "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6",
-                        account.rpm_quota as f64,
-                    ),
+                    SeedQuota::bedrock(RPM_CODE, RPM_NAME, account.rpm_quota as f64),
                     tpm,
                 ],
                 &[],

@@ -12,9 +12,11 @@ use bedrock_ops_aws::alarms::sdk::SdkAlarms;
 use bedrock_ops_aws::notify::sdk::SdkNotifier;
 use bedrock_ops_aws::parameters::sdk::SdkParameters;
 use bedrock_ops_aws::quotas::sdk::SdkQuotas;
+use bedrock_ops_core::thresholds::SERVICE_CODE;
 
 use super::calculator::{self, RPM_CODE, TPM_CODE};
 use crate::emulator::Emulator;
+use crate::fixtures::MODEL_ID;
 
 pub const TOPIC_NAME: &str = "Acme-Bedrock-Alarms-Formatted-Opus";
 /// When the stack was created (epoch seconds).
@@ -54,7 +56,7 @@ pub async fn created_stack(emulator: &Emulator) -> String {
 pub fn raise_quotas(emulator: &Emulator) {
     for (code, value) in [(RPM_CODE, RAISED_RPM), (TPM_CODE, RAISED_TPM)] {
         emulator
-            .set_quota_value("bedrock", code, value)
+            .set_quota_value(SERVICE_CODE, code, value)
             .expect("quota value set");
     }
 }
@@ -64,7 +66,7 @@ pub fn config(topic_arn: &str) -> UpdaterConfig {
     let env = [
         (CUSTOMER_NAME, "Acme"),
         (BEDROCK_MODEL_NAME, "Opus"),
-        (BEDROCK_MODEL_ID, "global.anthropic.claude-opus-4-6-v1"),
+        (BEDROCK_MODEL_ID, MODEL_ID),
         (RPM_QUOTA_CODE, RPM_CODE),
         (TPM_QUOTA_CODE, TPM_CODE),
         (RPM_PERCENT, "80"),
