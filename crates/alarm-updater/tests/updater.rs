@@ -2,10 +2,6 @@
 //! writes; a quota change → thresholds, e-mail and history; read failures → alarms untouched; and the
 //! no-drift proof: a later stack update never puts back a stale threshold, whatever the period.
 
-use alarm_updater::config::{
-    AWS_REGION, BEDROCK_MODEL_ID, BEDROCK_MODEL_NAME, CUSTOMER_NAME, FORMATTED_TOPIC_ARN,
-    RPM_PERCENT, RPM_QUOTA_CODE, TPM_PERCENT, TPM_QUOTA_CODE,
-};
 use alarm_updater::{Ports, UpdaterConfig, UpdaterError, handle, run};
 use bedrock_ops_aws::alarms::MetricAlarmDef;
 use bedrock_ops_aws::alarms::memory::MemoryAlarms;
@@ -15,10 +11,8 @@ use bedrock_ops_aws::quotas::memory::MemoryQuotas;
 use bedrock_ops_aws::{AwsError, ParameterStore};
 use bedrock_ops_core::thresholds::SERVICE_CODE;
 use bedrock_ops_testkit::fixtures::custom_resource as event;
-use bedrock_ops_testkit::fixtures::{
-    MODEL_ID, RPM_CODE, RPM_NAME, RPM_QUOTA, TPM_CODE, TPM_NAME, TPM_QUOTA,
-};
-use bedrock_ops_testkit::testbed::calculator;
+use bedrock_ops_testkit::fixtures::{RPM_CODE, RPM_NAME, RPM_QUOTA, TPM_CODE, TPM_NAME, TPM_QUOTA};
+use bedrock_ops_testkit::testbed::{calculator, updater};
 use serde_json::{Value, json};
 
 const RPM_ALARM: &str = "Acme-Bedrock-HighInvocationRate-Warning-Opus";
@@ -29,23 +23,7 @@ const DAY: i64 = 86_400;
 const T0: i64 = 1_777_852_800;
 
 fn config(rpm_code: &str, tpm_code: &str) -> UpdaterConfig {
-    let env = [
-        (CUSTOMER_NAME, "Acme"),
-        (BEDROCK_MODEL_NAME, "Opus"),
-        (BEDROCK_MODEL_ID, MODEL_ID),
-        (RPM_QUOTA_CODE, rpm_code),
-        (TPM_QUOTA_CODE, tpm_code),
-        (RPM_PERCENT, "80"),
-        (TPM_PERCENT, "80"),
-        (FORMATTED_TOPIC_ARN, TOPIC),
-        (AWS_REGION, "us-east-1"),
-    ];
-    UpdaterConfig::from_lookup(|name| {
-        env.iter()
-            .find(|(key, _)| *key == name)
-            .map(|(_, value)| (*value).to_owned())
-    })
-    .unwrap()
+    updater::config_with_codes(TOPIC, rpm_code, tpm_code)
 }
 
 struct World {

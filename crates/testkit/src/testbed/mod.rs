@@ -9,3 +9,17 @@
 pub mod calculator;
 pub mod processor;
 pub mod updater;
+
+use aws_config::SdkConfig;
+
+/// Creates the SNS topic `name` (the stack's formatted topic) and returns its ARN.
+pub async fn create_topic(sdk: &SdkConfig, name: &str) -> String {
+    aws_sdk_sns::Client::new(sdk)
+        .create_topic()
+        .name(name)
+        .send()
+        .await
+        .expect("topic created")
+        .topic_arn
+        .expect("topic ARN")
+}

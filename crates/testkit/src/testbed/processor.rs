@@ -201,14 +201,7 @@ impl Testbed {
             )
             .expect("quotas seeded");
 
-        let topic_arn = aws_sdk_sns::Client::new(&sdk)
-            .create_topic()
-            .name(TOPIC_NAME)
-            .send()
-            .await
-            .expect("topic created")
-            .topic_arn
-            .expect("topic arn");
+        let topic_arn = super::create_topic(&sdk, TOPIC_NAME).await;
         aws_sdk_dynamodb::Client::new(&sdk)
             .create_table()
             .table_name(LEDGER_TABLE)

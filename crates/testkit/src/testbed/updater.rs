@@ -34,14 +34,7 @@ pub type SdkPorts = Ports<SdkQuotas, SdkAlarms, SdkParameters, SdkNotifier>;
 /// empty afterwards.
 pub async fn created_stack(emulator: &Emulator) -> String {
     calculator::reset_and_seed(emulator);
-    let topic_arn = aws_sdk_sns::Client::new(&emulator.sdk_config())
-        .create_topic()
-        .name(TOPIC_NAME)
-        .send()
-        .await
-        .expect("topic created")
-        .topic_arn
-        .expect("topic ARN");
+    let topic_arn = super::create_topic(&emulator.sdk_config(), TOPIC_NAME).await;
     let created = calculator::create_stack(emulator, "updater-create", T0).await;
     assert_eq!(
         created.status,
@@ -63,12 +56,17 @@ pub fn raise_quotas(emulator: &Emulator) {
 
 /// The Lambda environment of the created stack's updater.
 pub fn config(topic_arn: &str) -> UpdaterConfig {
+    config_with_codes(topic_arn, RPM_CODE, TPM_CODE)
+}
+
+/// [`config`] with other quota codes (`NA` for a model without an RPM quota).
+pub fn config_with_codes(topic_arn: &str, rpm_code: &str, tpm_code: &str) -> UpdaterConfig {
     let env = [
         (CUSTOMER_NAME, "Acme"),
         (BEDROCK_MODEL_NAME, "Opus"),
         (BEDROCK_MODEL_ID, MODEL_ID),
-        (RPM_QUOTA_CODE, RPM_CODE),
-        (TPM_QUOTA_CODE, TPM_CODE),
+        (RPM_QUOTA_CODE, rpm_code),
+        (TPM_QUOTA_CODE, tpm_code),
         (RPM_PERCENT, "80"),
         (TPM_PERCENT, "80"),
         (FORMATTED_TOPIC_ARN, topic_arn),
