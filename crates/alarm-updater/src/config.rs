@@ -1,7 +1,7 @@
 //! The updater's configuration: the Lambda environment the template sets (see the brief's contract).
 
+use bedrock_ops_core::live_thresholds::QuotaConfig;
 use bedrock_ops_core::thresholds::{Percent, QuotaCode, RpmQuotaCode};
-use quota_calculator::live::QuotaConfig;
 
 pub const CUSTOMER_NAME: &str = "CUSTOMER_NAME";
 pub const BEDROCK_MODEL_NAME: &str = "BEDROCK_MODEL_NAME";
@@ -84,15 +84,17 @@ impl UpdaterConfig {
 mod tests {
     use std::collections::HashMap;
 
+    use bedrock_ops_testkit::fixtures::{MODEL_ID, RPM_CODE, TPM_CODE};
+
     use super::*;
 
     fn env() -> HashMap<&'static str, &'static str> {
         HashMap::from([
             (CUSTOMER_NAME, "Acme"),
             (BEDROCK_MODEL_NAME, "Opus"),
-            (BEDROCK_MODEL_ID, "global.anthropic.claude-opus-4-6-v1"),
-            (RPM_QUOTA_CODE, "L-3DD46812"),
-            (TPM_QUOTA_CODE, "L-3DCCFAA4"),
+            (BEDROCK_MODEL_ID, MODEL_ID),
+            (RPM_QUOTA_CODE, RPM_CODE),
+            (TPM_QUOTA_CODE, TPM_CODE),
             (RPM_PERCENT, "80"),
             (TPM_PERCENT, "75"),
             (
@@ -112,7 +114,7 @@ mod tests {
         let config = from(&env()).unwrap();
         assert_eq!(config.customer, "Acme");
         assert_eq!(config.quotas.tpm_percent.get(), 75);
-        assert_eq!(config.quotas.tpm_code.as_str(), "L-3DCCFAA4");
+        assert_eq!(config.quotas.tpm_code.as_str(), TPM_CODE);
     }
 
     #[test]

@@ -11,12 +11,15 @@
 //! Nothing differs → no write of any kind.
 
 use bedrock_ops_aws::alarms::MetricAlarmDef;
+use bedrock_ops_aws::live_thresholds::{
+    LiveError, finish_record, read_live, read_stored, write_record,
+};
 use bedrock_ops_aws::{AlarmAdmin, AwsError, Notifier, ParameterStore, QuotaService};
 use bedrock_ops_core::alarm_spec::quota_alarm_names;
+use bedrock_ops_core::live_thresholds::{self, LiveThresholds, QuotaConfig, Stored};
 use bedrock_ops_core::messages::quota_change::{QuotaChange, SideChange, quota_change_email};
 use bedrock_ops_core::messages::{Limit, Stack};
 use lambda_runtime::Diagnostic;
-use quota_calculator::live::{self, LiveError, LiveThresholds, QuotaConfig, Stored, read_live};
 use serde::Serialize;
 
 use crate::config::UpdaterConfig;
@@ -190,7 +193,7 @@ impl Assessment {
         at: i64,
     ) -> Result<Assessment, UpdaterError> {
         let [rpm_name, tpm_name] = quota_alarm_names(customer, model);
-        let change = live::change(&stored, &live, at);
+        let change = live_thresholds::change(&stored, &live, at);
         let rpm_update = retune(&change.rpm, &rpm_name, &described)?;
         let tpm_update = retune(&change.tpm, &tpm_name, &described)?;
         Ok(Assessment {
@@ -207,7 +210,9 @@ impl Assessment {
 
     /// A quota or threshold moved, or an alarm does not hold the live threshold.
     pub fn changed(&self) -> bool {
-        live::differs(&self.change) || self.rpm_update.is_some() || self.tpm_update.is_some()
+        live_thresholds::differs(&self.change)
+            || self.rpm_update.is_some()
+            || self.tpm_update.is_some()
     }
 
     /// Anything at all to write (a damaged record value counts).
@@ -263,7 +268,7 @@ where
     let names = quota_alarm_names(customer, model);
     let (live, stored, described) = tokio::join!(
         read_live(quotas, config),
-        Stored::read(parameters, customer, model),
+        read_stored(parameters, customer, model),
         alarms.describe(&names),
     );
     let live = live.map_err(UpdaterError::Quota)?;
@@ -358,7 +363,7 @@ where
         tracing::info!(alarm = %update.name, threshold = update.threshold, "alarm threshold updated");
     }
 
-    let mut written = live::write_record(
+    let mut written = write_record(
         &ports.parameters,
         customer,
         model,
@@ -375,7 +380,7 @@ where
         source,
     })?;
 
-    let email_message_id = if live::differs(change) {
+    let email_message_id = if live_thresholds::differs(change) {
         let stack = Stack {
             customer: config.customer.clone(),
             model_name: config.model_name.clone(),
@@ -398,7 +403,7 @@ where
         None
     };
 
-    let finished = live::finish_record(&ports.parameters, customer, model, change)
+    let finished = finish_record(&ports.parameters, customer, model, change)
         .await
         .map_err(|source| UpdaterError::Aws {
             step: "marking the change done (PutParameter last-updated)",

@@ -5,12 +5,13 @@
 use std::collections::BTreeMap;
 use std::sync::MutexGuard;
 
-use alarm_updater::testbed::{self, DAY, SdkPorts, T0};
 use alarm_updater::{Report, UpdaterConfig, UpdaterError, run};
 use bedrock_ops_aws::alarms::MetricAlarmDef;
-use bedrock_ops_aws::emulator::{CallRecord, Emulator, Fault};
 use bedrock_ops_aws::{AlarmAdmin, AwsClients, ParameterStore};
-use quota_calculator::testbed::{self as calculator, PATH, RPM_ALARM, TPM_ALARM};
+use bedrock_ops_testkit::emulator::take_turn;
+use bedrock_ops_testkit::emulator::{CallRecord, Emulator, Fault};
+use bedrock_ops_testkit::testbed::calculator::{PATH, RPM_ALARM, TPM_ALARM};
+use bedrock_ops_testkit::testbed::updater::{self as testbed, DAY, SdkPorts, T0};
 use serde_json::{Value, json};
 
 /// The calls that change something; a run that finds nothing new makes none of them.
@@ -32,7 +33,7 @@ struct Session {
 /// A fresh emulator holding a stack the quota calculator created: the blog's quotas (10,000 RPM,
 /// 6,250,000 TPM at 80 %), both alarms, the record, and the formatted topic.
 fn session() -> Session {
-    let turn = calculator::take_turn();
+    let turn = take_turn();
     let emulator = Emulator::shared().expect("emulator starts");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

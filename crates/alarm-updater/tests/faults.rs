@@ -16,11 +16,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use alarm_updater::testbed::{self, DAY, RAISED_RPM, RAISED_TPM, T0};
 use alarm_updater::{Report, UpdaterError, run};
-use bedrock_ops_aws::emulator::{CallRecord, Emulator, Fault};
 use bedrock_ops_aws::{AlarmAdmin, AwsClients, ParameterStore};
-use quota_calculator::testbed::{self as calculator, PATH, RPM_ALARM, TPM_ALARM};
+use bedrock_ops_testkit::emulator::take_turn;
+use bedrock_ops_testkit::emulator::{CallRecord, Emulator, Fault};
+use bedrock_ops_testkit::testbed::calculator::{PATH, RPM_ALARM, TPM_ALARM};
+use bedrock_ops_testkit::testbed::updater::{self as testbed, DAY, RAISED_RPM, RAISED_TPM, T0};
 use serde_json::{Value, json};
 
 /// The calls that change something.
@@ -111,7 +112,7 @@ fn writes(calls: &[CallRecord]) -> Vec<String> {
 }
 
 fn run_row(name: &str, row: Row) {
-    let _turn = calculator::take_turn();
+    let _turn = take_turn();
     let emulator = Emulator::shared().expect("emulator starts");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -250,7 +251,7 @@ fn describe(result: &Result<Report, UpdaterError>) -> String {
 use Expect::{Done, ReadFails, WriteFails};
 use Kind::{NonRetryable, Retryable};
 
-bedrock_ops_aws::fault_rows! {
+bedrock_ops_testkit::fault_rows! {
     run_row;
     // The live quotas (GetServiceQuota).
     quota_read_throttled_once_is_retried: row(vec![err("servicequotas", "GetServiceQuota", "TooManyRequestsException", 400).times(1)], Done);

@@ -2,12 +2,6 @@
 //! writes; a quota change → thresholds, e-mail and history; read failures → alarms untouched; and the
 //! no-drift proof: a later stack update never puts back a stale threshold, whatever the period.
 
-use std::time::Duration;
-
-use alarm_updater::config::{
-    AWS_REGION, BEDROCK_MODEL_ID, BEDROCK_MODEL_NAME, CUSTOMER_NAME, FORMATTED_TOPIC_ARN,
-    RPM_PERCENT, RPM_QUOTA_CODE, TPM_PERCENT, TPM_QUOTA_CODE,
-};
 use alarm_updater::{Ports, UpdaterConfig, UpdaterError, handle, run};
 use bedrock_ops_aws::alarms::MetricAlarmDef;
 use bedrock_ops_aws::alarms::memory::MemoryAlarms;
@@ -15,47 +9,21 @@ use bedrock_ops_aws::notify::memory::MemoryNotifier;
 use bedrock_ops_aws::parameters::memory::MemoryParameters;
 use bedrock_ops_aws::quotas::memory::MemoryQuotas;
 use bedrock_ops_aws::{AwsError, ParameterStore};
-use quota_calculator::MemorySink;
+use bedrock_ops_core::thresholds::SERVICE_CODE;
+use bedrock_ops_testkit::fixtures::custom_resource as event;
+use bedrock_ops_testkit::fixtures::{RPM_CODE, RPM_NAME, RPM_QUOTA, TPM_CODE, TPM_NAME, TPM_QUOTA};
+use bedrock_ops_testkit::testbed::{calculator, updater};
 use serde_json::{Value, json};
 
 const RPM_ALARM: &str = "Acme-Bedrock-HighInvocationRate-Warning-Opus";
 const TPM_ALARM: &str = "Acme-Bedrock-HighTPMQuotaUsage-Warning-Opus";
 const PATH: &str = "/Acme/bedrock/quota-monitoring/Opus/thresholds/";
-const RPM_NAME: &str =
-    "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1";
-const TPM_NAME: &str =
-    "Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1";
 const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:Acme-Bedrock-Alarms-Formatted-Opus";
 const DAY: i64 = 86_400;
 const T0: i64 = 1_777_852_800;
 
-fn event(name: &str) -> Value {
-    let text = match name {
-        "create" => include_str!("../../../tests/fixtures/custom-resource/create.json"),
-        "update" => include_str!("../../../tests/fixtures/custom-resource/update.json"),
-        other => panic!("no fixture {other}"),
-    };
-    serde_json::from_str(text).unwrap()
-}
-
 fn config(rpm_code: &str, tpm_code: &str) -> UpdaterConfig {
-    let env = [
-        (CUSTOMER_NAME, "Acme"),
-        (BEDROCK_MODEL_NAME, "Opus"),
-        (BEDROCK_MODEL_ID, "global.anthropic.claude-opus-4-6-v1"),
-        (RPM_QUOTA_CODE, rpm_code),
-        (TPM_QUOTA_CODE, tpm_code),
-        (RPM_PERCENT, "80"),
-        (TPM_PERCENT, "80"),
-        (FORMATTED_TOPIC_ARN, TOPIC),
-        (AWS_REGION, "us-east-1"),
-    ];
-    UpdaterConfig::from_lookup(|name| {
-        env.iter()
-            .find(|(key, _)| *key == name)
-            .map(|(_, value)| (*value).to_owned())
-    })
-    .unwrap()
+    updater::config_with_codes(TOPIC, rpm_code, tpm_code)
 }
 
 struct World {
@@ -71,12 +39,12 @@ impl World {
     async fn created() -> World {
         let world = World {
             quotas: MemoryQuotas::new()
-                .with_applied("bedrock", "L-3DD46812", RPM_NAME, 10_000.0)
-                .with_applied("bedrock", "L-3DCCFAA4", TPM_NAME, 6_250_000.0),
+                .with_applied(SERVICE_CODE, RPM_CODE, RPM_NAME, RPM_QUOTA as f64)
+                .with_applied(SERVICE_CODE, TPM_CODE, TPM_NAME, TPM_QUOTA as f64),
             alarms: MemoryAlarms::new(),
             parameters: MemoryParameters::new(),
             notifier: MemoryNotifier::new(),
-            config: config("L-3DD46812", "L-3DCCFAA4"),
+            config: config(RPM_CODE, TPM_CODE),
         };
         let answer = world.stack(event("create"), T0).await;
         assert_eq!(answer["Status"], "SUCCESS", "{answer}");
@@ -85,17 +53,14 @@ impl World {
 
     /// Runs the quota calculator (a stack create or update) and returns its answer to CloudFormation.
     async fn stack(&self, event: Value, at: i64) -> Value {
-        let sink = MemorySink::new();
-        let ports = quota_calculator::Ports {
-            quotas: self.quotas.clone(),
-            alarms: self.alarms.clone(),
-            parameters: self.parameters.clone(),
-            sink: sink.clone(),
-        };
-        quota_calculator::handle(&ports, event, Duration::from_secs(60), at)
-            .await
-            .unwrap();
-        sink.last().unwrap()
+        calculator::answer(
+            self.quotas.clone(),
+            self.alarms.clone(),
+            self.parameters.clone(),
+            event,
+            at,
+        )
+        .await
     }
 
     fn ports(&self) -> Ports<MemoryQuotas, MemoryAlarms, MemoryParameters, MemoryNotifier> {
@@ -113,7 +78,7 @@ impl World {
 
     fn set_quota(&self, code: &str, name: &str, value: f64) {
         self.quotas.set_applied(bedrock_ops_aws::quotas::QuotaInfo {
-            service_code: "bedrock".into(),
+            service_code: SERVICE_CODE.into(),
             code: code.into(),
             name: name.into(),
             value,
@@ -156,7 +121,7 @@ fn throttled(operation: &'static str) -> AwsError {
 #[tokio::test]
 async fn the_scheduled_event_or_any_other_json_triggers_the_same_run() {
     let world = World::created().await;
-    world.set_quota("L-3DCCFAA4", TPM_NAME, 8_000_000.0);
+    world.set_quota(TPM_CODE, TPM_NAME, 8_000_000.0);
     let schedule: Value = serde_json::from_str(include_str!(
         "../../../tests/fixtures/schedule/threshold-update.json"
     ))
@@ -193,8 +158,8 @@ async fn a_raised_quota_moves_both_thresholds_and_nothing_else_then_records_and_
     let world = World::created().await;
     let rpm_before = world.alarms.alarm(RPM_ALARM).unwrap();
     let tpm_before = world.alarms.alarm(TPM_ALARM).unwrap();
-    world.set_quota("L-3DD46812", RPM_NAME, 12_500.0);
-    world.set_quota("L-3DCCFAA4", TPM_NAME, 8_000_000.0);
+    world.set_quota(RPM_CODE, RPM_NAME, 12_500.0);
+    world.set_quota(TPM_CODE, TPM_NAME, 8_000_000.0);
 
     let report = world.update(T0 + DAY).await.unwrap();
 
@@ -272,7 +237,7 @@ async fn a_raised_quota_moves_both_thresholds_and_nothing_else_then_records_and_
 #[tokio::test]
 async fn a_throttled_quota_read_leaves_the_alarms_untouched_and_asks_for_a_retry() {
     let world = World::created().await;
-    world.set_quota("L-3DCCFAA4", TPM_NAME, 8_000_000.0);
+    world.set_quota(TPM_CODE, TPM_NAME, 8_000_000.0);
     world
         .quotas
         .fail_always("GetServiceQuota", throttled("GetServiceQuota"));
@@ -283,7 +248,7 @@ async fn a_throttled_quota_read_leaves_the_alarms_untouched_and_asks_for_a_retry
     assert!(err.is_retryable());
     let text = err.to_string();
     assert!(
-        text.contains("could not read the RPM quota L-3DD46812"),
+        text.contains(&format!("could not read the RPM quota {RPM_CODE}")),
         "{text}"
     );
     assert!(text.contains("the alarms were left as they are"), "{text}");
@@ -320,7 +285,7 @@ async fn access_denied_is_a_loud_non_retryable_failure_never_a_disabled_alarm() 
 #[tokio::test]
 async fn a_failed_record_read_or_alarm_read_also_leaves_everything_as_it_is() {
     let world = World::created().await;
-    world.set_quota("L-3DCCFAA4", TPM_NAME, 8_000_000.0);
+    world.set_quota(TPM_CODE, TPM_NAME, 8_000_000.0);
     let before = world.writes();
     world.parameters.fail_next(
         "GetParametersByPath",
@@ -366,7 +331,7 @@ async fn a_missing_alarm_is_a_clear_error_naming_it_and_nothing_is_created() {
     let world = World::created().await;
     use bedrock_ops_aws::AlarmAdmin;
     world.alarms.delete(&[TPM_ALARM.to_owned()]).await.unwrap();
-    world.set_quota("L-3DCCFAA4", TPM_NAME, 8_000_000.0);
+    world.set_quota(TPM_CODE, TPM_NAME, 8_000_000.0);
     let puts = world.alarms.calls("PutMetricAlarm");
 
     let err = world.update(T0 + DAY).await.unwrap_err();
@@ -395,7 +360,7 @@ async fn an_alarm_edited_by_hand_is_put_back_on_the_live_threshold_without_an_em
 #[tokio::test]
 async fn a_failed_email_leaves_the_change_unfinished_so_the_next_run_sends_it_and_finishes() {
     let world = World::created().await;
-    world.set_quota("L-3DCCFAA4", TPM_NAME, 8_000_000.0);
+    world.set_quota(TPM_CODE, TPM_NAME, 8_000_000.0);
     world.notifier.fail_next(
         "Publish",
         AwsError::from_code("sns", "Publish", "InternalError", "oops", Some(500)),
@@ -427,7 +392,7 @@ async fn a_failed_email_leaves_the_change_unfinished_so_the_next_run_sends_it_an
 async fn a_model_without_rpm_quota_has_only_its_tpm_alarm_retuned() {
     let world = World {
         quotas: MemoryQuotas::new().with_applied(
-            "bedrock",
+            SERVICE_CODE,
             "L-00000001",
             "On-demand model inference tokens per minute for Acme Tiny",
             200_000.0,
@@ -465,7 +430,7 @@ async fn a_model_without_rpm_quota_has_only_its_tpm_alarm_retuned() {
 #[tokio::test]
 async fn a_stack_update_after_the_updater_raised_a_threshold_never_puts_back_the_stale_one() {
     let world = World::created().await;
-    world.set_quota("L-3DD46812", RPM_NAME, 20_000.0);
+    world.set_quota(RPM_CODE, RPM_NAME, 20_000.0);
     world.update(T0 + DAY).await.unwrap();
     assert_eq!(world.threshold(RPM_ALARM), 16_000.0);
 
@@ -505,7 +470,7 @@ async fn a_stack_update_after_the_updater_raised_a_threshold_never_puts_back_the
     }
 
     // And when the quota later drops back, the next scheduled run follows it down just the same.
-    world.set_quota("L-3DD46812", RPM_NAME, 10_000.0);
+    world.set_quota(RPM_CODE, RPM_NAME, 10_000.0);
     world.update(T0 + 5 * DAY).await.unwrap();
     assert_eq!(world.threshold(RPM_ALARM), 8_000.0);
     let m1 = world.alarms.alarm(RPM_ALARM).unwrap().metrics[0]

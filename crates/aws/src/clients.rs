@@ -121,47 +121,6 @@ impl AwsClients {
         }
     }
 
-    /// Every client straight from `config` (its retry and timeout settings untouched), each in its own retry
-    /// partition named after `partition`. The SDK keeps one retry token bucket per partition for the whole
-    /// process; fault tests that make many calls fail would otherwise drain the shared bucket, after which the
-    /// SDK silently stops retrying in every later test of the binary.
-    #[cfg(feature = "emulator")]
-    pub fn isolated(config: &SdkConfig, partition: &str) -> Self {
-        macro_rules! client {
-            ($sdk:ident, $builder:expr) => {
-                $sdk::Client::from_conf(
-                    $builder
-                        .retry_partition($sdk::config::retry::RetryPartition::new(format!(
-                            "{partition}-{}",
-                            stringify!($sdk)
-                        )))
-                        .build(),
-                )
-            };
-        }
-        Self {
-            ssm: client!(aws_sdk_ssm, aws_sdk_ssm::config::Builder::from(config)),
-            cloudwatch: client!(
-                aws_sdk_cloudwatch,
-                aws_sdk_cloudwatch::config::Builder::from(config)
-            ),
-            service_quotas: client!(
-                aws_sdk_servicequotas,
-                aws_sdk_servicequotas::config::Builder::from(config)
-            ),
-            support: client!(
-                aws_sdk_support,
-                aws_sdk_support::config::Builder::from(config)
-                    .region(Region::from_static(SUPPORT_REGION))
-            ),
-            sns: client!(aws_sdk_sns, aws_sdk_sns::config::Builder::from(config)),
-            dynamodb: client!(
-                aws_sdk_dynamodb,
-                aws_sdk_dynamodb::config::Builder::from(config)
-            ),
-        }
-    }
-
     pub fn parameters(&self) -> SdkParameters {
         SdkParameters::new(self.ssm.clone())
     }

@@ -1,15 +1,20 @@
 //! AWS adapters: each capability the product needs is a trait, an SDK-backed implementation and an in-memory fake.
 //!
 //! Handlers are generic over the traits; `main` builds [`AwsClients`] once and hands out the SDK implementations,
-//! unit tests hand in the fakes (`memory` modules), which record what was done and can be told to fail.
+//! unit tests hand in the fakes (`memory` modules), which record what was done and can be told to fail. The fakes
+//! compile only for this crate's tests and with the `test-util` feature, which the other crates enable in their
+//! dev-dependencies: no production build carries them.
+//!
+//! [`live_thresholds`] is the one use case above the traits: reading the live quotas and the stored record and
+//! writing a change's record, shared by the quota calculator, the alarm updater and the CLI.
 
 pub mod alarms;
 pub mod clients;
-#[cfg(feature = "emulator")]
-pub mod emulator;
 pub mod error;
+#[cfg(any(test, feature = "test-util"))]
 mod fake;
 pub mod ledger;
+pub mod live_thresholds;
 pub mod metrics;
 pub mod notify;
 pub mod parameters;

@@ -2,7 +2,7 @@
 //! `--all-features`). The tests share one emulator and take turns (each resets it), so the call log is exact.
 
 use std::io::{Read, Write};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::MutexGuard;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_config::SdkConfig;
@@ -16,16 +16,16 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_servicequotas::types::RequestStatus;
 use aws_sdk_ssm::error::ProvideErrorMetadata;
-use bedrock_ops_aws::emulator::{Emulator, Fault, SeedQuota};
 use bedrock_ops_aws::ledger::{Claim, JointClaim, LedgerStatus, LockEnd, LockTerms};
 use bedrock_ops_aws::{AwsError, Ledger};
+use bedrock_ops_core::thresholds::SERVICE_CODE;
+use bedrock_ops_testkit::emulator::{Emulator, Fault, SeedQuota, take_turn};
+use bedrock_ops_testkit::fixtures::RPM_CODE;
 use serde_json::{Value, json};
-
-static TURN: Mutex<()> = Mutex::new(());
 
 /// The shared emulator, freshly reset, while this test holds the turn.
 fn session() -> (MutexGuard<'static, ()>, &'static Emulator, SdkConfig) {
-    let turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let turn = take_turn();
     let emulator = Emulator::shared().expect("emulator starts");
     emulator.reset().expect("reset");
     let config = emulator.sdk_config();
@@ -429,7 +429,7 @@ fn service_quotas_seed_page_request_and_history() {
                 )
             })
             .collect();
-        let rpm = SeedQuota::bedrock("L-3DD46812", "Requests per minute", 400.0);
+        let rpm = SeedQuota::bedrock(RPM_CODE, "Requests per minute", 400.0);
         emulator
             .seed_quotas(
                 &[seeded.clone(), vec![rpm.clone()]].concat(),
@@ -442,23 +442,23 @@ fn service_quotas_seed_page_request_and_history() {
 
         let applied = quotas
             .get_service_quota()
-            .service_code("bedrock")
-            .quota_code("L-3DD46812")
+            .service_code(SERVICE_CODE)
+            .quota_code(RPM_CODE)
             .send()
             .await
             .unwrap();
         assert_eq!(applied.quota().and_then(|q| q.value()), Some(400.0));
         let default = quotas
             .get_aws_default_service_quota()
-            .service_code("bedrock")
-            .quota_code("L-3DD46812")
+            .service_code(SERVICE_CODE)
+            .quota_code(RPM_CODE)
             .send()
             .await
             .unwrap();
         assert_eq!(default.quota().and_then(|q| q.value()), Some(200.0));
         let unknown = quotas
             .get_service_quota()
-            .service_code("bedrock")
+            .service_code(SERVICE_CODE)
             .quota_code("L-NOPE")
             .send()
             .await;
@@ -466,7 +466,7 @@ fn service_quotas_seed_page_request_and_history() {
 
         let pages: Vec<_> = quotas
             .list_service_quotas()
-            .service_code("bedrock")
+            .service_code(SERVICE_CODE)
             .into_paginator()
             .send()
             .collect::<Result<Vec<_>, _>>()
@@ -480,8 +480,8 @@ fn service_quotas_seed_page_request_and_history() {
 
         let requested = quotas
             .request_service_quota_increase()
-            .service_code("bedrock")
-            .quota_code("L-3DD46812")
+            .service_code(SERVICE_CODE)
+            .quota_code(RPM_CODE)
             .desired_value(800.0)
             .send()
             .await
@@ -498,8 +498,8 @@ fn service_quotas_seed_page_request_and_history() {
 
         let again = quotas
             .request_service_quota_increase()
-            .service_code("bedrock")
-            .quota_code("L-3DD46812")
+            .service_code(SERVICE_CODE)
+            .quota_code(RPM_CODE)
             .desired_value(900.0);
         assert_eq!(
             again.send().await.unwrap_err().code(),
@@ -507,15 +507,15 @@ fn service_quotas_seed_page_request_and_history() {
         );
         let lower = quotas
             .request_service_quota_increase()
-            .service_code("bedrock")
+            .service_code(SERVICE_CODE)
             .quota_code("L-00000006");
         let lower = lower.desired_value(1.0).send().await;
         assert_eq!(lower.unwrap_err().code(), Some("IllegalArgumentException"));
 
         let history = quotas
             .list_requested_service_quota_change_history_by_quota()
-            .service_code("bedrock")
-            .quota_code("L-3DD46812")
+            .service_code(SERVICE_CODE)
+            .quota_code(RPM_CODE)
             .status(RequestStatus::CaseOpened)
             .send()
             .await
@@ -543,8 +543,8 @@ fn service_quotas_seed_page_request_and_history() {
         );
         let applied = quotas
             .get_service_quota()
-            .service_code("bedrock")
-            .quota_code("L-3DD46812")
+            .service_code(SERVICE_CODE)
+            .quota_code(RPM_CODE)
             .send()
             .await
             .unwrap();
@@ -555,8 +555,8 @@ fn service_quotas_seed_page_request_and_history() {
         );
         let open = quotas
             .list_requested_service_quota_change_history_by_quota()
-            .service_code("bedrock")
-            .quota_code("L-3DD46812")
+            .service_code(SERVICE_CODE)
+            .quota_code(RPM_CODE)
             .status(RequestStatus::CaseOpened)
             .send()
             .await
@@ -564,12 +564,12 @@ fn service_quotas_seed_page_request_and_history() {
         assert!(open.requested_quotas().is_empty());
 
         emulator
-            .set_quota_value("bedrock", "L-3DD46812", 1000.0)
+            .set_quota_value(SERVICE_CODE, RPM_CODE, 1000.0)
             .unwrap();
         let applied = quotas
             .get_service_quota()
-            .service_code("bedrock")
-            .quota_code("L-3DD46812")
+            .service_code(SERVICE_CODE)
+            .quota_code(RPM_CODE)
             .send()
             .await
             .unwrap();

@@ -13,9 +13,9 @@ mod calls;
 #[path = "../src/commands/bench/scenarios.rs"]
 mod scenarios;
 
+use bedrock_ops_testkit::testbed::processor::Testbed;
 use budget::{MAX_CALLS, MAX_ROUND_TRIPS, measure_run};
 use calls::CallLog;
-use notification_processor::testbed::Testbed;
 use scenarios::Scenario;
 
 /// Enough for concurrent calls to overlap visibly in the call log.

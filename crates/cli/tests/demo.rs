@@ -12,6 +12,7 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use bedrock_ops_testkit::fixtures::TPM_CODE;
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -81,12 +82,12 @@ fn the_demo_narrates_every_step_and_stops_the_emulator() {
         "Subject: ALARM: \"Acme-Bedrock-HighTPMQuotaUsage-Warning-Opus-4-6\" in US East (N. Virginia)",
         "on the notification-processor binary: its main and the lambda_runtime loop",
         "Decision        class tpm, scenario high_usage, severity warning",
-        "TPM increase requested: L-3DCCFAA4",
+        &format!("TPM increase requested: {TPM_CODE}"),
         "6,250,000 → 7,812,500",
         // What Service Quotas holds, and the e-mail as sent.
         "desired value 7,812,500, status CASE_OPENED",
         "Subject         🟡 [WARNING] Acme - Bedrock Ops Alert - Opus-4-6 - Quota Request",
-        "Requested the TPM quota increase L-3DCCFAA4 from 6,250,000 to 7,812,500",
+        &format!("Requested the TPM quota increase {TPM_CODE} from 6,250,000 to 7,812,500"),
         // The quota raise and the updater.
         "TPM: quota 6,250,000 → 7,812,500, threshold 5,000,000 → 6,250,000, alarm updated",
         "RPM: quota 10,000 (unchanged), threshold 8,000 (unchanged)",

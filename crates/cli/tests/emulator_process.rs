@@ -3,7 +3,9 @@
 
 use std::process::{Command, Output};
 
-use notification_processor::testbed::{Account, LEDGER_TABLE, RPM_CODE, Testbed, fixtures_dir};
+use bedrock_ops_testkit::testbed::processor::{
+    Account, LEDGER_TABLE, RPM_CODE, Testbed, fixtures_dir,
+};
 use serde_json::Value;
 
 fn cli(testbed: &Testbed, args: &[&str]) -> Output {

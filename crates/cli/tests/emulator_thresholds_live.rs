@@ -3,14 +3,16 @@
 //! (the test command passes `--all-features`). The tests share one emulator and take turns.
 
 use std::process::{Command, Output};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::MutexGuard;
 use std::time::Duration;
 
 use bedrock_ops_aws::AwsClients;
-use bedrock_ops_aws::emulator::{CallRecord, Emulator, SeedQuota};
+use bedrock_ops_core::thresholds::SERVICE_CODE;
+use bedrock_ops_testkit::emulator::{CallRecord, Emulator, SeedQuota, take_turn};
+use bedrock_ops_testkit::fixtures::{
+    RPM_CODE, RPM_NAME, RPM_QUOTA, TPM_CODE, TPM_NAME, TPM_QUOTA, custom_resource,
+};
 use serde_json::{Value, json};
-
-static TURN: Mutex<()> = Mutex::new(());
 
 const WRITES: [&str; 5] = [
     "PutMetricAlarm",
@@ -23,14 +25,14 @@ const WRITES: [&str; 5] = [
 /// A stack created by the quota calculator (10,000 RPM / 6,250,000 TPM at 80 %), whose RPM quota was then
 /// raised to 12,500 in Service Quotas.
 fn session() -> (MutexGuard<'static, ()>, &'static Emulator) {
-    let turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let turn = take_turn();
     let emulator = Emulator::shared().expect("emulator starts");
     emulator.reset().unwrap();
     emulator
         .seed_quotas(
             &[
-                SeedQuota::bedrock("L-3DD46812", "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1", 10_000.0),
-                SeedQuota::bedrock("L-3DCCFAA4", "Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1", 6_250_000.0),
+                SeedQuota::bedrock(RPM_CODE, RPM_NAME, RPM_QUOTA as f64),
+                SeedQuota::bedrock(TPM_CODE, TPM_NAME, TPM_QUOTA as f64),
             ],
             &[],
         )
@@ -42,10 +44,7 @@ fn session() -> (MutexGuard<'static, ()>, &'static Emulator) {
         parameters: clients.parameters(),
         sink: quota_calculator::HttpsSink::new().unwrap(),
     };
-    let mut create: Value = serde_json::from_str(include_str!(
-        "../../../tests/fixtures/custom-resource/create.json"
-    ))
-    .unwrap();
+    let mut create = custom_resource("create");
     create["ResponseURL"] = json!(emulator.cfn_response_url("cli-create"));
     let outcome = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -60,7 +59,7 @@ fn session() -> (MutexGuard<'static, ()>, &'static Emulator) {
         .unwrap();
     assert_eq!(outcome.status, quota_calculator::Status::Success);
     emulator
-        .set_quota_value("bedrock", "L-3DD46812", 12_500.0)
+        .set_quota_value(SERVICE_CODE, RPM_CODE, 12_500.0)
         .unwrap();
     emulator.reset_calls().unwrap();
     (turn, emulator)
@@ -115,7 +114,7 @@ fn live_shows_what_the_updater_would_set_next_to_what_is_stored_and_writes_nothi
 
     assert_eq!(v["changed"], true);
     assert_eq!(v["written"], false);
-    assert_eq!(v["rpm"]["quota_code"], "L-3DD46812");
+    assert_eq!(v["rpm"]["quota_code"], RPM_CODE);
     assert_eq!(v["rpm"]["percent"], 80);
     assert_eq!(v["rpm"]["quota_source"], "applied");
     assert_eq!(v["rpm"]["stored_quota"], 10_000);
@@ -170,7 +169,9 @@ fn flags_override_the_stored_percent_and_the_human_output_says_what_would_happen
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("RPM L-3DD46812 at 80 %: quota stored 10,000, live 12,500 (applied)"),
+        text.contains(&format!(
+            "RPM {RPM_CODE} at 80 %: quota stored 10,000, live 12,500 (applied)"
+        )),
         "{text}"
     );
     assert!(

@@ -2,6 +2,8 @@
 
 use std::process::{Command, Output};
 
+use bedrock_ops_testkit::fixtures::{MODEL_ID, RPM_CODE, TPM_CODE};
+
 fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_bedrock-ops-alert"));
     command.args(args).env_clear();
@@ -25,9 +27,9 @@ fn fixture(name: &str) -> String {
 const STACK: &[(&str, &str)] = &[
     ("CUSTOMER_NAME", "Acme"),
     ("BEDROCK_MODEL_NAME", "Opus-4-6"),
-    ("BEDROCK_MODEL_ID", "global.anthropic.claude-opus-4-6-v1"),
-    ("REQUESTS_PER_MINUTE_QUOTA_CODE", "L-3DD46812"),
-    ("TOKENS_PER_MINUTE_QUOTA_CODE", "L-3DCCFAA4"),
+    ("BEDROCK_MODEL_ID", MODEL_ID),
+    ("REQUESTS_PER_MINUTE_QUOTA_CODE", RPM_CODE),
+    ("TOKENS_PER_MINUTE_QUOTA_CODE", TPM_CODE),
 ];
 
 #[test]

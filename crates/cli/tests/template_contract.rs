@@ -14,8 +14,8 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
-use bedrock_ops_aws::emulator;
 use bedrock_ops_core::settings::{Settings, keys, parameter_prefix};
+use bedrock_ops_testkit::emulator;
 use serde_json::{Map, Value};
 
 /// Reserved variables the Lambda runtime sets in every function (AWS Lambda developer guide, "Defined
@@ -280,7 +280,7 @@ fn the_settings_the_template_writes_are_exactly_the_keys_the_processor_reads_und
                 "changing {key} changes nothing the processor parses"
             );
         }
-        for key in quota_calculator::live::keys::ALL {
+        for key in keys::THRESHOLDS {
             assert!(
                 !written.contains_key(key),
                 "template.yaml creates {key}, which the quota calculator and the alarm updater own"

@@ -3,6 +3,8 @@
 
 use std::process::{Command, Output};
 
+use bedrock_ops_testkit::fixtures::TPM_CODE;
+
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_bedrock-ops-alert"))
         .args(args)
@@ -20,7 +22,7 @@ fn live_only_flags_without_live_are_refused() {
         ["--customer", "Acme"],
         ["--model", "Opus"],
         ["--rpm-quota-code", "NA"],
-        ["--tpm-quota-code", "L-3DCCFAA4"],
+        ["--tpm-quota-code", TPM_CODE],
     ] {
         let out = run(&[
             "thresholds",

@@ -10,7 +10,8 @@
 //! | peak and steady state (median over active minutes) from per-minute series, TPM from `EstimatedTPMQuotaUsage` | [`usage`] |
 //! | the scenario tree (non_quota, usage_unknown, new_model, high_usage, low_usage) and the quotas requested | [`scenario`] |
 //! | case category, case subject = duplicate key (exact match), lookback, urgency prefix | [`dedup`] |
-//! | Parameter Store values → typed settings with defaults | [`settings`] |
+//! | Parameter Store values → typed settings with defaults; every Parameter Store key | [`settings`] |
+//! | live quotas → thresholds, the stored record, the change and its `last-change` record | [`live_thresholds`] |
 //! | quota name ↔ model id / invocation mode / kind | [`quota_match`] |
 //! | the two L2 quota alarms (metric math, actions, what to put and delete) as plain data | [`alarm_spec`] |
 //! | one alarm transition → classification, scenario and the planned requests, cases and skips | [`plan`] |
@@ -19,6 +20,7 @@ pub mod alarm_spec;
 pub mod alarms;
 pub mod dedup;
 pub mod increase;
+pub mod live_thresholds;
 pub mod messages;
 pub mod outcome;
 pub mod plan;
@@ -40,7 +42,7 @@ pub use quota_match::{InvocationMode, QuotaKind, QuotaName, QuotaNameError};
 pub use scenario::{QuotaSide, Scenario, ScenarioDecision, decide, decide_scenario};
 pub use settings::{Mode, NotificationPreference, Settings, SettingsError};
 pub use thresholds::{
-    AlarmPeriod, Percent, QuotaCode, QuotaValue, RpmQuotaCode, RpmThreshold, Threshold,
-    ThresholdError, Thresholds,
+    AlarmPeriod, Percent, QuotaCode, QuotaSource, QuotaValue, RpmQuotaCode, RpmThreshold,
+    SERVICE_CODE, Threshold, ThresholdError, Thresholds,
 };
 pub use usage::{UsageSeries, UsageSummary};

@@ -38,6 +38,30 @@ pub mod keys {
     pub const TPM_QUOTA: &str = "thresholds/tpm-quota";
     pub const LAST_UPDATED: &str = "thresholds/last-updated";
     pub const LAST_CHANGE: &str = "thresholds/last-change";
+    /// The quota codes and percents the stack was configured with, so the CLI computes exactly what the
+    /// updater would without being told the stack's parameters again.
+    pub const RPM_QUOTA_CODE: &str = "thresholds/rpm-quota-code";
+    pub const TPM_QUOTA_CODE: &str = "thresholds/tpm-quota-code";
+    pub const RPM_PERCENT: &str = "thresholds/rpm-percent";
+    pub const TPM_PERCENT: &str = "thresholds/tpm-percent";
+
+    /// The sub-path all of [`THRESHOLDS`] live under.
+    pub const THRESHOLDS_DIR: &str = "thresholds/";
+
+    /// Every key the quota calculator and the alarm updater write (the live thresholds and their record); the
+    /// calculator's Delete removes exactly these (10, one DeleteParameters call).
+    pub const THRESHOLDS: [&str; 10] = [
+        RPM_THRESHOLD_CALCULATED,
+        TPM_THRESHOLD_CALCULATED,
+        RPM_QUOTA,
+        TPM_QUOTA,
+        RPM_QUOTA_CODE,
+        TPM_QUOTA_CODE,
+        RPM_PERCENT,
+        TPM_PERCENT,
+        LAST_CHANGE,
+        LAST_UPDATED,
+    ];
 
     /// The keys [`super::Settings::from_parameters`] reads.
     pub const SETTINGS: [&str; 7] = [
@@ -54,6 +78,15 @@ pub mod keys {
 /// `/C/bedrock/quota-monitoring/M/` (with the trailing slash).
 pub fn parameter_prefix(customer: &str, model: &str) -> String {
     format!("/{customer}/bedrock/quota-monitoring/{model}/")
+}
+
+/// `/C/bedrock/quota-monitoring/M/thresholds/`: the path of [`keys::THRESHOLDS`].
+pub fn thresholds_path(customer: &str, model: &str) -> String {
+    format!(
+        "{}{}",
+        parameter_prefix(customer, model),
+        keys::THRESHOLDS_DIR
+    )
 }
 
 /// Full parameter name of a key.

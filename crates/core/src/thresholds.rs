@@ -250,6 +250,18 @@ pub struct Thresholds {
     pub tpm: Threshold,
 }
 
+/// Service Quotas' service code for Amazon Bedrock: every quota this product reads or raises is under it.
+pub const SERVICE_CODE: &str = "bedrock";
+
+/// Where a quota value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotaSource {
+    /// The value applied to this account (GetServiceQuota / ListServiceQuotas).
+    Applied,
+    /// The AWS default, used when the account has no applied value for the quota.
+    AwsDefault,
+}
+
 /// A Service Quotas quota code such as `L-3DD46812`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
@@ -443,6 +455,8 @@ pub fn per_minute_rate_expression(total_id: &str, metric_id: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use bedrock_ops_testkit::fixtures::{RPM_CODE, TPM_CODE};
+
     use super::*;
 
     fn q(v: u64) -> QuotaValue {
@@ -564,12 +578,12 @@ mod tests {
             RpmQuotaCode::NotApplicable
         );
         assert_eq!(
-            RpmQuotaCode::parse("L-3DD46812")
+            RpmQuotaCode::parse(RPM_CODE)
                 .unwrap()
                 .code()
                 .unwrap()
                 .as_str(),
-            "L-3DD46812"
+            RPM_CODE
         );
         assert_eq!(
             QuotaCode::tpm("NA"),
@@ -577,7 +591,7 @@ mod tests {
         );
         assert_eq!(
             QuotaCode::tpm(QuotaCode::DEFAULT_TPM).unwrap().as_str(),
-            "L-3DCCFAA4"
+            TPM_CODE
         );
     }
 

@@ -19,6 +19,7 @@ use bedrock_ops_core::outcome::{
 use bedrock_ops_core::scenario::{QuotaSide, Scenario};
 use bedrock_ops_core::thresholds::QuotaCode;
 use bedrock_ops_core::usage::UsageSummary;
+use bedrock_ops_testkit::fixtures::{MODEL_ID, RPM_CODE, TPM_CODE};
 
 /// 2026-05-04 14:52:48 UTC.
 const ALARM_AT: i64 = 1_777_906_368;
@@ -27,7 +28,7 @@ fn stack() -> Stack {
     Stack {
         customer: "Acme".into(),
         model_name: "G-Opus-4-6".into(),
-        model_id: "global.anthropic.claude-opus-4-6-v1".into(),
+        model_id: MODEL_ID.into(),
         region: "us-east-1".into(),
     }
 }
@@ -67,7 +68,7 @@ fn side(quota: u64, threshold: u64) -> SideFigures {
 fn rpm_increase(current: u64, desired: u64) -> QuotaIncrease {
     QuotaIncrease {
         side: QuotaSide::Rpm,
-        quota_code: QuotaCode::new("L-3DD46812").unwrap(),
+        quota_code: QuotaCode::new(RPM_CODE).unwrap(),
         quota_name:
             "Global cross-Region model inference requests per minute for Anthropic Claude Opus 4.6"
                 .into(),
@@ -79,7 +80,7 @@ fn rpm_increase(current: u64, desired: u64) -> QuotaIncrease {
 fn tpm_increase(current: u64, desired: u64) -> QuotaIncrease {
     QuotaIncrease {
         side: QuotaSide::Tpm,
-        quota_code: QuotaCode::new("L-3DCCFAA4").unwrap(),
+        quota_code: QuotaCode::new(TPM_CODE).unwrap(),
         quota_name:
             "Global cross-Region model inference tokens per minute for Anthropic Claude Opus 4.6"
                 .into(),
@@ -468,7 +469,7 @@ fn email_per_not_filed_reason() {
             vec![Action::NotFiled {
                 target: Target::Quota {
                     side: QuotaSide::Tpm,
-                    quota_code: Some(QuotaCode::new("L-3DCCFAA4").unwrap()),
+                    quota_code: Some(QuotaCode::new(TPM_CODE).unwrap()),
                     desired: None,
                 },
                 reason: NotFiledReason::IncreasePercentZero,
@@ -882,7 +883,7 @@ fn json_types_are_the_cli_contract() {
         types,
         ["quota_request", "support_case", "append", "none", "none"]
     );
-    assert_eq!(json["actions"][0]["quota_code"], "L-3DD46812");
+    assert_eq!(json["actions"][0]["quota_code"], RPM_CODE);
     assert_eq!(json["actions"][0]["desired"], 12_500);
     assert_eq!(json["actions"][1]["case_id"], case(1).case_id);
     assert_eq!(json["actions"][3]["reason"], "throttled");
@@ -900,11 +901,9 @@ fn dry_run_email_says_what_would_have_been_filed() {
     }
     let f = high_usage_critical();
     let body = alarm_email(&f, &dry_run(&f)).body;
-    assert!(
-        body.contains(
-            "Would have requested the RPM quota increase L-3DD46812 from 10,000 to 12,500."
-        )
-    );
+    assert!(body.contains(&format!(
+        "Would have requested the RPM quota increase {RPM_CODE} from 10,000 to 12,500."
+    )));
 }
 
 #[test]

@@ -5,6 +5,7 @@
 use bedrock_ops_core::quota_match::{
     InvocationMode, QuotaKind, QuotaNameError, candidate_codes, check_quota_name, parse_quota_name,
 };
+use bedrock_ops_testkit::fixtures::{MODEL_ID, RPM_CODE, TPM_CODE};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -40,8 +41,8 @@ use QuotaKind::{RequestsPerMinute as Rpm, TokensPerMinute as Tpm};
 #[test]
 fn fixture_candidates_are_exactly_one_per_model_mode_and_kind() {
     let table: [(&str, QuotaKind, &[&str]); 22] = [
-        ("global.anthropic.claude-opus-4-6-v1", Rpm, &["L-3DD46812"]),
-        ("global.anthropic.claude-opus-4-6-v1", Tpm, &["L-3DCCFAA4"]),
+        (MODEL_ID, Rpm, &[RPM_CODE]),
+        (MODEL_ID, Tpm, &[TPM_CODE]),
         ("us.anthropic.claude-opus-4-6-v1", Rpm, &["L-4B7E2D10"]),
         ("eu.anthropic.claude-opus-4-6-v1", Tpm, &["L-4B7E2D11"]),
         (
@@ -137,7 +138,7 @@ fn fixture_variants_never_match_any_kind() {
 
 fn fixture_models() -> Vec<&'static str> {
     vec![
-        "global.anthropic.claude-opus-4-6-v1",
+        MODEL_ID,
         "us.anthropic.claude-opus-4-6-v1",
         "anthropic.claude-opus-4-6-v1",
         "us.anthropic.claude-sonnet-4-5-20250929-v1:0",

@@ -160,6 +160,8 @@ impl Config {
 mod tests {
     use std::collections::HashMap;
 
+    use bedrock_ops_testkit::fixtures::{MODEL_ID, RPM_CODE, TPM_CODE};
+
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
@@ -173,13 +175,13 @@ mod tests {
     const FULL: &[(&str, &str)] = &[
         (CUSTOMER_NAME, "Acme"),
         (BEDROCK_MODEL_NAME, "Opus-4-6"),
-        (BEDROCK_MODEL_ID, "global.anthropic.claude-opus-4-6-v1"),
+        (BEDROCK_MODEL_ID, MODEL_ID),
         (
             EXTRA_MODEL_IDS,
             " arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc ,, ",
         ),
-        (REQUESTS_PER_MINUTE_QUOTA_CODE, "L-3DD46812"),
-        (TOKENS_PER_MINUTE_QUOTA_CODE, "L-3DCCFAA4"),
+        (REQUESTS_PER_MINUTE_QUOTA_CODE, RPM_CODE),
+        (TOKENS_PER_MINUTE_QUOTA_CODE, TPM_CODE),
         (
             FORMATTED_TOPIC_ARN,
             "arn:aws:sns:us-east-1:123456789012:formatted",
@@ -192,12 +194,12 @@ mod tests {
     fn parses_every_variable_into_typed_values() {
         let c = Config::from_lookup(Need::Everything, env(FULL)).unwrap();
         assert_eq!(c.customer, "Acme");
-        assert_eq!(c.rpm_quota_code.code().unwrap().as_str(), "L-3DD46812");
-        assert_eq!(c.tpm_quota_code.as_str(), "L-3DCCFAA4");
+        assert_eq!(c.rpm_quota_code.code().unwrap().as_str(), RPM_CODE);
+        assert_eq!(c.tpm_quota_code.as_str(), TPM_CODE);
         assert_eq!(
             c.model_ids(),
             [
-                "global.anthropic.claude-opus-4-6-v1",
+                MODEL_ID,
                 "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc"
             ]
         );

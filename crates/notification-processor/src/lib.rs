@@ -14,8 +14,6 @@ pub mod config;
 pub mod error;
 pub mod event;
 pub mod handler;
-#[cfg(feature = "emulator")]
-pub mod testbed;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

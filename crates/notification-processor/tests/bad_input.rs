@@ -14,6 +14,7 @@ use bedrock_ops_aws::notify::memory::MemoryNotifier;
 use bedrock_ops_aws::parameters::memory::MemoryParameters;
 use bedrock_ops_aws::quotas::memory::MemoryQuotas;
 use bedrock_ops_aws::support::memory::MemorySupport;
+use bedrock_ops_testkit::fixtures::{MODEL_ID, RPM_CODE, TPM_CODE};
 use notification_processor::event::{messages, transition};
 use notification_processor::{Config, Need, Ports, Processor, ProcessorError, Report, RunMode};
 use proptest::prelude::*;
@@ -34,9 +35,9 @@ fn processor() -> Fakes {
             match name {
                 "CUSTOMER_NAME" => "Acme",
                 "BEDROCK_MODEL_NAME" => "Opus-4-6",
-                "BEDROCK_MODEL_ID" => "global.anthropic.claude-opus-4-6-v1",
-                "REQUESTS_PER_MINUTE_QUOTA_CODE" => "L-3DD46812",
-                "TOKENS_PER_MINUTE_QUOTA_CODE" => "L-3DCCFAA4",
+                "BEDROCK_MODEL_ID" => MODEL_ID,
+                "REQUESTS_PER_MINUTE_QUOTA_CODE" => RPM_CODE,
+                "TOKENS_PER_MINUTE_QUOTA_CODE" => TPM_CODE,
                 "FORMATTED_TOPIC_ARN" => "arn:aws:sns:us-east-1:123456789012:formatted",
                 "LEDGER_TABLE_NAME" => "ledger",
                 _ => return None,

@@ -2,7 +2,7 @@
 //! per-minute metrics realise each example's numbers, the handler runs as the Lambda runs it, and the
 //! assertions read what the emulated services now hold.
 
-use notification_processor::testbed::{
+use bedrock_ops_testkit::testbed::processor::{
     Account, INVESTIGATION_SUBJECT, QUOTA_SUBJECT, RPM_CODE, TPM_CODE, Testbed,
 };
 use serde_json::Value;

@@ -6,10 +6,11 @@ use aws_sdk_servicequotas::Client as QuotasClient;
 use aws_sdk_support::Client as SupportClient;
 use bedrock_ops_aws::Ledger;
 use bedrock_ops_aws::ledger::LedgerStatus;
-use notification_processor::Report;
-use notification_processor::testbed::{
+use bedrock_ops_core::thresholds::SERVICE_CODE;
+use bedrock_ops_testkit::testbed::processor::{
     Account, INVESTIGATION_SUBJECT, LEDGER_TABLE, QUOTA_SUBJECT, RPM_CODE, TPM_CODE, Testbed,
 };
+use notification_processor::Report;
 use serde_json::Value;
 
 fn types(decision: &Value) -> Vec<String> {
@@ -186,7 +187,7 @@ fn open_quota_request_gets_the_alarm_appended_to_its_case() {
     Testbed::run(&account, |testbed| async move {
         let filed_by_a_person = QuotasClient::new(&testbed.sdk)
             .request_service_quota_increase()
-            .service_code("bedrock")
+            .service_code(SERVICE_CODE)
             .quota_code(RPM_CODE)
             .desired_value(20_000.0)
             .send()

@@ -12,8 +12,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use bedrock_ops_aws::emulator::{Fault, REGION};
-use notification_processor::testbed::{Account, Testbed, event};
+use bedrock_ops_testkit::emulator::{Fault, REGION};
+use bedrock_ops_testkit::testbed::processor::{Account, Testbed, event};
 use notification_processor::{ProcessorError, Report, RunMode, sdk_processor};
 
 /// The quota path (both quotas requested) or the case path (an Investigation Request case).
@@ -169,7 +169,7 @@ fn describe(result: &Result<Vec<Report>, ProcessorError>) -> String {
 use Expect::{Email, Fail, Recovered, Retry};
 use Path::{Case, Quota};
 
-bedrock_ops_aws::fault_rows! {
+bedrock_ops_testkit::fault_rows! {
     run;
     // The ledger claim, which takes the case lock in the same write (DynamoDB TransactWriteItems).
     ledger_claim_throttled_once_is_retried: row(Quota, vec![err("dynamodb", "TransactWriteItems", "ProvisionedThroughputExceededException", 400).times(1)], Recovered);

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::types::AttributeValue;
 use bedrock_ops_aws::Ledger;
 use bedrock_ops_aws::ledger::LedgerStatus;
-use notification_processor::testbed::{Account, LEDGER_TABLE, RPM_CODE, TPM_CODE, Testbed};
+use bedrock_ops_testkit::testbed::processor::{Account, LEDGER_TABLE, RPM_CODE, TPM_CODE, Testbed};
 use notification_processor::{ProcessorError, Report, RunMode, SdkProcessor, now_epoch};
 use serde_json::{Value, json};
 

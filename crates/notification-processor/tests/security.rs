@@ -5,8 +5,9 @@
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
 use bedrock_ops_aws::AwsClients;
-use bedrock_ops_aws::emulator::REGION;
-use notification_processor::testbed::{Account, Testbed, event};
+use bedrock_ops_testkit::emulator::REGION;
+use bedrock_ops_testkit::fixtures::MODEL_ID;
+use bedrock_ops_testkit::testbed::processor::{Account, Testbed, event};
 use notification_processor::{Report, RunMode, now_epoch, sdk_processor};
 use serde_json::{Value, json};
 
@@ -48,7 +49,7 @@ fn a_full_run_logs_no_email_address_no_signed_url_and_no_secret() {
         .peaks(9_500.0, 3_000_000.0)
         .setting("use-case-description", USE_CASE);
     Testbed::run(&account, |testbed| async move {
-        let logs = bedrock_ops_aws::emulator::CapturedLogs::start();
+        let logs = bedrock_ops_testkit::logs::CapturedLogs::start();
         let processor = sdk_processor(
             &AwsClients::new(&with_secret(&testbed.sdk)),
             testbed.config(),
@@ -143,9 +144,9 @@ fn dry_run_mode_and_simulations_never_call_a_support_or_service_quotas_write() {
 /// The IAM actions the template grants the processor's role, from the template as CloudFormation evaluates it
 /// (`tests/template/render_stack.py`, the evaluator the template tests use).
 fn granted_to_the_processor() -> std::collections::BTreeSet<String> {
-    let root = bedrock_ops_aws::emulator::workspace_root().expect("workspace root");
+    let root = bedrock_ops_testkit::emulator::workspace_root().expect("workspace root");
     let python =
-        bedrock_ops_aws::emulator::python().expect("the emulator's Python (it has PyYAML)");
+        bedrock_ops_testkit::emulator::python().expect("the emulator's Python (it has PyYAML)");
     let output = std::process::Command::new(python)
         .arg(root.join("tests/template/render_stack.py"))
         .args(["--region", REGION])
@@ -153,8 +154,8 @@ fn granted_to_the_processor() -> std::collections::BTreeSet<String> {
             "StakeholderEmailList=ops@example.com",
             "CustomerName=Acme",
             "BedrockModelName=Opus-4-6",
-            "BedrockModelId=global.anthropic.claude-opus-4-6-v1",
         ])
+        .arg(format!("BedrockModelId={MODEL_ID}"))
         .output()
         .expect("render_stack.py runs");
     assert!(
@@ -191,7 +192,7 @@ fn granted_to_the_processor() -> std::collections::BTreeSet<String> {
 fn every_operation_the_processor_calls_is_granted_to_its_role() {
     let account = Account::new(10_000, 6_250_000).peaks(9_500.0, 3_000_000.0);
     Testbed::run(&account, |testbed| async move {
-        use bedrock_ops_aws::emulator::Fault;
+        use bedrock_ops_testkit::emulator::Fault;
         let processor = testbed.processor();
         testbed
             .emulator

@@ -5,18 +5,18 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceRequest;
+use bedrock_ops_aws::live_thresholds::{finish_record, read_live, read_stored, write_record};
 use bedrock_ops_aws::{AlarmAdmin, AwsError, ParameterStore, QuotaService};
 use bedrock_ops_core::alarm_spec::{plan_quota_alarms, quota_alarm_names};
 use bedrock_ops_core::alarms::AlarmKind;
-use bedrock_ops_core::settings::parameter_name;
+use bedrock_ops_core::live_thresholds::{self, LiveThresholds, QuotaConfig};
+use bedrock_ops_core::settings::{keys, parameter_name, thresholds_path};
+use bedrock_ops_core::thresholds::SERVICE_CODE;
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::alarm_def::to_alarm_def;
-use crate::live::{
-    self, LiveThresholds, QuotaConfig, SERVICE_CODE, Stored, keys, read_live, thresholds_path,
-};
 use crate::properties::{self, Identity};
 use crate::response::{self, RequestIds, ResponseSink, SinkError, Status};
 use crate::validate::validate_codes;
@@ -222,7 +222,7 @@ where
             None => None,
         }
     };
-    let stored = Stored::read(&ports.parameters, &identity.customer, &identity.model_name);
+    let stored = read_stored(&ports.parameters, &identity.customer, &identity.model_name);
     let (list, values, stored) = tokio::join!(list, values, stored);
 
     let list = list.map_err(|e| {
@@ -269,14 +269,14 @@ where
         ))
     })?;
 
-    let change = live::change(&stored, &live, at);
+    let change = live_thresholds::change(&stored, &live, at);
     let storing_failed = |e: AwsError| {
         Failure::after_writes(format!(
             "The alarms were written, but storing the thresholds failed: {e}."
         ))
     };
     let (customer, model) = (&identity.customer, &identity.model_name);
-    let written = live::write_record(
+    let written = write_record(
         &ports.parameters,
         customer,
         model,
@@ -287,7 +287,7 @@ where
     )
     .await
     .map_err(storing_failed)?;
-    let finished = live::finish_record(&ports.parameters, customer, model, &change)
+    let finished = finish_record(&ports.parameters, customer, model, &change)
         .await
         .map_err(storing_failed)?;
     Ok(Written {
@@ -321,7 +321,7 @@ where
         ));
     }
     let alarms = quota_alarm_names(&identity.customer, &identity.model_name).to_vec();
-    let parameters: Vec<String> = keys::ALL
+    let parameters: Vec<String> = keys::THRESHOLDS
         .iter()
         .map(|key| parameter_name(&identity.customer, &identity.model_name, key))
         .collect();

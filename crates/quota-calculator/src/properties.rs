@@ -228,6 +228,7 @@ pub fn parse(properties: &Value) -> Result<Properties, PropertyError> {
 
 #[cfg(test)]
 mod tests {
+    use bedrock_ops_testkit::fixtures::{MODEL_ID, RPM_CODE, TPM_CODE};
     use serde_json::json;
 
     use super::*;
@@ -237,10 +238,10 @@ mod tests {
             "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:Acme-Quota-Calculator-Opus",
             "CustomerName": "Acme",
             "BedrockModelName": "Opus",
-            "BedrockModelId": "global.anthropic.claude-opus-4-6-v1",
+            "BedrockModelId": MODEL_ID,
             "ExtraModelIds": "abc123profile, ",
-            "RequestsPerMinuteQuotaCode": "L-3DD46812",
-            "TokensPerMinuteQuotaCode": "L-3DCCFAA4",
+            "RequestsPerMinuteQuotaCode": RPM_CODE,
+            "TokensPerMinuteQuotaCode": TPM_CODE,
             "RequestsPerMinuteThresholdPercent": "80",
             "TokensPerMinuteThresholdPercent": "75",
             "AlarmEvaluationPeriod": "300",
@@ -253,14 +254,11 @@ mod tests {
     fn template_properties_parse_as_strings() {
         let p = parse(&full()).unwrap();
         assert_eq!(p.identity.customer, "Acme");
-        assert_eq!(
-            p.model_ids.all(),
-            ["global.anthropic.claude-opus-4-6-v1", "abc123profile"]
-        );
+        assert_eq!(p.model_ids.all(), [MODEL_ID, "abc123profile"]);
         assert_eq!(p.tpm_percent.get(), 75);
         assert_eq!(p.period, AlarmPeriod::FiveMinutes);
         assert_eq!(p.evaluation_periods.get(), 3);
-        assert_eq!(p.tpm_code.unwrap().as_str(), "L-3DCCFAA4");
+        assert_eq!(p.tpm_code.unwrap().as_str(), TPM_CODE);
     }
 
     #[test]

@@ -181,18 +181,22 @@ impl ResponseSink for HttpsSink {
     }
 }
 
-/// A [`ResponseSink`] that keeps what it was given, for tests and dry runs; it can be told to refuse.
+/// A [`ResponseSink`] that keeps what it was given, for tests; it can be told to refuse. Compiled only for
+/// tests and with the `test-util` feature.
+#[cfg(any(test, feature = "test-util"))]
 #[derive(Debug, Clone, Default)]
 pub struct MemorySink {
     state: Arc<std::sync::Mutex<MemorySinkState>>,
 }
 
+#[cfg(any(test, feature = "test-util"))]
 #[derive(Debug, Default)]
 struct MemorySinkState {
     responses: Vec<(String, serde_json::Value)>,
     refuse_with: Option<SinkError>,
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl MemorySink {
     pub fn new() -> MemorySink {
         MemorySink::default()
@@ -220,6 +224,7 @@ impl MemorySink {
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl ResponseSink for MemorySink {
     async fn put(&self, url: &str, body: Vec<u8>) -> Result<(), SinkError> {
         let mut state = self.lock();

@@ -137,6 +137,8 @@ pub fn validate_codes(
 #[cfg(test)]
 mod tests {
     use bedrock_ops_aws::quotas::QuotaSource;
+    use bedrock_ops_core::thresholds::SERVICE_CODE;
+    use bedrock_ops_testkit::fixtures::{MODEL_ID, RPM_CODE, TPM_CODE, TPM_NAME};
     use serde::Deserialize;
 
     use super::*;
@@ -163,7 +165,7 @@ mod tests {
             .quotas
             .into_iter()
             .map(|q| QuotaInfo {
-                service_code: "bedrock".into(),
+                service_code: SERVICE_CODE.into(),
                 code: q.quota_code,
                 name: q.quota_name,
                 value: q.value,
@@ -182,18 +184,11 @@ mod tests {
         RpmQuotaCode::parse(c).unwrap()
     }
 
-    const OPUS_GLOBAL: &str = "global.anthropic.claude-opus-4-6-v1";
-
     #[test]
     fn right_codes_for_global_opus_pass() {
-        let ok = validate_codes(
-            &fixture(),
-            OPUS_GLOBAL,
-            &rpm("L-3DD46812"),
-            Some(&code("L-3DCCFAA4")),
-        )
-        .unwrap();
-        assert_eq!(ok.tpm.as_str(), "L-3DCCFAA4");
+        let ok =
+            validate_codes(&fixture(), MODEL_ID, &rpm(RPM_CODE), Some(&code(TPM_CODE))).unwrap();
+        assert_eq!(ok.tpm.as_str(), TPM_CODE);
     }
 
     #[test]
@@ -218,8 +213,8 @@ mod tests {
     fn the_1m_context_length_variant_is_refused_and_the_real_code_named() {
         let err = validate_codes(
             &fixture(),
-            OPUS_GLOBAL,
-            &rpm("L-3DD46812"),
+            MODEL_ID,
+            &rpm(RPM_CODE),
             Some(&code("L-9A1F0C22")),
         )
         .unwrap_err()
@@ -228,7 +223,10 @@ mod tests {
             err.contains("TokensPerMinuteQuotaCode L-9A1F0C22 does not fit"),
             "{err}"
         );
-        assert!(err.contains("L-3DCCFAA4 (\"Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1\")"), "{err}");
+        assert!(
+            err.contains(&format!("{TPM_CODE} (\"{TPM_NAME}\")")),
+            "{err}"
+        );
         assert!(!err.contains("RequestsPerMinuteQuotaCode"), "{err}");
     }
 
@@ -237,9 +235,9 @@ mod tests {
         // The cross-region Opus quota for a global profile.
         let err = validate_codes(
             &fixture(),
-            OPUS_GLOBAL,
+            MODEL_ID,
             &rpm("L-4B7E2D10"),
-            Some(&code("L-3DCCFAA4")),
+            Some(&code(TPM_CODE)),
         )
         .unwrap_err()
         .0;
@@ -248,21 +246,28 @@ mod tests {
             "{err}"
         );
         assert!(err.contains("cross-region quota"), "{err}");
-        assert!(err.contains("Candidates for model global.anthropic.claude-opus-4-6-v1 (global, requests per minute): L-3DD46812"), "{err}");
+        assert!(
+            err.contains(&format!(
+                "Candidates for model {MODEL_ID} (global, requests per minute): {RPM_CODE}"
+            )),
+            "{err}"
+        );
     }
 
     #[test]
     fn a_swapped_kind_and_an_unknown_code_are_both_reported() {
         let err = validate_codes(
             &fixture(),
-            OPUS_GLOBAL,
-            &rpm("L-3DCCFAA4"),
+            MODEL_ID,
+            &rpm(TPM_CODE),
             Some(&code("L-FFFFFFFF")),
         )
         .unwrap_err()
         .0;
         assert!(
-            err.contains("RequestsPerMinuteQuotaCode L-3DCCFAA4 does not fit"),
+            err.contains(&format!(
+                "RequestsPerMinuteQuotaCode {TPM_CODE} does not fit"
+            )),
             "{err}"
         );
         assert!(
@@ -291,25 +296,30 @@ mod tests {
         assert_eq!(ok.rpm, RpmQuotaCode::NotApplicable);
         let err = validate_codes(
             &quotas,
-            OPUS_GLOBAL,
+            MODEL_ID,
             &RpmQuotaCode::NotApplicable,
-            Some(&code("L-3DCCFAA4")),
+            Some(&code(TPM_CODE)),
         )
         .unwrap_err()
         .0;
-        assert!(err.contains("RequestsPerMinuteQuotaCode is NA (no RPM quota), but model global.anthropic.claude-opus-4-6-v1 has one: set it to L-3DD46812"), "{err}");
+        assert!(
+            err.contains(&format!(
+                "RequestsPerMinuteQuotaCode is NA (no RPM quota), but model {MODEL_ID} has one: set it to {RPM_CODE}"
+            )),
+            "{err}"
+        );
     }
 
     #[test]
     fn tpm_na_is_refused_clearly_with_the_right_code() {
-        let err = validate_codes(&fixture(), OPUS_GLOBAL, &rpm("L-3DD46812"), None)
+        let err = validate_codes(&fixture(), MODEL_ID, &rpm(RPM_CODE), None)
             .unwrap_err()
             .0;
         assert!(
             err.contains("TokensPerMinuteQuotaCode cannot be NA"),
             "{err}"
         );
-        assert!(err.contains("L-3DCCFAA4"), "{err}");
+        assert!(err.contains(TPM_CODE), "{err}");
     }
 
     #[test]
@@ -327,8 +337,8 @@ mod tests {
         let err = validate_codes(
             &quotas,
             "e5t98lwp1dsr",
-            &rpm("L-3DD46812"),
-            Some(&code("L-3DCCFAA4")),
+            &rpm(RPM_CODE),
+            Some(&code(TPM_CODE)),
         )
         .unwrap_err()
         .0;

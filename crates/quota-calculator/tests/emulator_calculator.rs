@@ -7,10 +7,14 @@ use std::collections::BTreeMap;
 use std::sync::MutexGuard;
 use std::time::Duration;
 
-use bedrock_ops_aws::emulator::{CallRecord, Emulator, Fault};
 use bedrock_ops_aws::{AlarmAdmin, AwsClients, ParameterStore};
+use bedrock_ops_testkit::emulator::take_turn;
+use bedrock_ops_testkit::emulator::{CallRecord, Emulator, Fault};
+use bedrock_ops_testkit::fixtures::{MODEL_ID, RPM_CODE, TPM_CODE};
+use bedrock_ops_testkit::testbed::calculator::{
+    self as testbed, PATH, RPM_ALARM, SIGNATURE, SdkPorts, TPM_ALARM,
+};
 use quota_calculator::handle;
-use quota_calculator::testbed::{self, PATH, RPM_ALARM, SIGNATURE, SdkPorts, TPM_ALARM};
 use serde_json::{Value, json};
 
 const AT: i64 = 1_777_906_368;
@@ -22,7 +26,7 @@ struct Session {
 }
 
 fn session() -> Session {
-    let turn = testbed::take_turn();
+    let turn = take_turn();
     let emulator = Emulator::shared().expect("emulator starts");
     testbed::reset_and_seed(emulator);
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -185,7 +189,9 @@ fn a_wrong_quota_code_fails_the_resource_naming_the_candidates() {
         "{reason}"
     );
     assert!(
-        reason.contains("Candidates for model global.anthropic.claude-opus-4-6-v1 (global, tokens per minute): L-3DCCFAA4"),
+        reason.contains(&format!(
+            "Candidates for model {MODEL_ID} (global, tokens per minute): {TPM_CODE}"
+        )),
         "{reason}"
     );
     assert!(s.alarms().is_empty());
@@ -222,7 +228,7 @@ fn rpm_na_for_a_model_without_an_rpm_quota_gives_only_the_tpm_alarm() {
         refused["Reason"]
             .as_str()
             .unwrap()
-            .contains("set it to L-3DD46812"),
+            .contains(&format!("set it to {RPM_CODE}")),
         "{refused}"
     );
 }

@@ -14,9 +14,13 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use bedrock_ops_aws::emulator::{Emulator, Fault, SeedQuota};
 use bedrock_ops_aws::{AlarmAdmin, AwsClients, ParameterStore};
-use quota_calculator::testbed::{self, PATH, RPM_ALARM, RPM_CODE, SIGNATURE, TPM_ALARM, TPM_CODE};
+use bedrock_ops_core::thresholds::SERVICE_CODE;
+use bedrock_ops_testkit::emulator::take_turn;
+use bedrock_ops_testkit::emulator::{Emulator, Fault, SeedQuota};
+use bedrock_ops_testkit::testbed::calculator::{
+    self as testbed, PATH, RPM_ALARM, RPM_CODE, SIGNATURE, TPM_ALARM, TPM_CODE,
+};
 use quota_calculator::{CalculatorError, Outcome, Status, handle};
 use serde_json::{Value, json};
 
@@ -170,7 +174,7 @@ impl Case {
 }
 
 fn run(name: &str, row: Row) {
-    let _turn = testbed::take_turn();
+    let _turn = take_turn();
     let emulator = Emulator::shared().expect("emulator starts");
     testbed::reset_and_seed(emulator);
     // AWS defaults for the two quotas, so a GetServiceQuota without an applied value has its fallback.
@@ -202,10 +206,10 @@ fn run(name: &str, row: Row) {
                     .block_on(testbed::create_stack(emulator, "created", AT - 86_400));
             assert_eq!(created.status, Status::Success, "{created:?}");
             emulator
-                .set_quota_value("bedrock", RPM_CODE, RAISED_RPM)
+                .set_quota_value(SERVICE_CODE, RPM_CODE, RAISED_RPM)
                 .unwrap();
             emulator
-                .set_quota_value("bedrock", TPM_CODE, RAISED_TPM)
+                .set_quota_value(SERVICE_CODE, TPM_CODE, RAISED_TPM)
                 .unwrap();
             (RAISED_RPM, RAISED_TPM)
         }
@@ -325,7 +329,7 @@ fn repair(case: &Case, name: &str, request: Request, physical: &str, rpm: f64, t
 use Expect::{Failed, Success, Unanswered};
 use Request::{Create, Delete, Update};
 
-bedrock_ops_aws::fault_rows! {
+bedrock_ops_testkit::fault_rows! {
     run;
     // The quota list that validates the codes (ListServiceQuotas, every page).
     list_throttled_once_is_retried: row(Create, vec![err("servicequotas", "ListServiceQuotas", "TooManyRequestsException", 400).times(1)], Success);

@@ -9,6 +9,10 @@ use bedrock_ops_aws::parameters::memory::MemoryParameters;
 use bedrock_ops_aws::quotas::memory::MemoryQuotas;
 use bedrock_ops_aws::quotas::{QuotaInfo, QuotaService, RequestedChange};
 use bedrock_ops_aws::{AwsError, ParameterStore};
+use bedrock_ops_core::thresholds::SERVICE_CODE;
+use bedrock_ops_testkit::fixtures::{
+    MODEL_ID, RPM_CODE, RPM_NAME, RPM_QUOTA, TPM_CODE, TPM_NAME, TPM_QUOTA,
+};
 use quota_calculator::handler::{FAILED_CREATE_PREFIX, RESPONSE_MARGIN};
 use quota_calculator::{CalculatorError, MemorySink, Ports, SinkError, Status, handle};
 use serde_json::{Value, json};
@@ -37,11 +41,11 @@ fn with_property(mut event: Value, key: &str, value: &str) -> Value {
 /// The Opus quotas of the blog example plus the variants that must never be picked.
 fn opus_quotas() -> MemoryQuotas {
     MemoryQuotas::new()
-        .with_applied("bedrock", "L-3DD46812", "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1", 10_000.0)
-        .with_applied("bedrock", "L-3DCCFAA4", "Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1", 6_250_000.0)
-        .with_applied("bedrock", "L-9A1F0C22", "Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1 1M Context Length", 1_000_000.0)
-        .with_applied("bedrock", "L-4B7E2D11", "Cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1", 3_125_000.0)
-        .with_applied("bedrock", "L-00000001", "On-demand model inference tokens per minute for Acme Tiny", 200_000.0)
+        .with_applied(SERVICE_CODE, RPM_CODE, RPM_NAME, RPM_QUOTA as f64)
+        .with_applied(SERVICE_CODE, TPM_CODE, TPM_NAME, TPM_QUOTA as f64)
+        .with_applied(SERVICE_CODE, "L-9A1F0C22", "Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1 1M Context Length", 1_000_000.0)
+        .with_applied(SERVICE_CODE, "L-4B7E2D11", "Cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1", 3_125_000.0)
+        .with_applied(SERVICE_CODE, "L-00000001", "On-demand model inference tokens per minute for Acme Tiny", 200_000.0)
 }
 
 struct World {
@@ -125,7 +129,7 @@ async fn create_writes_both_alarms_and_the_thresholds_and_answers_with_the_data(
     assert_eq!(stored["tpm-threshold-calculated"], "5000000");
     assert_eq!(stored["rpm-quota"], "10000");
     assert_eq!(stored["tpm-quota"], "6250000");
-    assert_eq!(stored["rpm-quota-code"], "L-3DD46812");
+    assert_eq!(stored["rpm-quota-code"], RPM_CODE);
     assert_eq!(stored["tpm-percent"], "80");
     assert_eq!(stored["last-updated"], "2026-05-04T14:52:48Z");
     let change: Value = serde_json::from_str(&stored["last-change"]).unwrap();
@@ -158,10 +162,10 @@ async fn a_variant_tpm_code_fails_the_stack_naming_the_right_code_and_writes_not
         "{reason}"
     );
     assert!(
-        reason.contains("Candidates for model global.anthropic.claude-opus-4-6-v1"),
+        reason.contains(&format!("Candidates for model {MODEL_ID}")),
         "{reason}"
     );
-    assert!(reason.contains("L-3DCCFAA4"), "{reason}");
+    assert!(reason.contains(TPM_CODE), "{reason}");
     assert!(
         answer["PhysicalResourceId"]
             .as_str()
@@ -244,7 +248,7 @@ async fn rpm_na_is_refused_when_the_model_has_an_rpm_quota() {
         answer["Reason"]
             .as_str()
             .unwrap()
-            .contains("set it to L-3DD46812"),
+            .contains(&format!("set it to {RPM_CODE}")),
         "{answer}"
     );
     assert_eq!(world.writes(), 0);
@@ -267,7 +271,7 @@ async fn a_throttled_quota_read_fails_the_resource_and_writes_nothing() {
     assert_eq!(answer["Status"], "FAILED");
     let reason = answer["Reason"].as_str().unwrap();
     assert!(
-        reason.contains("could not read the RPM quota L-3DD46812"),
+        reason.contains(&format!("could not read the RPM quota {RPM_CODE}")),
         "{reason}"
     );
     assert!(reason.contains("throttled"), "{reason}");

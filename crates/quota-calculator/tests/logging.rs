@@ -6,6 +6,8 @@ use std::time::Duration;
 use bedrock_ops_aws::alarms::memory::MemoryAlarms;
 use bedrock_ops_aws::parameters::memory::MemoryParameters;
 use bedrock_ops_aws::quotas::memory::MemoryQuotas;
+use bedrock_ops_core::thresholds::SERVICE_CODE;
+use bedrock_ops_testkit::fixtures::{RPM_CODE, RPM_NAME, RPM_QUOTA, TPM_CODE, TPM_NAME, TPM_QUOTA};
 use quota_calculator::{MemorySink, Ports, SinkError, handle};
 use serde_json::{Value, json};
 
@@ -22,19 +24,19 @@ fn event(tpm_code: &str, request_type: &str) -> Value {
 
 #[tokio::test]
 async fn the_presigned_url_is_never_logged_on_success_failure_or_a_delivery_error() {
-    let logs = bedrock_ops_aws::emulator::CapturedLogs::start();
+    let logs = bedrock_ops_testkit::logs::CapturedLogs::start();
 
     let sink = MemorySink::new();
     let ports = Ports {
         quotas: MemoryQuotas::new()
-            .with_applied("bedrock", "L-3DD46812", "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1", 10_000.0)
-            .with_applied("bedrock", "L-3DCCFAA4", "Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1", 6_250_000.0),
+            .with_applied(SERVICE_CODE, RPM_CODE, RPM_NAME, RPM_QUOTA as f64)
+            .with_applied(SERVICE_CODE, TPM_CODE, TPM_NAME, TPM_QUOTA as f64),
         alarms: MemoryAlarms::new(),
         parameters: MemoryParameters::new(),
         sink: sink.clone(),
     };
     let budget = Duration::from_secs(60);
-    let created = handle(&ports, event("L-3DCCFAA4", "Create"), budget, 0)
+    let created = handle(&ports, event(TPM_CODE, "Create"), budget, 0)
         .await
         .unwrap();
     assert_eq!(created.status, quota_calculator::Status::Success);
@@ -44,7 +46,7 @@ async fn the_presigned_url_is_never_logged_on_success_failure_or_a_delivery_erro
     assert_eq!(refused.status, quota_calculator::Status::Failed);
     sink.refuse_with(SinkError::Send("connection reset".into()));
     assert!(
-        handle(&ports, event("L-3DCCFAA4", "Delete"), budget, 0)
+        handle(&ports, event(TPM_CODE, "Delete"), budget, 0)
             .await
             .is_err()
     );

@@ -31,6 +31,7 @@ use serde_json::Value;
 
 use crate::AwsError;
 
+#[cfg(any(test, feature = "test-util"))]
 pub mod memory;
 pub mod sdk;
 

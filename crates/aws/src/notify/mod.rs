@@ -4,6 +4,7 @@ use std::future::Future;
 
 use crate::AwsError;
 
+#[cfg(any(test, feature = "test-util"))]
 pub mod memory;
 pub mod sdk;
 

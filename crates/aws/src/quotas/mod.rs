@@ -4,17 +4,12 @@ use std::future::Future;
 
 use crate::AwsError;
 
+#[cfg(any(test, feature = "test-util"))]
 pub mod memory;
 pub mod sdk;
 
-/// Where a quota value came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QuotaSource {
-    /// The value applied to this account (GetServiceQuota / ListServiceQuotas).
-    Applied,
-    /// The AWS default, used when the account has no applied value for the quota.
-    AwsDefault,
-}
+/// Where a quota value came from (a core type: the live thresholds carry it).
+pub use bedrock_ops_core::thresholds::QuotaSource;
 
 /// A quota and its current value.
 #[derive(Debug, Clone, PartialEq)]

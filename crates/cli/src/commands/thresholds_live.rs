@@ -11,14 +11,15 @@
 use std::io::Write;
 
 use alarm_updater::{Assessment, UpdaterError};
-use bedrock_ops_aws::quotas::QuotaSource;
+use bedrock_ops_aws::live_thresholds::{read_live, read_stored};
 use bedrock_ops_aws::{AlarmAdmin, AwsClients, clients::load_config};
 use bedrock_ops_core::alarm_spec::quota_alarm_names;
+use bedrock_ops_core::live_thresholds::{LiveQuota, QuotaConfig, Stored};
 use bedrock_ops_core::messages::Limit;
 use bedrock_ops_core::messages::format::thousands;
 use bedrock_ops_core::messages::quota_change::SideChange;
-use bedrock_ops_core::thresholds::{Percent, QuotaCode, RpmQuotaCode};
-use quota_calculator::live::{LiveQuota, QuotaConfig, Stored, keys, read_live, thresholds_path};
+use bedrock_ops_core::settings::{keys, thresholds_path};
+use bedrock_ops_core::thresholds::{Percent, QuotaCode, QuotaSource, RpmQuotaCode};
 use serde_json::{Value, json};
 
 use super::CommandResult;
@@ -237,7 +238,7 @@ async fn assess(
 ) -> Result<Assessment, Box<dyn std::error::Error>> {
     let clients = AwsClients::new(&load_config().await);
     let (quotas, alarms, parameters) = (clients.quotas(), clients.alarms(), clients.parameters());
-    let stored = Stored::read(&parameters, customer, model).await?;
+    let stored = read_stored(&parameters, customer, model).await?;
     let config = quota_config(args, percents, &stored, customer, model)?;
     let names = quota_alarm_names(customer, model);
     let (live, described) = tokio::join!(read_live(&quotas, &config), alarms.describe(&names));

@@ -201,6 +201,8 @@ fn shorten(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    use bedrock_ops_testkit::fixtures::RPM_CODE;
+
     use super::*;
 
     #[test]
@@ -259,7 +261,7 @@ mod tests {
             rpm: RpmThreshold::of(Some(QuotaValue::new(10_000).unwrap()), Percent::DEFAULT),
             tpm: Threshold::of(QuotaValue::new(6_250_000).unwrap(), Percent::DEFAULT),
         };
-        let code = RpmQuotaCode::parse("L-3DD46812").unwrap();
+        let code = RpmQuotaCode::parse(RPM_CODE).unwrap();
         let rpm = SideFigures::rpm(&code, QuotaValue::new(10_000).ok(), Some(&t));
         assert_eq!(rpm.quota, Limit::Known(10_000));
         assert_eq!(rpm.threshold, Limit::Known(8_000));

@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use notification_processor::testbed::Testbed;
+use bedrock_ops_testkit::testbed::processor::Testbed;
 use serde_json::Value;
 
 use super::calls::CallLog;

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use bedrock_ops_aws::emulator::CallRecord;
+use bedrock_ops_testkit::emulator::CallRecord;
 
 /// Calls that change something in AWS (the ledger's writes included).
 pub const WRITES: [&str; 13] = [

@@ -26,8 +26,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use bedrock_ops_aws::emulator::{Emulator, SeedQuota};
-use notification_processor::testbed::{RPM_CODE, TPM_CODE, Testbed};
+use bedrock_ops_core::thresholds::SERVICE_CODE;
+use bedrock_ops_testkit::emulator::{Emulator, SeedQuota};
+use bedrock_ops_testkit::testbed::processor::{MODEL_ID, RPM_CODE, TPM_CODE, Testbed};
 use serde_json::{Value, json};
 
 use self::budget::{MAX_CALLS, MAX_ROUND_TRIPS, measure_run};
@@ -240,7 +241,7 @@ struct FunctionRuns {
 }
 
 fn workspace_file(relative: &str) -> Value {
-    let path = bedrock_ops_aws::emulator::workspace_root()
+    let path = bedrock_ops_testkit::emulator::workspace_root()
         .expect("workspace root")
         .join(relative);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -356,7 +357,7 @@ fn calculator_and_updater(args: &Args) -> Option<FunctionRuns> {
         [
             ("CUSTOMER_NAME", "Acme"),
             ("BEDROCK_MODEL_NAME", "Opus"),
-            ("BEDROCK_MODEL_ID", "global.anthropic.claude-opus-4-6-v1"),
+            ("BEDROCK_MODEL_ID", MODEL_ID),
             ("REQUESTS_PER_MINUTE_QUOTA_CODE", RPM_CODE),
             ("TOKENS_PER_MINUTE_QUOTA_CODE", TPM_CODE),
             ("REQUESTS_PER_MINUTE_THRESHOLD_PERCENT", "80"),
@@ -394,10 +395,10 @@ fn calculator_and_updater(args: &Args) -> Option<FunctionRuns> {
         |run| {
             let step = f64::from(run + 1);
             emulator
-                .set_quota_value("bedrock", RPM_CODE, rpm + 100.0 * step)
+                .set_quota_value(SERVICE_CODE, RPM_CODE, rpm + 100.0 * step)
                 .expect("RPM quota raised");
             emulator
-                .set_quota_value("bedrock", TPM_CODE, tpm + 10_000.0 * step)
+                .set_quota_value(SERVICE_CODE, TPM_CODE, tpm + 10_000.0 * step)
                 .expect("TPM quota raised");
         },
         &mut invoke,

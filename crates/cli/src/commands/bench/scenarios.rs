@@ -6,7 +6,8 @@
 
 use std::collections::BTreeSet;
 
-use notification_processor::testbed::{
+use bedrock_ops_core::thresholds::SERVICE_CODE;
+use bedrock_ops_testkit::testbed::processor::{
     Account, INVESTIGATION_SUBJECT, LEDGER_TABLE, RPM_CODE, Testbed, event,
 };
 use serde_json::Value;
@@ -112,7 +113,7 @@ impl Setup {
             Setup::OpenRpmRequest => {
                 aws_sdk_servicequotas::Client::new(&testbed.sdk)
                     .request_service_quota_increase()
-                    .service_code("bedrock")
+                    .service_code(SERVICE_CODE)
                     .quota_code(RPM_CODE)
                     .desired_value(20_000.0)
                     .send()

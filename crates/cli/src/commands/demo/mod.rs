@@ -21,14 +21,14 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_cloudwatch::types::{AlarmType, StateValue};
 use bedrock_ops_aws::alarms::MetricAlarmDef;
-use bedrock_ops_aws::emulator::{self, ACCOUNT_ID, Emulator, REGION, SeedQuota, SnsMessage};
 use bedrock_ops_aws::{AlarmAdmin, AwsClients, Ledger, ParameterStore, QuotaService};
 use bedrock_ops_core::alarm_spec::quota_alarm_names;
 use bedrock_ops_core::alarms::AlarmName;
 use bedrock_ops_core::messages::format::utc;
-use bedrock_ops_core::settings::parameter_prefix;
+use bedrock_ops_core::settings::{keys, parameter_prefix, thresholds_path};
+use bedrock_ops_core::thresholds::SERVICE_CODE;
+use bedrock_ops_testkit::emulator::{self, ACCOUNT_ID, Emulator, REGION, SeedQuota, SnsMessage};
 use notification_processor::{Config, Need, RunMode, lambda_response, now_epoch};
-use quota_calculator::live::{SERVICE_CODE, keys, thresholds_path};
 use serde_json::{Map, Value, json};
 
 use self::show::{Show, figure, number, operator};
@@ -523,7 +523,7 @@ impl<W: Write> Demo<'_, '_, W> {
             .await
             .map_err(failed("reading the thresholds record"))?
             .into_iter()
-            .filter(|(key, _)| keys::ALL.contains(&key.as_str()))
+            .filter(|(key, _)| keys::THRESHOLDS.contains(&key.as_str()))
             .collect::<BTreeMap<_, _>>();
         let shown: Vec<String> = [
             keys::RPM_THRESHOLD_CALCULATED,

@@ -1,20 +1,22 @@
-//! Seeding the local AWS emulator for the updater's integration tests (feature `emulator`): a stack the quota
-//! calculator created there (the blog's quotas, both alarms, the record) with its formatted topic, the
-//! updater's configuration for it, and its wiring. Builds on [`quota_calculator::testbed`].
+//! Seeding the local AWS emulator for the updater's integration tests: a stack the quota calculator created
+//! there (the blog's quotas, both alarms, the record, through the calculator's own Create) with its formatted
+//! topic, the updater's configuration for it, and its wiring.
 
-use bedrock_ops_aws::AwsClients;
-use bedrock_ops_aws::alarms::sdk::SdkAlarms;
-use bedrock_ops_aws::emulator::Emulator;
-use bedrock_ops_aws::notify::sdk::SdkNotifier;
-use bedrock_ops_aws::parameters::sdk::SdkParameters;
-use bedrock_ops_aws::quotas::sdk::SdkQuotas;
-use quota_calculator::testbed::{self as calculator, RPM_CODE, TPM_CODE};
-
-use crate::config::{
+use alarm_updater::config::{
     AWS_REGION, BEDROCK_MODEL_ID, BEDROCK_MODEL_NAME, CUSTOMER_NAME, FORMATTED_TOPIC_ARN,
     RPM_PERCENT, RPM_QUOTA_CODE, TPM_PERCENT, TPM_QUOTA_CODE,
 };
-use crate::{Ports, UpdaterConfig};
+use alarm_updater::{Ports, UpdaterConfig};
+use bedrock_ops_aws::AwsClients;
+use bedrock_ops_aws::alarms::sdk::SdkAlarms;
+use bedrock_ops_aws::notify::sdk::SdkNotifier;
+use bedrock_ops_aws::parameters::sdk::SdkParameters;
+use bedrock_ops_aws::quotas::sdk::SdkQuotas;
+use bedrock_ops_core::thresholds::SERVICE_CODE;
+
+use super::calculator::{self, RPM_CODE, TPM_CODE};
+use crate::emulator::Emulator;
+use crate::fixtures::MODEL_ID;
 
 pub const TOPIC_NAME: &str = "Acme-Bedrock-Alarms-Formatted-Opus";
 /// When the stack was created (epoch seconds).
@@ -32,14 +34,7 @@ pub type SdkPorts = Ports<SdkQuotas, SdkAlarms, SdkParameters, SdkNotifier>;
 /// empty afterwards.
 pub async fn created_stack(emulator: &Emulator) -> String {
     calculator::reset_and_seed(emulator);
-    let topic_arn = aws_sdk_sns::Client::new(&emulator.sdk_config())
-        .create_topic()
-        .name(TOPIC_NAME)
-        .send()
-        .await
-        .expect("topic created")
-        .topic_arn
-        .expect("topic ARN");
+    let topic_arn = super::create_topic(&emulator.sdk_config(), TOPIC_NAME).await;
     let created = calculator::create_stack(emulator, "updater-create", T0).await;
     assert_eq!(
         created.status,
@@ -54,19 +49,24 @@ pub async fn created_stack(emulator: &Emulator) -> String {
 pub fn raise_quotas(emulator: &Emulator) {
     for (code, value) in [(RPM_CODE, RAISED_RPM), (TPM_CODE, RAISED_TPM)] {
         emulator
-            .set_quota_value("bedrock", code, value)
+            .set_quota_value(SERVICE_CODE, code, value)
             .expect("quota value set");
     }
 }
 
 /// The Lambda environment of the created stack's updater.
 pub fn config(topic_arn: &str) -> UpdaterConfig {
+    config_with_codes(topic_arn, RPM_CODE, TPM_CODE)
+}
+
+/// [`config`] with other quota codes (`NA` for a model without an RPM quota).
+pub fn config_with_codes(topic_arn: &str, rpm_code: &str, tpm_code: &str) -> UpdaterConfig {
     let env = [
         (CUSTOMER_NAME, "Acme"),
         (BEDROCK_MODEL_NAME, "Opus"),
-        (BEDROCK_MODEL_ID, "global.anthropic.claude-opus-4-6-v1"),
-        (RPM_QUOTA_CODE, RPM_CODE),
-        (TPM_QUOTA_CODE, TPM_CODE),
+        (BEDROCK_MODEL_ID, MODEL_ID),
+        (RPM_QUOTA_CODE, rpm_code),
+        (TPM_QUOTA_CODE, tpm_code),
         (RPM_PERCENT, "80"),
         (TPM_PERCENT, "80"),
         (FORMATTED_TOPIC_ARN, topic_arn),

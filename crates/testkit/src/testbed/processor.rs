@@ -1,5 +1,5 @@
-//! Seeding the local AWS emulator for the processor's integration tests, the benchmark and the CLI tests
-//! (feature `emulator`): one stack (`Acme` / `Opus-4-6`) with its Parameter Store settings and thresholds as
+//! Seeding the local AWS emulator for the processor's integration tests, the benchmark and the CLI tests:
+//! one stack (`Acme` / `Opus-4-6`) with its Parameter Store settings and thresholds as
 //! the template and the calculator write them, its two quotas, a ledger table, the formatted topic, and
 //! per-minute Bedrock metrics whose 14-day peaks are the ones a test asks for.
 //!
@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
 
 use aws_config::SdkConfig;
 use aws_sdk_cloudwatch::primitives::DateTime;
@@ -16,18 +15,22 @@ use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
-use bedrock_ops_aws::emulator::{CallRecord, Emulator, REGION, SeedQuota, SnsMessage, SupportCase};
 use bedrock_ops_aws::{AwsClients, ParameterStore};
 use bedrock_ops_core::settings::parameter_name;
+use notification_processor::{
+    Config, Need, Report, RunMode, SdkProcessor, config, now_epoch, sdk_processor,
+};
 use serde_json::Value;
 
-use crate::{Config, Need, Report, RunMode, SdkProcessor, sdk_processor};
+use crate::emulator::{
+    CallRecord, Emulator, REGION, SeedQuota, SnsMessage, SupportCase, take_turn,
+};
+use crate::fixtures::{RPM_NAME, TPM_NAME};
 
 pub const CUSTOMER: &str = "Acme";
 pub const MODEL: &str = "Opus-4-6";
-pub const MODEL_ID: &str = "global.anthropic.claude-opus-4-6-v1";
-pub const RPM_CODE: &str = "L-3DD46812";
-pub const TPM_CODE: &str = "L-3DCCFAA4";
+/// The stack's model and quota codes are the blog example's.
+pub use crate::fixtures::{MODEL_ID, RPM_CODE, TPM_CODE};
 pub const TOPIC_NAME: &str = "Acme-Bedrock-Formatted-Opus-4-6";
 pub const LEDGER_TABLE: &str = "Acme-Bedrock-Ledger-Opus-4-6";
 pub const QUOTA_SUBJECT: &str = "Acme - Bedrock Ops Alert - Opus-4-6 - Quota Request";
@@ -128,15 +131,9 @@ pub struct Testbed {
     pub topic_arn: String,
 }
 
-static TURN: Mutex<()> = Mutex::new(());
-
-fn turn() -> MutexGuard<'static, ()> {
-    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 /// Seconds since the epoch, on a minute boundary.
 pub fn this_minute() -> i64 {
-    let now = crate::now_epoch();
+    let now = now_epoch();
     now - now.rem_euclid(60)
 }
 
@@ -173,7 +170,7 @@ impl Testbed {
     ) where
         F: Future<Output = ()>,
     {
-        let _turn = turn();
+        let _turn = take_turn();
         let emulator = Emulator::shared().expect("the emulator starts");
         emulator.reset().expect("the emulator resets");
         runtime
@@ -188,11 +185,7 @@ impl Testbed {
 
     async fn seed(emulator: &'static Emulator, account: &Account) -> Testbed {
         let sdk = emulator.sdk_config();
-        let tpm = SeedQuota::bedrock(
-            TPM_CODE,
-            "Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6",
-            account.tpm_quota as f64,
-        );
+        let tpm = SeedQuota::bedrock(TPM_CODE, TPM_NAME, account.tpm_quota as f64);
         let tpm = if account.tpm_adjustable {
             tpm
         } else {
@@ -201,25 +194,14 @@ impl Testbed {
         emulator
             .seed_quotas(
                 &[
-                    SeedQuota::bedrock(
-                        RPM_CODE,
-                        "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6",
-                        account.rpm_quota as f64,
-                    ),
+                    SeedQuota::bedrock(RPM_CODE, RPM_NAME, account.rpm_quota as f64),
                     tpm,
                 ],
                 &[],
             )
             .expect("quotas seeded");
 
-        let topic_arn = aws_sdk_sns::Client::new(&sdk)
-            .create_topic()
-            .name(TOPIC_NAME)
-            .send()
-            .await
-            .expect("topic created")
-            .topic_arn
-            .expect("topic arn");
+        let topic_arn = super::create_topic(&sdk, TOPIC_NAME).await;
         aws_sdk_dynamodb::Client::new(&sdk)
             .create_table()
             .table_name(LEDGER_TABLE)
@@ -284,21 +266,15 @@ impl Testbed {
     /// The Lambda's environment for this stack, as name → value.
     pub fn lambda_env(&self) -> Vec<(&'static str, String)> {
         vec![
-            (crate::config::CUSTOMER_NAME, CUSTOMER.to_owned()),
-            (crate::config::BEDROCK_MODEL_NAME, MODEL.to_owned()),
-            (crate::config::BEDROCK_MODEL_ID, MODEL_ID.to_owned()),
-            (crate::config::EXTRA_MODEL_IDS, String::new()),
-            (
-                crate::config::REQUESTS_PER_MINUTE_QUOTA_CODE,
-                RPM_CODE.to_owned(),
-            ),
-            (
-                crate::config::TOKENS_PER_MINUTE_QUOTA_CODE,
-                TPM_CODE.to_owned(),
-            ),
-            (crate::config::FORMATTED_TOPIC_ARN, self.topic_arn.clone()),
-            (crate::config::LEDGER_TABLE_NAME, LEDGER_TABLE.to_owned()),
-            (crate::config::AWS_REGION, REGION.to_owned()),
+            (config::CUSTOMER_NAME, CUSTOMER.to_owned()),
+            (config::BEDROCK_MODEL_NAME, MODEL.to_owned()),
+            (config::BEDROCK_MODEL_ID, MODEL_ID.to_owned()),
+            (config::EXTRA_MODEL_IDS, String::new()),
+            (config::REQUESTS_PER_MINUTE_QUOTA_CODE, RPM_CODE.to_owned()),
+            (config::TOKENS_PER_MINUTE_QUOTA_CODE, TPM_CODE.to_owned()),
+            (config::FORMATTED_TOPIC_ARN, self.topic_arn.clone()),
+            (config::LEDGER_TABLE_NAME, LEDGER_TABLE.to_owned()),
+            (config::AWS_REGION, REGION.to_owned()),
         ]
     }
 
@@ -342,7 +318,7 @@ impl Testbed {
     pub async fn report(&self, fixture: &str) -> Report {
         let mut reports = self
             .processor()
-            .handle(&event(fixture), crate::now_epoch(), RunMode::Live)
+            .handle(&event(fixture), now_epoch(), RunMode::Live)
             .await
             .expect("handled");
         assert_eq!(reports.len(), 1, "{reports:?}");

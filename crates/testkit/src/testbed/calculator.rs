@@ -1,25 +1,25 @@
-//! Seeding the local AWS emulator for the calculator's and the alarm updater's integration tests (feature
-//! `emulator`): the blog's Opus quotas with the look-alikes the validator must not take, custom-resource events
-//! answered to the emulator's response sink, the production wiring, and the fast-failing clients of the fault
-//! suites.
+//! Seeding the local AWS emulator for the calculator's and the alarm updater's integration tests: the blog's
+//! Opus quotas with the look-alikes the validator must not take, custom-resource events answered to the
+//! emulator's response sink, the production wiring, and the fast-failing clients of the fault suites.
 //!
-//! Tests of one binary share one emulator and take turns ([`take_turn`]); each resets it, so the call log is
-//! exact.
+//! Tests of one binary share one emulator and take turns ([`take_turn`](crate::emulator::take_turn)); each
+//! resets it, so the call log is exact.
 
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use bedrock_ops_aws::AwsClients;
 use bedrock_ops_aws::alarms::sdk::SdkAlarms;
-use bedrock_ops_aws::emulator::{Emulator, SeedQuota};
 use bedrock_ops_aws::parameters::sdk::SdkParameters;
 use bedrock_ops_aws::quotas::sdk::SdkQuotas;
+use bedrock_ops_aws::{AlarmAdmin, ParameterStore, QuotaService};
+use quota_calculator::{HttpsSink, MemorySink, Outcome, Ports};
 use serde_json::{Value, json};
 
-use crate::{HttpsSink, Outcome, Ports};
+use crate::emulator::{Emulator, SeedQuota};
+use crate::fixtures::{RPM_NAME, RPM_QUOTA, TPM_NAME, TPM_QUOTA, custom_resource};
 
-pub const RPM_CODE: &str = "L-3DD46812";
-pub const TPM_CODE: &str = "L-3DCCFAA4";
+/// The stack's quota codes are the blog example's.
+pub use crate::fixtures::{RPM_CODE, TPM_CODE};
 pub const RPM_ALARM: &str = "Acme-Bedrock-HighInvocationRate-Warning-Opus";
 pub const TPM_ALARM: &str = "Acme-Bedrock-HighTPMQuotaUsage-Warning-Opus";
 /// The stack's thresholds path (the fixtures' customer and model).
@@ -30,27 +30,12 @@ pub const SIGNATURE: &str = "X-Amz-Signature=NOT-TO-BE-LOGGED";
 /// The handler's wiring on the real SDK clients.
 pub type SdkPorts = Ports<SdkQuotas, SdkAlarms, SdkParameters, HttpsSink>;
 
-static TURN: Mutex<()> = Mutex::new(());
-
-/// One test at a time on the shared emulator (a failed test does not block the others).
-pub fn take_turn() -> MutexGuard<'static, ()> {
-    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 /// The Opus quotas of the blog example (10,000 RPM, 6,250,000 TPM) and the look-alikes the validator must not
 /// take, plus a model with no RPM quota. More than one ListServiceQuotas page (the emulator pages by 5).
 pub fn opus_quotas() -> Vec<SeedQuota> {
     vec![
-        SeedQuota::bedrock(
-            RPM_CODE,
-            "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1",
-            10_000.0,
-        ),
-        SeedQuota::bedrock(
-            TPM_CODE,
-            "Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1",
-            6_250_000.0,
-        ),
+        SeedQuota::bedrock(RPM_CODE, RPM_NAME, RPM_QUOTA as f64),
+        SeedQuota::bedrock(TPM_CODE, TPM_NAME, TPM_QUOTA as f64),
         SeedQuota::bedrock(
             "L-9A1F0C21",
             "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1 1M Context Length",
@@ -95,13 +80,7 @@ pub fn reset_and_seed(emulator: &Emulator) {
 /// A fixture event (`create`, `update`, `delete`) whose ResponseURL is the emulator's sink under `id`, with
 /// [`SIGNATURE`] as its query.
 pub fn event(emulator: &Emulator, fixture: &str, id: &str) -> Value {
-    let text = match fixture {
-        "create" => include_str!("../../../tests/fixtures/custom-resource/create.json"),
-        "update" => include_str!("../../../tests/fixtures/custom-resource/update.json"),
-        "delete" => include_str!("../../../tests/fixtures/custom-resource/delete.json"),
-        other => panic!("no custom-resource fixture {other}"),
-    };
-    let mut event: Value = serde_json::from_str(text).expect("fixture is JSON");
+    let mut event = custom_resource(fixture);
     event["ResponseURL"] = json!(format!("{}?{SIGNATURE}", emulator.cfn_response_url(id)));
     event
 }
@@ -119,7 +98,7 @@ pub fn ports(clients: &AwsClients) -> SdkPorts {
 /// The stack's Create as CloudFormation sends it, with the production wiring, at `at` (epoch seconds).
 pub async fn create_stack(emulator: &Emulator, id: &str, at: i64) -> Outcome {
     let ports = ports(&AwsClients::new(&emulator.sdk_config()));
-    crate::handle(
+    quota_calculator::handle(
         &ports,
         event(emulator, "create", id),
         Duration::from_secs(60),
@@ -127,4 +106,25 @@ pub async fn create_stack(emulator: &Emulator, id: &str, at: i64) -> Outcome {
     )
     .await
     .expect("the Create is answered")
+}
+
+/// The calculator's handler on any adapters (the updater's in-memory tests create and update their stack with
+/// it), its answer kept in memory; returns the body CloudFormation would receive.
+pub async fn answer<Q, A, P>(quotas: Q, alarms: A, parameters: P, event: Value, at: i64) -> Value
+where
+    Q: QuotaService,
+    A: AlarmAdmin,
+    P: ParameterStore,
+{
+    let sink = MemorySink::new();
+    let ports = Ports {
+        quotas,
+        alarms,
+        parameters,
+        sink: sink.clone(),
+    };
+    quota_calculator::handle(&ports, event, Duration::from_secs(60), at)
+        .await
+        .expect("the event is answered");
+    sink.last().expect("an answer")
 }

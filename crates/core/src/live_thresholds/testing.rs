@@ -1,0 +1,35 @@
+//! Builders for this module's unit tests: a stored record from pairs, live thresholds from two quotas.
+
+use bedrock_ops_testkit::fixtures::{RPM_CODE, TPM_CODE};
+
+use super::{LiveQuota, LiveThresholds, QuotaConfig, Stored};
+use crate::thresholds::{Percent, QuotaCode, QuotaSource, QuotaValue, RpmQuotaCode};
+
+pub(super) fn stored(pairs: &[(&str, &str)]) -> Stored {
+    Stored::from_values(
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    )
+}
+
+fn quota(code: &str, value: u64) -> LiveQuota {
+    LiveQuota {
+        code: QuotaCode::new(code).unwrap(),
+        name: format!("{code} quota"),
+        value: QuotaValue::new(value).unwrap(),
+        source: QuotaSource::Applied,
+    }
+}
+
+/// Both quotas applied, thresholds at 80 %.
+pub(super) fn live(rpm: u64, tpm: u64) -> LiveThresholds {
+    let config = QuotaConfig {
+        rpm_code: RpmQuotaCode::parse(RPM_CODE).unwrap(),
+        tpm_code: QuotaCode::tpm(TPM_CODE).unwrap(),
+        rpm_percent: Percent::new(80).unwrap(),
+        tpm_percent: Percent::new(80).unwrap(),
+    };
+    LiveThresholds::of(config, Some(quota(RPM_CODE, rpm)), quota(TPM_CODE, tpm))
+}

@@ -1,0 +1,114 @@
+//! The state a test sets before the code under test runs: a clean slate, quotas and their values, quota
+//! request statuses, the Support plan, per-call latency.
+
+use bedrock_ops_core::thresholds::SERVICE_CODE;
+use serde::Serialize;
+use serde_json::json;
+
+use super::{Emulator, EmulatorError};
+
+/// A quota to seed. `Value` is the applied (or default) value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SeedQuota {
+    pub service_code: String,
+    pub quota_code: String,
+    pub quota_name: String,
+    pub value: f64,
+    pub adjustable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
+impl SeedQuota {
+    /// An adjustable quota of the `bedrock` service.
+    pub fn bedrock(quota_code: &str, quota_name: &str, value: f64) -> Self {
+        Self {
+            service_code: SERVICE_CODE.to_owned(),
+            quota_code: quota_code.to_owned(),
+            quota_name: quota_name.to_owned(),
+            value,
+            adjustable: true,
+            unit: None,
+        }
+    }
+
+    pub fn not_adjustable(mut self) -> Self {
+        self.adjustable = false;
+        self
+    }
+}
+
+impl Emulator {
+    /// Clears everything: moto's state and every extension (quotas, cases, calls, faults, latency, responses).
+    pub fn reset(&self) -> Result<(), EmulatorError> {
+        self.call("POST", "/_ext/reset", Some(&json!({}))).map(drop)
+    }
+
+    /// Adds (or replaces) applied quota values and, optionally, AWS default values.
+    pub fn seed_quotas(
+        &self,
+        quotas: &[SeedQuota],
+        defaults: &[SeedQuota],
+    ) -> Result<(), EmulatorError> {
+        let body = json!({ "quotas": quotas, "defaults": defaults });
+        self.call("POST", "/_ext/service-quotas/seed", Some(&body))
+            .map(drop)
+    }
+
+    /// Changes the applied value of a seeded quota.
+    pub fn set_quota_value(
+        &self,
+        service_code: &str,
+        quota_code: &str,
+        value: f64,
+    ) -> Result<(), EmulatorError> {
+        let body = json!({ "ServiceCode": service_code, "QuotaCode": quota_code, "Value": value });
+        self.call("POST", "/_ext/service-quotas/set-value", Some(&body))
+            .map(drop)
+    }
+
+    /// Moves a quota request to another status (APPROVED also makes its value the applied one).
+    pub fn set_request_status(&self, request_id: &str, status: &str) -> Result<(), EmulatorError> {
+        let body = json!({ "Id": request_id, "Status": status });
+        self.call("POST", "/_ext/service-quotas/requests/status", Some(&body))
+            .map(drop)
+    }
+
+    /// `false` makes every Support call answer SubscriptionRequiredException (no Business/Enterprise plan).
+    pub fn set_support_subscribed(&self, subscribed: bool) -> Result<(), EmulatorError> {
+        let body = json!({ "subscribed": subscribed });
+        self.call("POST", "/_ext/support/subscription", Some(&body))
+            .map(drop)
+    }
+
+    /// Delay added before answering every AWS call (0 turns it off).
+    pub fn set_latency_ms(&self, ms: u64) -> Result<(), EmulatorError> {
+        self.call("POST", "/_ext/latency", Some(&json!({ "ms": ms })))
+            .map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::fixtures::RPM_CODE;
+
+    #[test]
+    fn seed_quotas_use_the_service_quotas_field_names() {
+        let quota = SeedQuota::bedrock(
+            RPM_CODE,
+            "On-demand model inference requests per minute",
+            400.0,
+        );
+        assert_eq!(
+            serde_json::to_value(&quota).unwrap(),
+            json!({
+                "ServiceCode": "bedrock", "QuotaCode": RPM_CODE,
+                "QuotaName": "On-demand model inference requests per minute", "Value": 400.0, "Adjustable": true
+            })
+        );
+    }
+}
