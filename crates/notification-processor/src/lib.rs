@@ -5,7 +5,15 @@
 //! |---|---|
 //! | [`event`] | SNS event / alarm message → [`event::Transition`] (this stack's alarms only) |
 //! | [`config`] | the Lambda's environment variables, parsed |
-//! | [`handler`] | [`Processor`]: claim, read, plan, file, e-mail, record |
+//! | [`handler`] | [`Processor`]: claim, read, plan, file, e-mail, record — in rooms, one concern each: |
+//! | `handler::alarm` | an ALARM transition, start to end |
+//! | `handler::recovery` | an OK transition that ends an ALARM: the recovery e-mail |
+//! | `handler::gate` | the ledger claim and what it admits (handle, resume, or stop) |
+//! | `handler::case_lock` | the category's case lock: one Support case when alarms of a category arrive together |
+//! | `handler::reads` | settings, usage, live quotas and open cases, read into the plan's input |
+//! | `handler::filing` | Service Quotas requests, appends to open cases, new Support cases |
+//! | `handler::delivery` | the e-mail with the closing write; the recorded e-mail of an earlier attempt |
+//! | `handler::report` | the output contract: [`Decision`], [`Report`], [`EmailStatus`] and their JSON |
 //! | [`error`] | [`ProcessorError`] with its `Retryable` / `NonRetryable` diagnostic |
 //!
 //! The Lambda (`main.rs`) and the CLI's `process` and `simulate` commands run the same [`Processor`].

@@ -1,0 +1,153 @@
+//! The ledger gate: SNS and Lambda deliver at least once, so every transition is claimed in the ledger before
+//! anything is filed, and the claim's answer decides what this invocation may do: handle it from the start,
+//! only send the e-mail an earlier attempt recorded, or nothing.
+//!
+//! A claim lasts until shortly after the invocation's deadline, so a retry of a timed-out invocation takes
+//! over; a failure before anything was filed gives the claim back ([`Processor::release`]) so the retry can
+//! start at once.
+
+use bedrock_ops_aws::ledger::{Claim, JointClaim};
+use bedrock_ops_aws::{
+    AwsError, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics,
+};
+use serde_json::Value;
+use tracing::{info, warn};
+
+use super::case_lock::lock_terms;
+use super::delivery::FILED_STEP;
+use super::report::Report;
+use super::{Clock, Processor, RunMode};
+use crate::error::ProcessorError;
+
+/// How long ledger items (the audit record) are kept.
+pub const LEDGER_TTL_SECONDS: i64 = 90 * 86_400;
+
+/// What the first round trip's claim found.
+pub(super) enum Claimed {
+    /// A simulation claims nothing.
+    Nothing,
+    /// The ledger's answer to a claim of the transition alone.
+    Alone(Result<Claim, AwsError>),
+    /// A new transition, claimed together with its category's case lock (held from the invocation's `now`).
+    WithCaseLock,
+}
+
+/// Whether the claim lets this invocation work, and from where.
+pub(super) enum Gate {
+    Fresh,
+    /// An earlier attempt recorded its filings and e-mail.
+    Resume(Value),
+}
+
+impl<P, M, Q, S, N, L> Processor<P, M, Q, S, N, L>
+where
+    P: ParameterStore,
+    M: UsageMetrics,
+    Q: QuotaService,
+    S: SupportDesk,
+    N: Notifier,
+    L: Ledger,
+{
+    pub(super) async fn claim(&self, key: &str, clock: Clock, run: RunMode) -> Claimed {
+        match run {
+            RunMode::Live => Claimed::Alone(
+                self.ports
+                    .ledger
+                    .claim(key, clock.lease, LEDGER_TTL_SECONDS, clock.now)
+                    .await,
+            ),
+            RunMode::Simulate => Claimed::Nothing,
+        }
+    }
+
+    /// The claim of an ALARM transition. A new one (nearly every alarm) takes its category's case lock in the
+    /// same write, whether or not a case turns out to be needed: a case then costs no round trip to lock, and
+    /// an alarm that opens none releases the lock in its closing write, so neither adds a call. A redelivery
+    /// or a retry, or a lock held by a concurrent alarm, falls back to the claim alone (and the lock is taken
+    /// later, if a case is needed).
+    pub(super) async fn claim_with_case_lock(
+        &self,
+        key: &str,
+        lock_key: &str,
+        clock: Clock,
+        run: RunMode,
+    ) -> Claimed {
+        if run == RunMode::Simulate {
+            return Claimed::Nothing;
+        }
+        match self
+            .ports
+            .ledger
+            .claim_with_lock(
+                key,
+                clock.lease,
+                LEDGER_TTL_SECONDS,
+                lock_terms(lock_key),
+                clock.now,
+            )
+            .await
+        {
+            Ok(JointClaim::Taken) => Claimed::WithCaseLock,
+            Ok(JointClaim::Declined) => self.claim(key, clock, run).await,
+            Err(error) => Claimed::Alone(Err(error)),
+        }
+    }
+
+    /// Turns the claim into go / stop.
+    pub(super) fn gate(
+        &self,
+        key: &str,
+        claim: Claimed,
+    ) -> Result<Result<Gate, Report>, ProcessorError> {
+        let claim = match claim {
+            Claimed::Nothing | Claimed::WithCaseLock => return Ok(Ok(Gate::Fresh)),
+            Claimed::Alone(claim) => claim,
+        };
+        match claim {
+            Err(error) => Err(ProcessorError::aws(
+                "claiming the transition in the ledger",
+                error,
+            )),
+            Ok(Claim::Done(_)) => {
+                info!(key, "already handled: nothing filed, no e-mail");
+                Ok(Err(Report::AlreadyHandled {
+                    key: key.to_owned(),
+                }))
+            }
+            Ok(Claim::InProgress { lease_until, .. }) => {
+                info!(
+                    key,
+                    lease_until, "another invocation is handling this transition"
+                );
+                Err(ProcessorError::InProgress {
+                    key: key.to_owned(),
+                    lease_until,
+                })
+            }
+            Ok(Claim::Acquired(record)) => match record.steps.get(FILED_STEP) {
+                Some(filed) => {
+                    info!(
+                        key,
+                        attempts = record.attempts,
+                        "an earlier attempt filed already: only its e-mail is left"
+                    );
+                    Ok(Ok(Gate::Resume(filed.clone())))
+                }
+                None => Ok(Ok(Gate::Fresh)),
+            },
+        }
+    }
+
+    /// Gives the claim back after a failure before anything was filed, so the retry can start at once.
+    pub(super) async fn release(&self, key: &str, run: RunMode) {
+        if run == RunMode::Live
+            && let Err(error) = self.ports.ledger.release(key).await
+        {
+            warn!(key, %error, "could not release the claim; a retry waits for the lease to expire");
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "tests/gate.rs"]
+mod tests;
