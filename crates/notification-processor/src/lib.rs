@@ -34,11 +34,10 @@ use bedrock_ops_aws::notify::sdk::SdkNotifier;
 use bedrock_ops_aws::parameters::sdk::SdkParameters;
 use bedrock_ops_aws::quotas::sdk::SdkQuotas;
 use bedrock_ops_aws::support::sdk::SdkSupport;
-use serde_json::{Value, json};
 
 pub use config::{Config, Need};
 pub use error::ProcessorError;
-pub use handler::{Decision, EmailStatus, Ports, Processor, Report, RunMode};
+pub use handler::{Decision, EmailStatus, Ports, Processor, Report, RunMode, lambda_response};
 
 /// The processor over the real SDK clients.
 pub type SdkProcessor =
@@ -70,10 +69,4 @@ pub fn now_epoch() -> i64 {
         .map_or(0, |elapsed| {
             i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
         })
-}
-
-/// The Lambda's answer: one summary per transition, without e-mail bodies (they stay out of logs and
-/// destinations).
-pub fn lambda_response(reports: &[Report]) -> Value {
-    json!({ "transitions": reports.iter().map(|r| r.to_json(false)).collect::<Vec<_>>() })
 }

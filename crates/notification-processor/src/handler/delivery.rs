@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use tracing::{error, info};
 
 use super::case_lock::HeldLock;
-use super::report::{Decision, EmailStatus, Report, log_decision};
+use super::report::{Decision, EmailStatus, Report};
 use super::{Processor, RunMode, maybe};
 use crate::error::ProcessorError;
 use crate::event::Transition;
@@ -52,7 +52,7 @@ where
     ) -> Result<Report, ProcessorError> {
         if run == RunMode::Simulate {
             decision.email_status = EmailStatus::Simulated;
-            log_decision(&decision);
+            decision.log();
             return Ok(Report::Handled(decision));
         }
         let mut closing = decision.clone();
@@ -86,7 +86,7 @@ where
                 error: error.to_string(),
             },
         };
-        log_decision(&decision);
+        decision.log();
         if let EmailStatus::Failed { error } = &decision.email_status {
             self.close(&t.key, &decision.to_json(true), None, now).await;
             return Err(ProcessorError::aws(

@@ -68,7 +68,7 @@ mod test_support;
 
 pub use delivery::FILED_STEP;
 pub use gate::LEDGER_TTL_SECONDS;
-pub use report::{Decided, Decision, EmailStatus, Report};
+pub use report::{Decided, Decision, EmailStatus, Report, lambda_response};
 
 /// Service Quotas' service code for Amazon Bedrock.
 pub const SERVICE_CODE: &str = "bedrock";

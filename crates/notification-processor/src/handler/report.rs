@@ -1,15 +1,23 @@
 //! The output contract: what the handling of one transition reports ([`Report`], [`Decision`], [`EmailStatus`])
 //! and its JSON, which the CLI's `--json`, the Lambda's response and the ledger's audit record all print.
+//!
+//! The JSON is derived from the view types below, never built by hand, so its keys, values and key presence
+//! live in one place: a decision is `scenario` (with `expedited` or `reason` when they apply), `key`, `class`,
+//! `severity`, `actions` (see [`ActionView`]) and `email` (`subject`, `body` unless left out, `status` and its
+//! `message_id` or `error`); a report adds `result`. The snapshots of `tests/report.rs` pin every kind.
 
 use bedrock_ops_core::alarms::{AlarmClass, Severity};
 use bedrock_ops_core::messages::Email;
 use bedrock_ops_core::outcome::{Action, ActionView};
 use bedrock_ops_core::scenario::Scenario;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use tracing::info;
 
-/// What happened to the e-mail.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What happened to the e-mail. Its JSON is the `status` of the `email` object, with `message_id` or
+/// `error` beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
 pub enum EmailStatus {
     /// Not sent yet (what a recorded, unfinished attempt says).
     Pending,
@@ -18,10 +26,13 @@ pub enum EmailStatus {
     },
     /// What the closing record says: it is written while the e-mail is published, before SNS answers with
     /// the message id (and taken back if SNS refuses).
+    #[serde(rename = "published")]
     Sent,
     /// The notification preference does not want this severity.
+    #[serde(rename = "filtered_by_notification_preference")]
     Filtered,
     /// A simulation publishes nothing.
+    #[serde(rename = "not_published_simulation")]
     Simulated,
     /// SNS refused it for good (the error says why).
     Failed {
@@ -30,26 +41,63 @@ pub enum EmailStatus {
 }
 
 impl EmailStatus {
+    /// Its JSON: `status`, with `message_id` or `error` beside it.
     pub(super) fn to_json(&self) -> Value {
+        json_of(self)
+    }
+
+    /// The one word the log line gives it.
+    fn log_name(&self) -> &'static str {
         match self {
-            EmailStatus::Pending => json!({"status": "pending"}),
-            EmailStatus::Published { message_id } => {
-                json!({"status": "published", "message_id": message_id})
-            }
-            EmailStatus::Sent => json!({"status": "published"}),
-            EmailStatus::Filtered => json!({"status": "filtered_by_notification_preference"}),
-            EmailStatus::Simulated => json!({"status": "not_published_simulation"}),
-            EmailStatus::Failed { error } => json!({"status": "failed", "error": error}),
+            EmailStatus::Pending => "pending",
+            EmailStatus::Published { .. } | EmailStatus::Sent => "published",
+            EmailStatus::Filtered => "filtered",
+            EmailStatus::Simulated => "simulated",
+            EmailStatus::Failed { .. } => "failed",
         }
     }
 }
 
-/// What a transition was decided to be.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a transition was decided to be. Its JSON is the decision's `scenario` (with `expedited` or `reason`
+/// when the scenario has them), `recovery` for an OK transition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(into = "DecidedView")]
 pub enum Decided {
     Alarm(Scenario),
     /// An OK transition: recovery e-mail, nothing filed.
     Recovery,
+}
+
+/// [`Decided`] as JSON: the scenario's own JSON, or `{"scenario": "recovery"}`.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum DecidedView {
+    Alarm(Scenario),
+    Recovery(RecoveryView),
+}
+
+#[derive(Serialize)]
+#[serde(tag = "scenario", rename_all = "snake_case")]
+enum RecoveryView {
+    Recovery,
+}
+
+impl From<Decided> for DecidedView {
+    fn from(decided: Decided) -> Self {
+        match decided {
+            Decided::Alarm(scenario) => DecidedView::Alarm(scenario),
+            Decided::Recovery => DecidedView::Recovery(RecoveryView::Recovery),
+        }
+    }
+}
+
+impl Decided {
+    fn name(&self) -> &'static str {
+        match self {
+            Decided::Alarm(scenario) => scenario.name(),
+            Decided::Recovery => "recovery",
+        }
+    }
 }
 
 /// The decision for one transition and what was done about it.
@@ -64,36 +112,80 @@ pub struct Decision {
     pub email_status: EmailStatus,
 }
 
+/// A decision as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct DecisionView {
+    #[serde(flatten)]
+    decided: Decided,
+    key: String,
+    class: AlarmClass,
+    severity: Severity,
+    /// As [`ActionView`] renders them.
+    actions: Vec<Value>,
+    email: EmailView,
+}
+
+/// The contract's `email` object.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct EmailView {
+    subject: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<String>,
+    #[serde(flatten)]
+    status: EmailStatus,
+}
+
 impl Decision {
+    /// The decision as JSON, with the e-mail body or without it.
+    pub(crate) fn view(&self, with_body: bool) -> DecisionView {
+        DecisionView {
+            decided: self.decided.clone(),
+            key: self.key.clone(),
+            class: self.class,
+            severity: self.severity,
+            actions: self.actions.iter().map(action_json).collect(),
+            email: EmailView {
+                subject: self.email.subject.clone(),
+                body: with_body.then(|| self.email.body.clone()),
+                status: self.email_status.clone(),
+            },
+        }
+    }
+
     /// The CLI contract: `class`, `scenario` (with `expedited` or `reason` when they apply), `severity`,
     /// `actions` (see [`ActionView`]) and `email` (`subject`, `body` unless left out, and its status).
     pub fn to_json(&self, with_body: bool) -> Value {
-        let mut out = match &self.decided {
-            // `{"scenario": …}` plus `expedited` or `reason` when the scenario has them.
-            Decided::Alarm(scenario) => json!(scenario),
-            Decided::Recovery => json!({"scenario": "recovery"}),
-        };
-        out["key"] = json!(self.key);
-        out["class"] = json!(self.class);
-        out["severity"] = json!(self.severity);
-        out["actions"] = json!(
-            self.actions
-                .iter()
-                .map(ActionView::from)
-                .collect::<Vec<_>>()
-        );
-        let mut email = json!({"subject": self.email.subject});
-        if with_body {
-            email["body"] = json!(self.email.body);
-        }
-        if let (Value::Object(email), Value::Object(status)) =
-            (&mut email, self.email_status.to_json())
-        {
-            email.extend(status);
-        }
-        out["email"] = email;
-        out
+        json_of(&self.view(with_body))
     }
+
+    /// The log line of a handled transition: its decision in words, never the e-mail.
+    pub(crate) fn log(&self) {
+        let actions: Vec<String> = self
+            .actions
+            .iter()
+            .map(|a| match ActionView::from(a) {
+                ActionView::None(details) => format!("none:{}", details.reason),
+                view => serde_json::to_value(&view)
+                    .ok()
+                    .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_owned))
+                    .unwrap_or_default(),
+            })
+            .collect();
+        info!(
+            key = %self.key,
+            class = self.class.as_str(),
+            scenario = self.decided.name(),
+            severity = self.severity.as_str(),
+            actions = ?actions,
+            email = self.email_status.log_name(),
+            "transition handled"
+        );
+    }
+}
+
+/// One action as the contract renders it.
+fn action_json(action: &Action) -> Value {
+    json_of(&ActionView::from(action))
 }
 
 /// The result of one transition.
@@ -117,75 +209,111 @@ pub enum Report {
     },
 }
 
+/// A report as JSON: a decision with its `result`, or a key with its `result` (and `reason`).
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ReportView<'a> {
+    Decision {
+        #[serde(flatten)]
+        decision: DecisionView,
+        result: ResultName,
+    },
+    /// A decision as an earlier attempt recorded it: echoed as written, with this attempt's e-mail status.
+    Recorded {
+        #[serde(flatten)]
+        decision: serde_json::Map<String, Value>,
+        key: &'a str,
+        result: ResultName,
+    },
+    Key {
+        key: &'a str,
+        result: ResultName,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<&'a str>,
+    },
+}
+
+/// The recorded decision (minus the `key` the report gives) with what became of its e-mail.
+fn recorded(
+    decision: &Value,
+    status: &EmailStatus,
+    with_body: bool,
+) -> serde_json::Map<String, Value> {
+    let mut out = decision.as_object().cloned().unwrap_or_default();
+    out.remove("key");
+    if let Some(email) = out.get_mut("email").and_then(Value::as_object_mut) {
+        if !with_body {
+            email.remove("body");
+        }
+        if let Value::Object(status) = json_of(status) {
+            email.extend(status);
+        }
+    }
+    out
+}
+
+/// A report's `result`.
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum ResultName {
+    Handled,
+    Resumed,
+    AlreadyHandled,
+    Ignored,
+}
+
 impl Report {
-    pub fn to_json(&self, with_body: bool) -> Value {
+    fn view(&self, with_body: bool) -> ReportView<'_> {
         match self {
-            Report::Handled(decision) => {
-                let mut out = decision.to_json(with_body);
-                out["result"] = json!("handled");
-                out
-            }
+            Report::Handled(decision) => ReportView::Decision {
+                decision: decision.view(with_body),
+                result: ResultName::Handled,
+            },
             Report::Resumed {
                 key,
                 decision,
                 email_status,
-            } => {
-                let mut out = decision.clone();
-                if !with_body
-                    && let Some(email) = out.get_mut("email").and_then(Value::as_object_mut)
-                {
-                    email.remove("body");
-                }
-                if let (Some(email), Value::Object(status)) = (
-                    out.get_mut("email").and_then(Value::as_object_mut),
-                    email_status.to_json(),
-                ) {
-                    email.extend(status);
-                }
-                out["key"] = json!(key);
-                out["result"] = json!("resumed");
-                out
-            }
-            Report::AlreadyHandled { key } => json!({"key": key, "result": "already_handled"}),
-            Report::Ignored { key, reason } => {
-                json!({"key": key, "result": "ignored", "reason": reason})
-            }
+            } => ReportView::Recorded {
+                decision: recorded(decision, email_status, with_body),
+                key,
+                result: ResultName::Resumed,
+            },
+            Report::AlreadyHandled { key } => ReportView::Key {
+                key,
+                result: ResultName::AlreadyHandled,
+                reason: None,
+            },
+            Report::Ignored { key, reason } => ReportView::Key {
+                key,
+                result: ResultName::Ignored,
+                reason: Some(reason),
+            },
         }
+    }
+
+    /// The report as JSON, with the e-mail body or without it (the Lambda's response, kept out of logs and
+    /// destinations).
+    pub fn to_json(&self, with_body: bool) -> Value {
+        json_of(&self.view(with_body))
     }
 }
 
-pub(super) fn log_decision(decision: &Decision) {
-    let actions: Vec<String> = decision
-        .actions
-        .iter()
-        .map(|a| match ActionView::from(a) {
-            ActionView::None(details) => format!("none:{}", details.reason),
-            view => serde_json::to_value(&view)
-                .ok()
-                .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_owned))
-                .unwrap_or_default(),
-        })
-        .collect();
-    let scenario = match &decision.decided {
-        Decided::Alarm(scenario) => scenario.name(),
-        Decided::Recovery => "recovery",
-    };
-    let email = match &decision.email_status {
-        EmailStatus::Pending => "pending",
-        EmailStatus::Published { .. } | EmailStatus::Sent => "published",
-        EmailStatus::Filtered => "filtered",
-        EmailStatus::Simulated => "simulated",
-        EmailStatus::Failed { .. } => "failed",
-    };
-    info!(
-        key = %decision.key,
-        class = decision.class.as_str(),
-        scenario,
-        severity = decision.severity.as_str(),
-        actions = ?actions,
-        email,
-        "transition handled"
-    );
+/// The Lambda's answer: one summary per transition, without e-mail bodies (they stay out of logs and
+/// destinations).
+pub fn lambda_response(reports: &[Report]) -> Value {
+    #[derive(Serialize)]
+    struct Response {
+        transitions: Vec<Value>,
+    }
+    json_of(&Response {
+        transitions: reports.iter().map(|r| r.to_json(false)).collect(),
+    })
+}
+
+/// The JSON of a view. The views have string keys and flatten only maps, the two ways serde_json can refuse
+/// a value, so this cannot fail; the snapshots of `tests/report.rs` render every kind.
+pub(super) fn json_of(view: &impl Serialize) -> Value {
+    serde_json::to_value(view).expect("the contract's views serialise to JSON")
 }
 
 #[cfg(test)]
