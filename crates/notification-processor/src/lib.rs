@@ -13,6 +13,7 @@
 //! | `handler::reads` | settings, usage, live quotas and open cases, read into the plan's input |
 //! | `handler::filing` | Service Quotas requests, appends to open cases, new Support cases |
 //! | `handler::delivery` | the e-mail with the closing write; the recorded e-mail of an earlier attempt |
+//! | `handler::record` | the typed record the ledger keeps between attempts |
 //! | `handler::report` | the output contract: [`Decision`], [`Report`], [`EmailStatus`] and their JSON |
 //! | [`error`] | [`ProcessorError`] with its `Retryable` / `NonRetryable` diagnostic |
 //!

@@ -1,6 +1,6 @@
 //! Delivery: the e-mail is published while the transition is closed in the ledger with its outcome (one round
 //! trip, not two), and the case lock ended in the same write. When SNS refuses the e-mail for now, the
-//! transition is reopened with the record of what was filed (the `filed` step), and the retry only sends
+//! transition is reopened with the typed record of what was filed ([`FiledRecord`]), and the retry only sends
 //! that e-mail ([`Processor::resume`]).
 //!
 //! Only a crash of the process between the two answers can leave a closed transition without its e-mail
@@ -9,17 +9,15 @@
 use bedrock_ops_aws::{
     AwsError, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics,
 };
-use serde_json::{Value, json};
+use serde_json::Value;
 use tracing::{error, info};
 
 use super::case_lock::HeldLock;
+use super::record::{FILED_STEP, FiledRecord};
 use super::report::{Decision, EmailStatus, Report};
 use super::{Processor, RunMode, maybe};
 use crate::error::ProcessorError;
 use crate::event::Transition;
-
-/// The ledger step that holds what was filed and the e-mail to send.
-pub const FILED_STEP: &str = "filed";
 
 impl<P, M, Q, S, N, L> Processor<P, M, Q, S, N, L>
 where
@@ -76,8 +74,8 @@ where
             None => EmailStatus::Filtered,
             Some(Ok(message_id)) => EmailStatus::Published { message_id },
             Some(Err(error)) if error.is_retryable() => {
-                let resume = json!({"decision": decision.to_json(true), "notify": notify});
-                if let Err(reopen) = self.ports.ledger.reopen(&t.key, FILED_STEP, &resume).await {
+                let filed = FiledRecord::of(&decision, notify).to_json();
+                if let Err(reopen) = self.ports.ledger.reopen(&t.key, FILED_STEP, &filed).await {
                     error!(key = %t.key, error = %reopen, "the e-mail failed and the closed transition could not be reopened: a retry finds it done");
                 }
                 return Err(ProcessorError::aws("publishing the e-mail", error));
@@ -124,27 +122,19 @@ where
     pub(super) async fn resume(
         &self,
         t: &Transition,
-        filed: Value,
+        filed: FiledRecord,
         now: i64,
         run: RunMode,
     ) -> Result<Report, ProcessorError> {
-        let mut decision = filed.get("decision").cloned().unwrap_or(Value::Null);
-        let notify = filed.get("notify").and_then(Value::as_bool).unwrap_or(true);
-        let text = |field: &str| {
-            decision
-                .pointer(&format!("/email/{field}"))
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let (subject, body) = (text("subject"), text("body"));
+        let FiledRecord { decision, notify } = filed;
         let email_status = if notify {
-            let topic = self
-                .config
-                .formatted_topic_arn
-                .as_deref()
-                .unwrap_or_default();
-            match self.ports.notifier.publish(topic, &subject, &body).await {
+            let email = &decision.email;
+            match self
+                .ports
+                .notifier
+                .publish(self.topic(), &email.subject, &email.body)
+                .await
+            {
                 Ok(message_id) => EmailStatus::Published { message_id },
                 Err(error) if error.is_retryable() => {
                     self.release(&t.key, run).await;
@@ -157,13 +147,8 @@ where
         } else {
             EmailStatus::Filtered
         };
-        if let (Some(email), Value::Object(status)) = (
-            decision.get_mut("email").and_then(Value::as_object_mut),
-            email_status.to_json(),
-        ) {
-            email.extend(status);
-        }
-        self.close(&t.key, &decision, None, now).await;
+        let outcome = super::report::json_of(&decision.delivered(email_status.clone(), true));
+        self.close(&t.key, &outcome, None, now).await;
         info!(key = %t.key, "resumed: the recorded e-mail was delivered");
         Ok(Report::Resumed {
             key: t.key.clone(),

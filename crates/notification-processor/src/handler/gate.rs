@@ -10,11 +10,10 @@ use bedrock_ops_aws::ledger::{Claim, JointClaim};
 use bedrock_ops_aws::{
     AwsError, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics,
 };
-use serde_json::Value;
 use tracing::{info, warn};
 
 use super::case_lock::lock_terms;
-use super::delivery::FILED_STEP;
+use super::record::{FILED_STEP, FiledRecord};
 use super::report::Report;
 use super::{Clock, Processor, RunMode};
 use crate::error::ProcessorError;
@@ -36,7 +35,7 @@ pub(super) enum Claimed {
 pub(super) enum Gate {
     Fresh,
     /// An earlier attempt recorded its filings and e-mail.
-    Resume(Value),
+    Resume(FiledRecord),
 }
 
 impl<P, M, Q, S, N, L> Processor<P, M, Q, S, N, L>
@@ -94,6 +93,12 @@ where
     }
 
     /// Turns the claim into go / stop.
+    ///
+    /// An earlier attempt's record that does not parse is a `NonRetryable` error naming the key: its filings
+    /// were made, but the e-mail cannot be rebuilt from it, and no retry can change that. Publishing nothing
+    /// and failing loudly (the Lambda's on-failure destination gets the event) is truthful; closing the
+    /// transition instead would hide it and lose the record. The item is left as it is, its claim to expire,
+    /// for a person or a build that reads it.
     pub(super) fn gate(
         &self,
         key: &str,
@@ -131,7 +136,14 @@ where
                         attempts = record.attempts,
                         "an earlier attempt filed already: only its e-mail is left"
                     );
-                    Ok(Ok(Gate::Resume(filed.clone())))
+                    match FiledRecord::parse(filed) {
+                        Ok(filed) => Ok(Ok(Gate::Resume(filed))),
+                        Err(problem) => Err(ProcessorError::UnreadableRecord {
+                            key: key.to_owned(),
+                            step: FILED_STEP,
+                            problem,
+                        }),
+                    }
                 }
                 None => Ok(Ok(Gate::Fresh)),
             },

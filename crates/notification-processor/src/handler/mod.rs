@@ -36,7 +36,8 @@
 //! | `case_lock` | the category's case lock: one Support case when alarms of a category arrive together |
 //! | `reads` | settings, usage, live quotas and open cases, read into the plan's input |
 //! | `filing` | Service Quotas requests, appends to open cases, new Support cases |
-//! | `delivery` | the e-mail with the closing write; the recorded e-mail of an earlier attempt ([`FILED_STEP`]) |
+//! | `delivery` | the e-mail with the closing write; the recorded e-mail of an earlier attempt |
+//! | `record` | the typed record the ledger keeps between attempts ([`FILED_STEP`]) |
 //! | `report` | the output contract: [`Decision`], [`Report`], [`EmailStatus`] and their JSON |
 //!
 //! Each room's unit tests are in `tests/<room>.rs`, over the in-memory fakes of `test_support`.
@@ -61,14 +62,17 @@ mod delivery;
 mod filing;
 mod gate;
 mod reads;
+mod record;
 mod recovery;
 mod report;
 #[cfg(test)]
 mod test_support;
 
-pub use delivery::FILED_STEP;
 pub use gate::LEDGER_TTL_SECONDS;
-pub use report::{Decided, Decision, EmailStatus, Report, lambda_response};
+pub use record::{FILED_STEP, RecordedDecision, RecordedEmail};
+pub use report::{
+    Decided, Decision, DecisionView, EmailStatus, EmailView, Report, lambda_response,
+};
 
 /// Service Quotas' service code for Amazon Bedrock.
 pub const SERVICE_CODE: &str = "bedrock";

@@ -10,13 +10,15 @@ use bedrock_ops_core::alarms::{AlarmClass, Severity};
 use bedrock_ops_core::messages::Email;
 use bedrock_ops_core::outcome::{Action, ActionView};
 use bedrock_ops_core::scenario::Scenario;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tracing::info;
 
+use super::record::RecordedDecision;
+
 /// What happened to the e-mail. Its JSON is the `status` of the `email` object, with `message_id` or
 /// `error` beside it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum EmailStatus {
     /// Not sent yet (what a recorded, unfinished attempt says).
@@ -25,8 +27,9 @@ pub enum EmailStatus {
         message_id: String,
     },
     /// What the closing record says: it is written while the e-mail is published, before SNS answers with
-    /// the message id (and taken back if SNS refuses).
-    #[serde(rename = "published")]
+    /// the message id (and taken back if SNS refuses). Never read back: a recorded `published` is
+    /// [`EmailStatus::Published`].
+    #[serde(rename = "published", skip_deserializing)]
     Sent,
     /// The notification preference does not want this severity.
     #[serde(rename = "filtered_by_notification_preference")]
@@ -41,11 +44,6 @@ pub enum EmailStatus {
 }
 
 impl EmailStatus {
-    /// Its JSON: `status`, with `message_id` or `error` beside it.
-    pub(super) fn to_json(&self) -> Value {
-        json_of(self)
-    }
-
     /// The one word the log line gives it.
     fn log_name(&self) -> &'static str {
         match self {
@@ -60,8 +58,8 @@ impl EmailStatus {
 
 /// What a transition was decided to be. Its JSON is the decision's `scenario` (with `expedited` or `reason`
 /// when the scenario has them), `recovery` for an OK transition.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(into = "DecidedView")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "DecidedView", from = "DecidedView")]
 pub enum Decided {
     Alarm(Scenario),
     /// An OK transition: recovery e-mail, nothing filed.
@@ -69,14 +67,14 @@ pub enum Decided {
 }
 
 /// [`Decided`] as JSON: the scenario's own JSON, or `{"scenario": "recovery"}`.
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(untagged)]
 enum DecidedView {
     Alarm(Scenario),
     Recovery(RecoveryView),
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(tag = "scenario", rename_all = "snake_case")]
 enum RecoveryView {
     Recovery,
@@ -87,6 +85,15 @@ impl From<Decided> for DecidedView {
         match decided {
             Decided::Alarm(scenario) => DecidedView::Alarm(scenario),
             Decided::Recovery => DecidedView::Recovery(RecoveryView::Recovery),
+        }
+    }
+}
+
+impl From<DecidedView> for Decided {
+    fn from(view: DecidedView) -> Self {
+        match view {
+            DecidedView::Alarm(scenario) => Decided::Alarm(scenario),
+            DecidedView::Recovery(RecoveryView::Recovery) => Decided::Recovery,
         }
     }
 }
@@ -112,44 +119,64 @@ pub struct Decision {
     pub email_status: EmailStatus,
 }
 
-/// A decision as JSON.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub(crate) struct DecisionView {
+/// A decision as JSON, generic over its e-mail's shape: [`EmailView`] in the contract (the body may be left
+/// out), [`super::record::RecordedEmail`] in the ledger's record (the body is what a retry sends).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionView<E = EmailView> {
     #[serde(flatten)]
-    decided: Decided,
-    key: String,
-    class: AlarmClass,
-    severity: Severity,
-    /// As [`ActionView`] renders them.
-    actions: Vec<Value>,
-    email: EmailView,
+    pub(crate) decided: Decided,
+    pub(crate) key: String,
+    pub(crate) class: AlarmClass,
+    pub(crate) severity: Severity,
+    /// As [`ActionView`] renders them: a one-way rendering, read back only to be echoed.
+    pub(crate) actions: Vec<Value>,
+    pub(crate) email: E,
 }
 
 /// The contract's `email` object.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub(crate) struct EmailView {
-    subject: String,
+pub struct EmailView {
+    pub(crate) subject: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    body: Option<String>,
+    pub(crate) body: Option<String>,
     #[serde(flatten)]
-    status: EmailStatus,
+    pub(crate) status: EmailStatus,
+}
+
+impl<E> DecisionView<E> {
+    /// The same decision with another e-mail.
+    pub(crate) fn with_email<F>(&self, email: F) -> DecisionView<F> {
+        DecisionView {
+            decided: self.decided.clone(),
+            key: self.key.clone(),
+            class: self.class,
+            severity: self.severity,
+            actions: self.actions.clone(),
+            email,
+        }
+    }
 }
 
 impl Decision {
-    /// The decision as JSON, with the e-mail body or without it.
-    pub(crate) fn view(&self, with_body: bool) -> DecisionView {
+    /// The decision as JSON, with this e-mail.
+    pub(crate) fn view_with<E>(&self, email: E) -> DecisionView<E> {
         DecisionView {
             decided: self.decided.clone(),
             key: self.key.clone(),
             class: self.class,
             severity: self.severity,
             actions: self.actions.iter().map(action_json).collect(),
-            email: EmailView {
-                subject: self.email.subject.clone(),
-                body: with_body.then(|| self.email.body.clone()),
-                status: self.email_status.clone(),
-            },
+            email,
         }
+    }
+
+    /// The decision as JSON, with the e-mail body or without it.
+    pub(crate) fn view(&self, with_body: bool) -> DecisionView {
+        self.view_with(EmailView {
+            subject: self.email.subject.clone(),
+            body: with_body.then(|| self.email.body.clone()),
+            status: self.email_status.clone(),
+        })
     }
 
     /// The CLI contract: `class`, `scenario` (with `expedited` or `reason` when they apply), `severity`,
@@ -195,7 +222,9 @@ pub enum Report {
     /// An earlier attempt filed and recorded everything; this one delivered its e-mail and closed it.
     Resumed {
         key: String,
-        decision: Value,
+        /// As the earlier attempt recorded it.
+        decision: RecordedDecision,
+        /// What this attempt did with the recorded e-mail.
         email_status: EmailStatus,
     },
     /// The ledger says this transition was handled before: nothing is done again.
@@ -218,38 +247,12 @@ enum ReportView<'a> {
         decision: DecisionView,
         result: ResultName,
     },
-    /// A decision as an earlier attempt recorded it: echoed as written, with this attempt's e-mail status.
-    Recorded {
-        #[serde(flatten)]
-        decision: serde_json::Map<String, Value>,
-        key: &'a str,
-        result: ResultName,
-    },
     Key {
         key: &'a str,
         result: ResultName,
         #[serde(skip_serializing_if = "Option::is_none")]
         reason: Option<&'a str>,
     },
-}
-
-/// The recorded decision (minus the `key` the report gives) with what became of its e-mail.
-fn recorded(
-    decision: &Value,
-    status: &EmailStatus,
-    with_body: bool,
-) -> serde_json::Map<String, Value> {
-    let mut out = decision.as_object().cloned().unwrap_or_default();
-    out.remove("key");
-    if let Some(email) = out.get_mut("email").and_then(Value::as_object_mut) {
-        if !with_body {
-            email.remove("body");
-        }
-        if let Value::Object(status) = json_of(status) {
-            email.extend(status);
-        }
-    }
-    out
 }
 
 /// A report's `result`.
@@ -273,9 +276,11 @@ impl Report {
                 key,
                 decision,
                 email_status,
-            } => ReportView::Recorded {
-                decision: recorded(decision, email_status, with_body),
-                key,
+            } => ReportView::Decision {
+                decision: DecisionView {
+                    key: key.clone(),
+                    ..decision.delivered(email_status.clone(), with_body)
+                },
                 result: ResultName::Resumed,
             },
             Report::AlreadyHandled { key } => ReportView::Key {

@@ -19,7 +19,7 @@ pub(super) use bedrock_ops_core::scenario::Scenario;
 pub(super) use serde_json::{Value, json};
 
 pub(super) use super::{
-    Decision, LEASE_MARGIN_SECONDS, Ports, Processor, Report, RunMode, SERVICE_CODE,
+    Decided, Decision, LEASE_MARGIN_SECONDS, Ports, Processor, Report, RunMode, SERVICE_CODE,
 };
 pub(super) use crate::config::{Config, Need};
 pub(super) use crate::error::ProcessorError;
@@ -161,6 +161,27 @@ impl World {
         );
     }
 
+    /// An unfinished claim of `key` (one attempt so far) with these steps.
+    pub(super) fn seed_claim(
+        &self,
+        key: &str,
+        claimed_at: i64,
+        lease_until: i64,
+        steps: BTreeMap<String, Value>,
+    ) {
+        self.ledger.seed(LedgerRecord {
+            key: key.into(),
+            status: LedgerStatus::InProgress,
+            claimed_at,
+            lease_until,
+            attempts: 1,
+            steps,
+            outcome: None,
+            completed_at: None,
+            expires_at: self.now + 86_400,
+        });
+    }
+
     pub(super) fn processor(&self) -> TestProcessor {
         Processor::new(
             Ports {
@@ -291,4 +312,32 @@ pub(super) fn done_record(world: &World) -> LedgerRecord {
     records.retain(|key, _| !key.starts_with("case-lock|"));
     assert_eq!(records.len(), 1, "{records:?}");
     records.into_values().next().unwrap()
+}
+
+/// The ledger key of the transition `alarm("Throttles", "Critical")`.
+pub(super) const THROTTLES_KEY: &str = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:Acme-Bedrock-Throttles-Critical-Opus-4-6|ALARM|2026-05-04T14:52:48.069+0000";
+
+/// A `filed` step of the transition `key` as the processor has always written it: an RPM request filed, the
+/// e-mail still to send (its body shortened).
+pub(super) fn filed_step_in_todays_shape(key: &str) -> Value {
+    json!({
+        "decision": {
+            "scenario": "high_usage",
+            "expedited": true,
+            "key": key,
+            "class": "both",
+            "severity": "critical",
+            "actions": [
+                {"type": "quota_request", "quota": "rpm", "quota_code": RPM, "quota_name": "On-demand model inference requests per minute",
+                 "current": 10000, "desired": 12500, "request_id": "req-1"},
+                {"type": "none", "reason": "increase_percent_zero", "quota": "tpm", "quota_code": TPM}
+            ],
+            "email": {
+                "subject": "🔴 [CRITICAL] Acme - Bedrock Ops Alert - Opus-4-6 - Quota Request",
+                "body": "Throttles fired for Opus-4-6 (Acme, us-east-1); requested an RPM quota increase.\n",
+                "status": "pending"
+            }
+        },
+        "notify": true
+    })
 }

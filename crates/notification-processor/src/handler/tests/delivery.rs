@@ -78,3 +78,92 @@ async fn failed_email_is_retried_from_the_ledger_without_filing_again() {
     assert!(emails[0].1.contains("req-1"));
     assert_eq!(done_record(&world).status, LedgerStatus::Done);
 }
+
+/// A retry finds the `filed` step an earlier attempt (of any build so far) recorded, in the shape the ledger has
+/// always held.
+fn recorded_filing(world: &World, step: Value) {
+    let steps = BTreeMap::from([(FILED_STEP.to_owned(), step)]);
+    world.seed_claim(THROTTLES_KEY, world.now - 90, world.now - 30, steps);
+}
+
+#[tokio::test]
+async fn a_record_in_todays_shape_is_resumed_its_email_sent_and_nothing_filed_again() {
+    let world = World::new();
+    world.usage(9_500.0, 3_000_000.0);
+    let step = filed_step_in_todays_shape(THROTTLES_KEY);
+    recorded_filing(&world, step.clone());
+
+    let reports = world.run(&alarm("Throttles", "Critical")).await.unwrap();
+
+    let Report::Resumed {
+        key, email_status, ..
+    } = &reports[0]
+    else {
+        panic!("{reports:?}")
+    };
+    assert_eq!(key, THROTTLES_KEY);
+    let message_id = "message-1".to_owned();
+    assert_eq!(
+        email_status,
+        &EmailStatus::Published {
+            message_id: message_id.clone()
+        }
+    );
+    assert_eq!(
+        world.emails(),
+        [(
+            step["decision"]["email"]["subject"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            step["decision"]["email"]["body"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        )]
+    );
+    assert!(world.quotas.requests().is_empty(), "nothing filed again");
+    assert_eq!(world.support.calls("CreateCase"), 0);
+    // The closing record is the recorded decision with what became of its e-mail.
+    let record = done_record(&world);
+    assert_eq!(record.status, LedgerStatus::Done);
+    let mut outcome = step["decision"].clone();
+    outcome["email"]["status"] = json!("published");
+    outcome["email"]["message_id"] = json!(message_id);
+    assert_eq!(record.outcome.unwrap(), outcome);
+    let mut reported = outcome.clone();
+    reported["result"] = json!("resumed");
+    assert_eq!(reports[0].to_json(true), reported);
+}
+
+#[tokio::test]
+async fn an_unreadable_record_publishes_nothing_and_is_kept_for_a_person() {
+    let world = World::new();
+    world.usage(9_500.0, 3_000_000.0);
+    let mut step = filed_step_in_todays_shape(THROTTLES_KEY);
+    step["decision"]["email"]
+        .as_object_mut()
+        .unwrap()
+        .remove("subject");
+    recorded_filing(&world, step.clone());
+
+    let error = world
+        .run(&alarm("Throttles", "Critical"))
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.error_type(), "NonRetryable");
+    let message = error.to_string();
+    assert!(
+        message.contains(THROTTLES_KEY) && message.contains("subject"),
+        "{message}"
+    );
+    assert!(world.emails().is_empty());
+    assert!(world.quotas.requests().is_empty(), "nothing filed again");
+    let record = done_record(&world);
+    assert_eq!(record.status, LedgerStatus::InProgress);
+    assert_eq!(
+        record.steps[FILED_STEP], step,
+        "the record is left as it was"
+    );
+}
