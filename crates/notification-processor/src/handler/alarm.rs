@@ -56,11 +56,8 @@ where
             ),
             self.read_open_cases(now),
         );
-        let mut held = matches!(claim, Claimed::WithCaseLock).then(|| HeldLock {
-            key: lock_key,
-            claimed_at: now,
-            opened: None,
-        });
+        let mut held =
+            matches!(claim, Claimed::WithCaseLock).then(|| HeldLock::taken(lock_key, now));
         match self.gate(&t.key, claim)? {
             Err(report) => return Ok(report),
             Ok(Gate::Resume(filed)) => return self.resume(t, filed, now, run).await,

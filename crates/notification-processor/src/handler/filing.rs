@@ -11,7 +11,6 @@ use bedrock_ops_core::dedup::{case_subject, subject_matches};
 use bedrock_ops_core::messages::{AlarmFacts, case};
 use bedrock_ops_core::outcome::{Action, CaseRef, NotFiledReason, QuotaIncrease, Target};
 use bedrock_ops_core::plan::{CaseStep, Plan};
-use serde_json::json;
 use tracing::{info, warn};
 
 use super::case_lock::{CaseLock, HeldLock, case_lock_key};
@@ -322,11 +321,7 @@ where
             match self.case_lock(&subject, now).await {
                 Ok(CaseLock::Held(claimed_at)) => {
                     // Taken here only when the first claim could not take it with the transition.
-                    *held = Some(HeldLock {
-                        key: lock_key,
-                        claimed_at,
-                        opened: None,
-                    });
+                    *held = Some(HeldLock::taken(lock_key, claimed_at));
                 }
                 Ok(CaseLock::OpenedByOther(case)) => {
                     return append(case, "case another alarm of the category just opened").await;
@@ -368,23 +363,17 @@ where
                     },
                 };
                 info!(case = %display_id, "Support case created");
+                let case = CaseRef {
+                    case_id: created.case_id,
+                    display_id,
+                };
                 // Recorded on the lock by the closing write, which keeps the lock until its lease ends: by then
                 // the case is in every later list of open cases, and until then this record is how a
                 // concurrent alarm of the category finds it.
                 if let Some(lock) = held.as_mut() {
-                    lock.opened = Some(json!({
-                        "claimed_at": lock.claimed_at,
-                        "case_id": created.case_id,
-                        "display_id": display_id,
-                    }));
+                    lock.opened(&case);
                 }
-                Action::CaseCreated {
-                    category,
-                    case: CaseRef {
-                        case_id: created.case_id,
-                        display_id,
-                    },
-                }
+                Action::CaseCreated { category, case }
             }
             Err(error) => {
                 // Nothing was opened: the closing write releases the lock.
