@@ -9,8 +9,8 @@ use bedrock_ops_core::messages::{AlarmFacts, SideFigures, email};
 use bedrock_ops_core::plan::{self, Execution, PlanInput};
 use bedrock_ops_core::settings::{Mode, keys};
 
-use super::case_lock::{HeldLock, case_lock_key};
-use super::gate::{Claimed, Gate};
+use super::case_lock::case_lock_key;
+use super::gate::Admission;
 use super::reads::{live_or_stored, read_settings, side_quota, within_lookback};
 use super::report::{Decided, Decision, EmailStatus, Report};
 use super::{Clock, Processor, RunMode, SERVICE_CODE, maybe};
@@ -42,7 +42,7 @@ where
             &self.config.model_name,
             CaseCategory::for_class(class),
         ));
-        let (claim, parameters, usage, rpm, tpm, open_cases) = tokio::join!(
+        let (admission, parameters, usage, rpm, tpm, open_cases) = tokio::join!(
             self.claim_with_case_lock(&t.key, &lock_key, clock, run),
             self.read_parameters(&wanted),
             self.read_usage(now),
@@ -56,13 +56,11 @@ where
             ),
             self.read_open_cases(now),
         );
-        let mut held =
-            matches!(claim, Claimed::WithCaseLock).then(|| HeldLock::taken(lock_key, now));
-        match self.gate(&t.key, claim)? {
-            Err(report) => return Ok(report),
-            Ok(Gate::Resume(filed)) => return self.resume(t, filed, now, run).await,
-            Ok(Gate::Fresh) => {}
-        }
+        let mut held = match admission? {
+            Admission::Stop(report) => return Ok(report),
+            Admission::Resume(filed) => return self.resume(t, filed, now, run).await,
+            Admission::Fresh { lock } => lock,
+        };
         let parameters = match parameters {
             Err(error) if error.is_retryable() => {
                 tokio::join!(

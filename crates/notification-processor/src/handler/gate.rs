@@ -1,6 +1,6 @@
 //! The ledger gate: SNS and Lambda deliver at least once, so every transition is claimed in the ledger before
-//! anything is filed, and the claim's answer decides what this invocation may do: handle it from the start,
-//! only send the e-mail an earlier attempt recorded, or nothing.
+//! anything is filed, and the claim's answer decides what this invocation may do ([`Admission`]): handle it
+//! from the start, only send the e-mail an earlier attempt recorded, or nothing.
 //!
 //! A claim lasts until shortly after the invocation's deadline, so a retry of a timed-out invocation takes
 //! over; a failure before anything was filed gives the claim back ([`Processor::release`]) so the retry can
@@ -12,7 +12,7 @@ use bedrock_ops_aws::{
 };
 use tracing::{info, warn};
 
-use super::case_lock::lock_terms;
+use super::case_lock::{HeldLock, lock_terms};
 use super::record::{FILED_STEP, FiledRecord};
 use super::report::Report;
 use super::{Clock, Processor, RunMode};
@@ -21,21 +21,66 @@ use crate::error::ProcessorError;
 /// How long ledger items (the audit record) are kept.
 pub const LEDGER_TTL_SECONDS: i64 = 90 * 86_400;
 
-/// What the first round trip's claim found.
-pub(super) enum Claimed {
-    /// A simulation claims nothing.
-    Nothing,
-    /// The ledger's answer to a claim of the transition alone.
-    Alone(Result<Claim, AwsError>),
-    /// A new transition, claimed together with its category's case lock (held from the invocation's `now`).
-    WithCaseLock,
+/// What a claim lets this invocation do.
+pub(super) enum Admission {
+    /// Nothing was filed for the transition yet: handle it from the start. `lock` is the category's case lock
+    /// when the claim took it in the same write (a new ALARM transition).
+    Fresh { lock: Option<HeldLock> },
+    /// An earlier attempt filed and recorded everything: only its e-mail is left.
+    Resume(FiledRecord),
+    /// Nothing to do; the report says why.
+    Stop(Report),
 }
 
-/// Whether the claim lets this invocation work, and from where.
-pub(super) enum Gate {
-    Fresh,
-    /// An earlier attempt recorded its filings and e-mail.
-    Resume(FiledRecord),
+/// The one reading of the ledger's answer to a claim of `key` alone. Another invocation holding the
+/// transition is a retryable error (a retry later finds it done); a failed claim is the ledger's error.
+///
+/// An earlier attempt's record that does not parse is a `NonRetryable` error naming the key: its filings were
+/// made, but the e-mail cannot be rebuilt from it, and no retry can change that. Publishing nothing and
+/// failing loudly (the Lambda's on-failure destination gets the event) is truthful; closing the transition
+/// instead would hide it and lose the record. The item is left as it is, its claim to expire, for a person or
+/// a build that reads it.
+fn admit(key: &str, claim: Result<Claim, AwsError>) -> Result<Admission, ProcessorError> {
+    match claim {
+        Err(error) => Err(ProcessorError::aws(
+            "claiming the transition in the ledger",
+            error,
+        )),
+        Ok(Claim::Done(_)) => {
+            info!(key, "already handled: nothing filed, no e-mail");
+            Ok(Admission::Stop(Report::AlreadyHandled {
+                key: key.to_owned(),
+            }))
+        }
+        Ok(Claim::InProgress { lease_until, .. }) => {
+            info!(
+                key,
+                lease_until, "another invocation is handling this transition"
+            );
+            Err(ProcessorError::InProgress {
+                key: key.to_owned(),
+                lease_until,
+            })
+        }
+        Ok(Claim::Acquired(record)) => match record.steps.get(FILED_STEP) {
+            Some(filed) => {
+                info!(
+                    key,
+                    attempts = record.attempts,
+                    "an earlier attempt filed already: only its e-mail is left"
+                );
+                match FiledRecord::parse(filed) {
+                    Ok(filed) => Ok(Admission::Resume(filed)),
+                    Err(problem) => Err(ProcessorError::UnreadableRecord {
+                        key: key.to_owned(),
+                        step: FILED_STEP,
+                        problem,
+                    }),
+                }
+            }
+            None => Ok(Admission::Fresh { lock: None }),
+        },
+    }
 }
 
 impl<P, M, Q, S, N, L> Processor<P, M, Q, S, N, L>
@@ -47,15 +92,22 @@ where
     N: Notifier,
     L: Ledger,
 {
-    pub(super) async fn claim(&self, key: &str, clock: Clock, run: RunMode) -> Claimed {
+    /// Claims the transition alone (a simulation claims nothing).
+    pub(super) async fn claim(
+        &self,
+        key: &str,
+        clock: Clock,
+        run: RunMode,
+    ) -> Result<Admission, ProcessorError> {
         match run {
-            RunMode::Live => Claimed::Alone(
+            RunMode::Live => admit(
+                key,
                 self.ports
                     .ledger
                     .claim(key, clock.lease, LEDGER_TTL_SECONDS, clock.now)
                     .await,
             ),
-            RunMode::Simulate => Claimed::Nothing,
+            RunMode::Simulate => Ok(Admission::Fresh { lock: None }),
         }
     }
 
@@ -70,9 +122,9 @@ where
         lock_key: &str,
         clock: Clock,
         run: RunMode,
-    ) -> Claimed {
+    ) -> Result<Admission, ProcessorError> {
         if run == RunMode::Simulate {
-            return Claimed::Nothing;
+            return Ok(Admission::Fresh { lock: None });
         }
         match self
             .ports
@@ -86,67 +138,12 @@ where
             )
             .await
         {
-            Ok(JointClaim::Taken) => Claimed::WithCaseLock,
+            // Both are held from the invocation's `now`.
+            Ok(JointClaim::Taken) => Ok(Admission::Fresh {
+                lock: Some(HeldLock::taken(lock_key.to_owned(), clock.now)),
+            }),
             Ok(JointClaim::Declined) => self.claim(key, clock, run).await,
-            Err(error) => Claimed::Alone(Err(error)),
-        }
-    }
-
-    /// Turns the claim into go / stop.
-    ///
-    /// An earlier attempt's record that does not parse is a `NonRetryable` error naming the key: its filings
-    /// were made, but the e-mail cannot be rebuilt from it, and no retry can change that. Publishing nothing
-    /// and failing loudly (the Lambda's on-failure destination gets the event) is truthful; closing the
-    /// transition instead would hide it and lose the record. The item is left as it is, its claim to expire,
-    /// for a person or a build that reads it.
-    pub(super) fn gate(
-        &self,
-        key: &str,
-        claim: Claimed,
-    ) -> Result<Result<Gate, Report>, ProcessorError> {
-        let claim = match claim {
-            Claimed::Nothing | Claimed::WithCaseLock => return Ok(Ok(Gate::Fresh)),
-            Claimed::Alone(claim) => claim,
-        };
-        match claim {
-            Err(error) => Err(ProcessorError::aws(
-                "claiming the transition in the ledger",
-                error,
-            )),
-            Ok(Claim::Done(_)) => {
-                info!(key, "already handled: nothing filed, no e-mail");
-                Ok(Err(Report::AlreadyHandled {
-                    key: key.to_owned(),
-                }))
-            }
-            Ok(Claim::InProgress { lease_until, .. }) => {
-                info!(
-                    key,
-                    lease_until, "another invocation is handling this transition"
-                );
-                Err(ProcessorError::InProgress {
-                    key: key.to_owned(),
-                    lease_until,
-                })
-            }
-            Ok(Claim::Acquired(record)) => match record.steps.get(FILED_STEP) {
-                Some(filed) => {
-                    info!(
-                        key,
-                        attempts = record.attempts,
-                        "an earlier attempt filed already: only its e-mail is left"
-                    );
-                    match FiledRecord::parse(filed) {
-                        Ok(filed) => Ok(Ok(Gate::Resume(filed))),
-                        Err(problem) => Err(ProcessorError::UnreadableRecord {
-                            key: key.to_owned(),
-                            step: FILED_STEP,
-                            problem,
-                        }),
-                    }
-                }
-                None => Ok(Ok(Gate::Fresh)),
-            },
+            Err(error) => admit(key, Err(error)),
         }
     }
 

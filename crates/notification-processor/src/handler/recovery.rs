@@ -7,7 +7,7 @@ use bedrock_ops_core::messages::recovery::{Recovery, recovery_email};
 use bedrock_ops_core::plan;
 use bedrock_ops_core::settings::keys;
 
-use super::gate::Gate;
+use super::gate::Admission;
 use super::reads::read_settings;
 use super::report::{Decided, Decision, EmailStatus, Report};
 use super::{Clock, Processor, RunMode};
@@ -31,14 +31,15 @@ where
         run: RunMode,
     ) -> Result<Report, ProcessorError> {
         let now = clock.now;
-        let (claim, parameters) = tokio::join!(
+        let (admission, parameters) = tokio::join!(
             self.claim(&t.key, clock, run),
             self.read_parameters(&keys::SETTINGS),
         );
-        match self.gate(&t.key, claim)? {
-            Err(report) => return Ok(report),
-            Ok(Gate::Resume(filed)) => return self.resume(t, filed, now, run).await,
-            Ok(Gate::Fresh) => {}
+        match admission? {
+            Admission::Stop(report) => return Ok(report),
+            Admission::Resume(filed) => return self.resume(t, filed, now, run).await,
+            // The claim of a recovery takes no case lock: a recovery files nothing.
+            Admission::Fresh { lock: _ } => {}
         }
         let parameters = match parameters {
             Err(error) if error.is_retryable() => {
