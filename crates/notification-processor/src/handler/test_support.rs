@@ -182,6 +182,69 @@ impl World {
         });
     }
 
+    /// An increase request of the RPM quota, opened an hour ago by someone else, with its Support case
+    /// (by display id) once Service Quotas has linked one.
+    pub(super) fn seed_open_rpm_request(&self, id: &str, case_display_id: Option<String>) {
+        let status = if case_display_id.is_some() {
+            ChangeStatus::CaseOpened
+        } else {
+            ChangeStatus::Pending
+        };
+        self.quotas.seed_request(
+            SERVICE_CODE,
+            RequestedChange {
+                id: id.into(),
+                quota_code: RPM.into(),
+                case_id: case_display_id,
+                status,
+                desired: 20_000.0,
+                created: Some(self.now - 3_600),
+            },
+        );
+    }
+
+    /// The role may not request quota increases.
+    pub(super) fn quota_requests_denied(&self) {
+        self.quotas.fail_always(
+            "RequestServiceQuotaIncrease",
+            AwsError::from_code(
+                "servicequotas",
+                "RequestServiceQuotaIncrease",
+                "AccessDeniedException",
+                "no",
+                Some(400),
+            ),
+        );
+    }
+
+    /// AWS Support refuses new cases: the account reached its limit.
+    pub(super) fn case_creation_limit_reached(&self) {
+        self.support.fail_always(
+            "CreateCase",
+            AwsError::from_code(
+                "support",
+                "CreateCase",
+                "CaseCreationLimitExceeded",
+                "limit",
+                Some(400),
+            ),
+        );
+    }
+
+    /// CloudWatch keeps throttling the usage read.
+    pub(super) fn usage_read_throttled(&self) {
+        self.metrics.fail_always(
+            "GetMetricData",
+            AwsError::from_code(
+                "cloudwatch",
+                "GetMetricData",
+                "Throttling",
+                "Rate exceeded",
+                Some(400),
+            ),
+        );
+    }
+
     pub(super) fn processor(&self) -> TestProcessor {
         Processor::new(
             Ports {

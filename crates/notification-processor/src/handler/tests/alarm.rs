@@ -72,16 +72,7 @@ async fn new_model_requests_without_usage_history() {
 #[tokio::test]
 async fn throttled_usage_read_is_usage_unknown_and_says_so() {
     let world = World::new();
-    world.metrics.fail_always(
-        "GetMetricData",
-        AwsError::from_code(
-            "cloudwatch",
-            "GetMetricData",
-            "Throttling",
-            "Rate exceeded",
-            Some(400),
-        ),
-    );
+    world.usage_read_throttled();
 
     let decision = world.decide(&alarm("HighInvocationRate", "Warning")).await;
 

@@ -30,17 +30,7 @@ async fn already_open_quota_request_gets_the_alarm_appended_to_its_case() {
     let (case_id, display_id) = world
         .support
         .seed_open_case("Service Quotas increase: Amazon Bedrock", 3_600);
-    world.quotas.seed_request(
-        SERVICE_CODE,
-        RequestedChange {
-            id: "human-1".into(),
-            quota_code: RPM.into(),
-            case_id: Some(display_id.clone()),
-            status: ChangeStatus::CaseOpened,
-            desired: 20_000.0,
-            created: Some(world.now - 3_600),
-        },
-    );
+    world.seed_open_rpm_request("human-1", Some(display_id.clone()));
 
     let decision = world.decide(&alarm("HighInvocationRate", "Warning")).await;
 
@@ -88,16 +78,7 @@ async fn not_adjustable_quota_goes_to_a_support_case() {
 async fn access_denied_request_falls_back_to_a_support_case() {
     let world = World::new();
     world.usage(9_500.0, 1.0);
-    world.quotas.fail_always(
-        "RequestServiceQuotaIncrease",
-        AwsError::from_code(
-            "servicequotas",
-            "RequestServiceQuotaIncrease",
-            "AccessDeniedException",
-            "no",
-            Some(400),
-        ),
-    );
+    world.quota_requests_denied();
 
     let decision = world.decide(&alarm("HighInvocationRate", "Warning")).await;
 
@@ -150,16 +131,7 @@ async fn support_not_subscribed_is_the_reason_in_the_email() {
 #[tokio::test]
 async fn case_creation_limit_is_the_reason_in_the_email() {
     let world = World::new();
-    world.support.fail_always(
-        "CreateCase",
-        AwsError::from_code(
-            "support",
-            "CreateCase",
-            "CaseCreationLimitExceeded",
-            "limit",
-            Some(400),
-        ),
-    );
+    world.case_creation_limit_reached();
 
     let decision = world.decide(&alarm("ServerErrors", "Critical")).await;
 

@@ -165,16 +165,7 @@ async fn contract_handled_new_model() {
 #[tokio::test]
 async fn contract_handled_usage_unknown() {
     let world = pinned_world();
-    world.metrics.fail_always(
-        "GetMetricData",
-        AwsError::from_code(
-            "cloudwatch",
-            "GetMetricData",
-            "Throttling",
-            "Rate exceeded",
-            Some(400),
-        ),
-    );
+    world.usage_read_throttled();
     pin(
         "handled_usage_unknown",
         &world,
@@ -228,17 +219,7 @@ async fn contract_handled_append_to_the_open_requests_case() {
     let (_, display_id) = world
         .support
         .seed_open_case("Service Quotas increase: Amazon Bedrock", 3_600);
-    world.quotas.seed_request(
-        SERVICE_CODE,
-        RequestedChange {
-            id: "human-1".into(),
-            quota_code: RPM.into(),
-            case_id: Some(display_id),
-            status: ChangeStatus::CaseOpened,
-            desired: 20_000.0,
-            created: Some(world.now - 3_600),
-        },
-    );
+    world.seed_open_rpm_request("human-1", Some(display_id));
     pin(
         "handled_append_to_open_request_case",
         &world,
@@ -251,17 +232,7 @@ async fn contract_handled_append_to_the_open_requests_case() {
 async fn contract_handled_open_request_without_a_case() {
     let world = pinned_world();
     world.usage(9_500.0, 1.0);
-    world.quotas.seed_request(
-        SERVICE_CODE,
-        RequestedChange {
-            id: "human-2".into(),
-            quota_code: RPM.into(),
-            case_id: None,
-            status: ChangeStatus::Pending,
-            desired: 20_000.0,
-            created: Some(world.now - 3_600),
-        },
-    );
+    world.seed_open_rpm_request("human-2", None);
     pin(
         "handled_open_request_without_case",
         &world,
@@ -289,16 +260,7 @@ async fn contract_handled_not_adjustable_falls_back_to_a_case() {
 async fn contract_handled_access_denied_falls_back_to_a_case() {
     let world = pinned_world();
     world.usage(9_500.0, 1.0);
-    world.quotas.fail_always(
-        "RequestServiceQuotaIncrease",
-        AwsError::from_code(
-            "servicequotas",
-            "RequestServiceQuotaIncrease",
-            "AccessDeniedException",
-            "no",
-            Some(400),
-        ),
-    );
+    world.quota_requests_denied();
     pin(
         "handled_access_denied_fallback",
         &world,
@@ -398,16 +360,7 @@ async fn contract_handled_support_plan_missing() {
 #[tokio::test]
 async fn contract_handled_case_creation_limit() {
     let world = pinned_world();
-    world.support.fail_always(
-        "CreateCase",
-        AwsError::from_code(
-            "support",
-            "CreateCase",
-            "CaseCreationLimitExceeded",
-            "limit",
-            Some(400),
-        ),
-    );
+    world.case_creation_limit_reached();
     pin(
         "handled_case_creation_limit",
         &world,
