@@ -12,8 +12,7 @@ use bedrock_ops_aws::{
     AwsError, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics,
 };
 use bedrock_ops_core::outcome::CaseRef;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tracing::warn;
 
 use super::Processor;
@@ -53,17 +52,6 @@ pub(super) struct HeldLock {
     opened: Option<Value>,
 }
 
-/// What the lock's [`CASE_LOCK_STEP`] holds: the case its holder opened under the lease it took at
-/// `claimed_at`.
-#[derive(Serialize, Deserialize)]
-struct OpenedCase {
-    claimed_at: i64,
-    #[serde(default)]
-    case_id: String,
-    #[serde(default)]
-    display_id: String,
-}
-
 impl HeldLock {
     /// The lock on `key`, taken at `claimed_at`.
     pub(super) fn taken(key: String, claimed_at: i64) -> Self {
@@ -74,15 +62,14 @@ impl HeldLock {
         }
     }
 
-    /// Records the case opened under the lock, for the closing write.
+    /// Records the case opened under the lock, for the closing write: the lease it was opened under
+    /// (`claimed_at`) and its ids.
     pub(super) fn opened(&mut self, case: &CaseRef) {
-        let opened = OpenedCase {
-            claimed_at: self.claimed_at,
-            case_id: case.case_id.clone(),
-            display_id: case.display_id.clone(),
-        };
-        self.opened =
-            Some(serde_json::to_value(opened).expect("the opened case serialises to JSON"));
+        self.opened = Some(json!({
+            "claimed_at": self.claimed_at,
+            "case_id": case.case_id,
+            "display_id": case.display_id,
+        }));
     }
 
     /// How the closing write ends the lock.
@@ -142,12 +129,20 @@ where
                     };
                     if let Some(case) = held.and_then(|record| {
                         let opened = record.steps.get(CASE_LOCK_STEP)?;
-                        let opened = OpenedCase::deserialize(opened).ok()?;
                         // A case recorded under an earlier, expired lease is in the open-case list already
                         // (or resolved): only the current holder's counts.
-                        (opened.claimed_at == record.claimed_at).then_some(CaseRef {
-                            case_id: opened.case_id,
-                            display_id: opened.display_id,
+                        (opened.get("claimed_at")?.as_i64()? == record.claimed_at).then(|| {
+                            let text = |field: &str| {
+                                opened
+                                    .get(field)
+                                    .and_then(Value::as_str)
+                                    .unwrap_or_default()
+                                    .to_owned()
+                            };
+                            CaseRef {
+                                case_id: text("case_id"),
+                                display_id: text("display_id"),
+                            }
                         })
                     }) {
                         return Ok(CaseLock::OpenedByOther(self.with_display_id(case).await));
