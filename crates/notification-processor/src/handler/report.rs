@@ -10,7 +10,7 @@ use bedrock_ops_core::alarms::{AlarmClass, Severity};
 use bedrock_ops_core::messages::Email;
 use bedrock_ops_core::outcome::{Action, ActionView};
 use bedrock_ops_core::scenario::Scenario;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use tracing::info;
 
@@ -18,7 +18,7 @@ use super::record::RecordedDecision;
 
 /// What happened to the e-mail. Its JSON is the `status` of the `email` object, with `message_id` or
 /// `error` beside it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum EmailStatus {
     /// Not sent yet (what a recorded, unfinished attempt says).
@@ -27,9 +27,8 @@ pub enum EmailStatus {
         message_id: String,
     },
     /// What the closing record says: it is written while the e-mail is published, before SNS answers with
-    /// the message id (and taken back if SNS refuses). Never read back: a recorded `published` is
-    /// [`EmailStatus::Published`].
-    #[serde(rename = "published", skip_deserializing)]
+    /// the message id (and taken back if SNS refuses).
+    #[serde(rename = "published")]
     Sent,
     /// The notification preference does not want this severity.
     #[serde(rename = "filtered_by_notification_preference")]
@@ -58,8 +57,8 @@ impl EmailStatus {
 
 /// What a transition was decided to be. Its JSON is the decision's `scenario` (with `expedited` or `reason`
 /// when the scenario has them), `recovery` for an OK transition.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(into = "DecidedView", from = "DecidedView")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(into = "DecidedView")]
 pub enum Decided {
     Alarm(Scenario),
     /// An OK transition: recovery e-mail, nothing filed.
@@ -67,14 +66,14 @@ pub enum Decided {
 }
 
 /// [`Decided`] as JSON: the scenario's own JSON, or `{"scenario": "recovery"}`.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 #[serde(untagged)]
 enum DecidedView {
     Alarm(Scenario),
     Recovery(RecoveryView),
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 #[serde(tag = "scenario", rename_all = "snake_case")]
 enum RecoveryView {
     Recovery,
@@ -89,21 +88,35 @@ impl From<Decided> for DecidedView {
     }
 }
 
-impl From<DecidedView> for Decided {
-    fn from(view: DecidedView) -> Self {
-        match view {
-            DecidedView::Alarm(scenario) => Decided::Alarm(scenario),
-            DecidedView::Recovery(RecoveryView::Recovery) => Decided::Recovery,
-        }
-    }
-}
-
 impl Decided {
     fn name(&self) -> &'static str {
         match self {
             Decided::Alarm(scenario) => scenario.name(),
             Decided::Recovery => "recovery",
         }
+    }
+
+    /// Reads back what its JSON wrote: the `scenario` name, with `expedited` or `reason` when the scenario
+    /// has them.
+    pub(super) fn from_json(
+        scenario: &str,
+        expedited: Option<bool>,
+        reason: Option<String>,
+    ) -> Result<Self, String> {
+        let missing = |field: &str| format!("scenario `{scenario}` without its field `{field}`");
+        Ok(Decided::Alarm(match scenario {
+            "recovery" => return Ok(Decided::Recovery),
+            "non_quota" => Scenario::NonQuota,
+            "new_model" => Scenario::NewModel,
+            "high_usage" => Scenario::HighUsage {
+                expedited: expedited.ok_or_else(|| missing("expedited"))?,
+            },
+            "low_usage" => Scenario::LowUsage,
+            "usage_unknown" => Scenario::UsageUnknown {
+                reason: reason.ok_or_else(|| missing("reason"))?,
+            },
+            _ => return Err("field `scenario` names no known scenario".into()),
+        }))
     }
 }
 
@@ -121,7 +134,7 @@ pub struct Decision {
 
 /// A decision as JSON, generic over its e-mail's shape: [`EmailView`] in the contract (the body may be left
 /// out), [`super::record::RecordedEmail`] in the ledger's record (the body is what a retry sends).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DecisionView<E = EmailView> {
     #[serde(flatten)]
     pub(crate) decided: Decided,

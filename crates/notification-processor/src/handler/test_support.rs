@@ -19,7 +19,7 @@ pub(super) use bedrock_ops_core::scenario::Scenario;
 pub(super) use serde_json::{Value, json};
 
 pub(super) use super::{
-    Decided, Decision, LEASE_MARGIN_SECONDS, Ports, Processor, Report, RunMode, SERVICE_CODE,
+    Decision, LEASE_MARGIN_SECONDS, Ports, Processor, Report, RunMode, SERVICE_CODE,
 };
 pub(super) use crate::config::{Config, Need};
 pub(super) use crate::error::ProcessorError;

@@ -177,7 +177,7 @@ fn an_unreadable_record_is_a_non_retryable_error_naming_the_key() {
     let message = error.to_string();
     assert!(message.contains(THROTTLES_KEY), "{message}");
     assert!(
-        message.contains("'filed' record") && message.contains("invalid type"),
+        message.contains("'filed' record") && message.contains("field `decision` is not an object"),
         "{message}"
     );
 }
