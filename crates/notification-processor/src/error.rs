@@ -28,6 +28,18 @@ pub enum ProcessorError {
     )]
     InProgress { key: String, lease_until: i64 },
 
+    /// The ledger holds a record of an earlier attempt that cannot be read (see `handler::gate`): its filings
+    /// were made, its e-mail cannot be rebuilt, and retrying cannot change that.
+    #[error(
+        "transition {key}: the ledger's '{step}' record of an earlier attempt cannot be read, so its e-mail was \
+         not sent: {problem}"
+    )]
+    UnreadableRecord {
+        key: String,
+        step: &'static str,
+        problem: String,
+    },
+
     /// An AWS call failed where the processor cannot go on without it.
     #[error("{doing}: {source}")]
     Aws {
@@ -44,7 +56,9 @@ impl ProcessorError {
 
     pub fn is_retryable(&self) -> bool {
         match self {
-            ProcessorError::Event(_) | ProcessorError::Config(_) => false,
+            ProcessorError::Event(_)
+            | ProcessorError::Config(_)
+            | ProcessorError::UnreadableRecord { .. } => false,
             ProcessorError::InProgress { .. } => true,
             ProcessorError::Aws { source, .. } => source.is_retryable(),
         }

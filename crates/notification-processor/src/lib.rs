@@ -5,7 +5,16 @@
 //! |---|---|
 //! | [`event`] | SNS event / alarm message → [`event::Transition`] (this stack's alarms only) |
 //! | [`config`] | the Lambda's environment variables, parsed |
-//! | [`handler`] | [`Processor`]: claim, read, plan, file, e-mail, record |
+//! | [`handler`] | [`Processor`]: claim, read, plan, file, e-mail, record — in rooms, one concern each: |
+//! | `handler::alarm` | an ALARM transition, start to end |
+//! | `handler::recovery` | an OK transition that ends an ALARM: the recovery e-mail |
+//! | `handler::gate` | the ledger claim and what it admits (handle, resume, or stop) |
+//! | `handler::case_lock` | the category's case lock: one Support case when alarms of a category arrive together |
+//! | `handler::reads` | settings, usage, live quotas and open cases, read into the plan's input |
+//! | `handler::filing` | Service Quotas requests, appends to open cases, new Support cases |
+//! | `handler::delivery` | the e-mail with the closing write; the recorded e-mail of an earlier attempt |
+//! | `handler::record` | the typed record the ledger keeps between attempts |
+//! | `handler::report` | the output contract: [`Decision`], [`Report`], [`EmailStatus`] and their JSON |
 //! | [`error`] | [`ProcessorError`] with its `Retryable` / `NonRetryable` diagnostic |
 //!
 //! The Lambda (`main.rs`) and the CLI's `process` and `simulate` commands run the same [`Processor`].
@@ -24,11 +33,10 @@ use bedrock_ops_aws::notify::sdk::SdkNotifier;
 use bedrock_ops_aws::parameters::sdk::SdkParameters;
 use bedrock_ops_aws::quotas::sdk::SdkQuotas;
 use bedrock_ops_aws::support::sdk::SdkSupport;
-use serde_json::{Value, json};
 
 pub use config::{Config, Need};
 pub use error::ProcessorError;
-pub use handler::{Decision, EmailStatus, Ports, Processor, Report, RunMode};
+pub use handler::{Decision, EmailStatus, Ports, Processor, Report, RunMode, lambda_response};
 
 /// The processor over the real SDK clients.
 pub type SdkProcessor =
@@ -60,10 +68,4 @@ pub fn now_epoch() -> i64 {
         .map_or(0, |elapsed| {
             i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
         })
-}
-
-/// The Lambda's answer: one summary per transition, without e-mail bodies (they stay out of logs and
-/// destinations).
-pub fn lambda_response(reports: &[Report]) -> Value {
-    json!({ "transitions": reports.iter().map(|r| r.to_json(false)).collect::<Vec<_>>() })
 }

@@ -1,0 +1,142 @@
+//! An ALARM transition, start to end: the first round trip (claim with the case lock, settings, usage, live
+//! quotas, open cases, all at once), the core's plan, the filings (or, in a dry run, what they would have
+//! been), the e-mail, and its delivery with the closing write.
+
+use bedrock_ops_aws::{Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics};
+use bedrock_ops_core::alarms::Classification;
+use bedrock_ops_core::dedup::{CaseCategory, case_subject};
+use bedrock_ops_core::messages::{AlarmFacts, SideFigures, email};
+use bedrock_ops_core::plan::{self, Execution, PlanInput};
+use bedrock_ops_core::settings::{Mode, keys};
+
+use super::case_lock::case_lock_key;
+use super::gate::Admission;
+use super::reads::{live_or_stored, read_settings, side_quota, within_lookback};
+use super::report::{Decided, Decision, EmailStatus, Report};
+use super::{Clock, Processor, RunMode, SERVICE_CODE, maybe};
+use crate::error::ProcessorError;
+use crate::event::Transition;
+
+impl<P, M, Q, S, N, L> Processor<P, M, Q, S, N, L>
+where
+    P: ParameterStore,
+    M: UsageMetrics,
+    Q: QuotaService,
+    S: SupportDesk,
+    N: Notifier,
+    L: Ledger,
+{
+    pub(super) async fn alarm(
+        &self,
+        t: &Transition,
+        classification: &Classification,
+        clock: Clock,
+        run: RunMode,
+    ) -> Result<Report, ProcessorError> {
+        let now = clock.now;
+        let class = classification.class;
+        let live = self.live_quotas(class);
+        let wanted = self.alarm_parameters(class, &live);
+        let lock_key = case_lock_key(&case_subject(
+            &self.config.customer,
+            &self.config.model_name,
+            CaseCategory::for_class(class),
+        ));
+        let (admission, parameters, usage, rpm, tpm, open_cases) = tokio::join!(
+            self.claim_with_case_lock(&t.key, &lock_key, clock, run),
+            self.read_parameters(&wanted),
+            self.read_usage(now),
+            maybe(
+                live.rpm
+                    .map(|c| self.ports.quotas.get(SERVICE_CODE, c.as_str()))
+            ),
+            maybe(
+                live.tpm
+                    .map(|c| self.ports.quotas.get(SERVICE_CODE, c.as_str()))
+            ),
+            self.read_open_cases(now),
+        );
+        let mut held = match admission? {
+            Admission::Stop(report) => return Ok(report),
+            Admission::Resume(filed) => return self.resume(t, filed, now, run).await,
+            Admission::Fresh { lock } => lock,
+        };
+        let parameters = match parameters {
+            Err(error) if error.is_retryable() => {
+                tokio::join!(
+                    self.release(&t.key, run),
+                    maybe(held.as_ref().map(|lock| self.release(&lock.key, run))),
+                );
+                return Err(ProcessorError::aws("reading the settings", error));
+            }
+            other => other,
+        };
+        let mut settings = read_settings(&parameters);
+        if run == RunMode::Simulate
+            && let Ok(settings) = &mut settings
+        {
+            settings.mode = Mode::DryRun;
+        }
+        let thresholds = parameters
+            .as_ref()
+            .map_err(ToString::to_string)
+            .and_then(plan::stored_thresholds);
+        let usage = usage.map_err(|e| e.to_string());
+        let rpm = side_quota(self.config.rpm_quota_code.code(), rpm);
+        let tpm = side_quota(Some(&self.config.tpm_quota_code), tpm);
+        let plan = plan::plan(&PlanInput {
+            classification,
+            settings: settings.as_ref().map_err(String::as_str),
+            usage: usage.as_ref().map_err(String::as_str),
+            thresholds: thresholds.as_ref().map_err(String::as_str),
+            rpm: &rpm,
+            tpm: &tpm,
+        });
+
+        let open_cases = within_lookback(open_cases, &settings, now);
+        let facts = AlarmFacts {
+            stack: self.stack.clone(),
+            alarms: t.alarms.clone(),
+            classification: plan.classification.clone(),
+            scenario: plan.decision.scenario.clone(),
+            usage: usage.ok(),
+            rpm: SideFigures::rpm(
+                &self.config.rpm_quota_code,
+                live_or_stored(&rpm, &parameters, keys::RPM_QUOTA),
+                thresholds.as_ref().ok(),
+            ),
+            tpm: SideFigures::tpm(
+                live_or_stored(&tpm, &parameters, keys::TPM_QUOTA),
+                thresholds.as_ref().ok(),
+            ),
+            increases: plan.increases.clone(),
+            use_case: settings
+                .as_ref()
+                .map(|s| s.use_case_description.clone())
+                .unwrap_or_default(),
+        };
+
+        let actions = match &plan.execution {
+            Execution::Live => {
+                self.execute(&plan, &facts, &open_cases, &mut held, now)
+                    .await
+            }
+            Execution::DryRun | Execution::Held(_) => self.unsent(&plan, &open_cases),
+        };
+        let email = email::alarm_email(&facts, &actions);
+        let decision = Decision {
+            key: t.key.clone(),
+            class: plan.classification.class,
+            decided: Decided::Alarm(plan.decision.scenario.clone()),
+            severity: plan.classification.severity,
+            actions,
+            email,
+            email_status: EmailStatus::Pending,
+        };
+        self.deliver(t, decision, plan.notify, held, now, run).await
+    }
+}
+
+#[cfg(test)]
+#[path = "tests/alarm.rs"]
+mod tests;

@@ -1,0 +1,163 @@
+//! Delivery: the e-mail is published while the transition is closed in the ledger with its outcome (one round
+//! trip, not two), and the case lock ended in the same write. When SNS refuses the e-mail for now, the
+//! transition is reopened with the typed record of what was filed ([`FiledRecord`]), and the retry only sends
+//! that e-mail ([`Processor::resume`]).
+//!
+//! Only a crash of the process between the two answers can leave a closed transition without its e-mail
+//! (docs/reliability.md).
+
+use bedrock_ops_aws::{
+    AwsError, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics,
+};
+use serde_json::Value;
+use tracing::{error, info};
+
+use super::case_lock::HeldLock;
+use super::record::{FILED_STEP, FiledRecord};
+use super::report::{Decision, EmailStatus, Report};
+use super::{Processor, RunMode, maybe};
+use crate::error::ProcessorError;
+use crate::event::Transition;
+
+impl<P, M, Q, S, N, L> Processor<P, M, Q, S, N, L>
+where
+    P: ParameterStore,
+    M: UsageMetrics,
+    Q: QuotaService,
+    S: SupportDesk,
+    N: Notifier,
+    L: Ledger,
+{
+    /// The formatted topic the e-mails go to (checked to be set before a live run starts).
+    fn topic(&self) -> &str {
+        self.config
+            .formatted_topic_arn
+            .as_deref()
+            .unwrap_or_default()
+    }
+
+    /// Publishes the e-mail while the transition is closed in the ledger (one round trip, not two). The
+    /// closing record says the e-mail is out; when SNS refuses it, the record is taken back so that a retry
+    /// only publishes (a retryable refusal) or says it failed (a final one).
+    pub(super) async fn deliver(
+        &self,
+        t: &Transition,
+        mut decision: Decision,
+        notify: bool,
+        held: Option<HeldLock>,
+        now: i64,
+        run: RunMode,
+    ) -> Result<Report, ProcessorError> {
+        if run == RunMode::Simulate {
+            decision.email_status = EmailStatus::Simulated;
+            decision.log();
+            return Ok(Report::Handled(decision));
+        }
+        let mut closing = decision.clone();
+        closing.email_status = if notify {
+            EmailStatus::Sent
+        } else {
+            EmailStatus::Filtered
+        };
+        let closing = closing.to_json(true);
+        let (_, published) = tokio::join!(
+            self.close(&t.key, &closing, held.as_ref(), now),
+            maybe(notify.then(|| {
+                self.ports.notifier.publish(
+                    self.topic(),
+                    &decision.email.subject,
+                    &decision.email.body,
+                )
+            })),
+        );
+        decision.email_status = match published {
+            None => EmailStatus::Filtered,
+            Some(Ok(message_id)) => EmailStatus::Published { message_id },
+            Some(Err(error)) if error.is_retryable() => {
+                let filed = FiledRecord::of(&decision, notify).to_json();
+                if let Err(reopen) = self.ports.ledger.reopen(&t.key, FILED_STEP, &filed).await {
+                    error!(key = %t.key, error = %reopen, "the e-mail failed and the closed transition could not be reopened: a retry finds it done");
+                }
+                return Err(ProcessorError::aws("publishing the e-mail", error));
+            }
+            Some(Err(error)) => EmailStatus::Failed {
+                error: error.to_string(),
+            },
+        };
+        decision.log();
+        if let EmailStatus::Failed { error } = &decision.email_status {
+            self.close(&t.key, &decision.to_json(true), None, now).await;
+            return Err(ProcessorError::aws(
+                "publishing the e-mail",
+                AwsError::Other {
+                    service: "sns",
+                    operation: "Publish",
+                    code: "NotPublished".into(),
+                    message: error.clone(),
+                },
+            ));
+        }
+        Ok(Report::Handled(decision))
+    }
+
+    /// Marks the transition done with its outcome, ending the case lock it holds in the same write. A failure
+    /// here is logged, not returned: the filings are made and the e-mail is on its way, so a retry would only
+    /// repeat them.
+    async fn close(&self, key: &str, outcome: &Value, held: Option<&HeldLock>, now: i64) {
+        let closed = match held {
+            Some(lock) => {
+                self.ports
+                    .ledger
+                    .complete_with_lock(key, outcome, now, &lock.key, lock.claimed_at, lock.end())
+                    .await
+            }
+            None => self.ports.ledger.complete(key, outcome, now).await,
+        };
+        if let Err(error) = closed {
+            error!(key, %error, "the transition could not be marked done in the ledger");
+        }
+    }
+
+    /// A retry of an attempt that filed and recorded everything: publish its e-mail and close.
+    pub(super) async fn resume(
+        &self,
+        t: &Transition,
+        filed: FiledRecord,
+        now: i64,
+        run: RunMode,
+    ) -> Result<Report, ProcessorError> {
+        let FiledRecord { decision, notify } = filed;
+        let email_status = if notify {
+            let email = &decision.email;
+            match self
+                .ports
+                .notifier
+                .publish(self.topic(), &email.subject, &email.body)
+                .await
+            {
+                Ok(message_id) => EmailStatus::Published { message_id },
+                Err(error) if error.is_retryable() => {
+                    self.release(&t.key, run).await;
+                    return Err(ProcessorError::aws("publishing the recorded e-mail", error));
+                }
+                Err(error) => EmailStatus::Failed {
+                    error: error.to_string(),
+                },
+            }
+        } else {
+            EmailStatus::Filtered
+        };
+        let outcome = super::report::json_of(&decision.delivered(email_status.clone(), true));
+        self.close(&t.key, &outcome, None, now).await;
+        info!(key = %t.key, "resumed: the recorded e-mail was delivered");
+        Ok(Report::Resumed {
+            key: t.key.clone(),
+            decision,
+            email_status,
+        })
+    }
+}
+
+#[cfg(test)]
+#[path = "tests/delivery.rs"]
+mod tests;
