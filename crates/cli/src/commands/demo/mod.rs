@@ -11,8 +11,10 @@
 //! emulator is stopped however the demo ends.
 
 mod runtime;
+mod scenario;
 mod show;
 mod stack;
+mod step;
 mod usage;
 
 use std::collections::BTreeMap;
@@ -31,8 +33,13 @@ use notification_processor::{Config, Need, RunMode, lambda_response, now_epoch};
 use quota_calculator::live::{SERVICE_CODE, keys, thresholds_path};
 use serde_json::{Map, Value, json};
 
+use self::scenario::{
+    CUSTOMER, MODEL, RPM_QUOTA, RPM_QUOTA_NAME, STAKEHOLDERS, TPM_QUOTA, TPM_QUOTA_NAME,
+    TPM_THRESHOLD,
+};
 use self::show::{Show, figure, number, operator};
 use self::stack::{Provisioned, Rendered, scalar};
+use self::step::{Step, failed, io};
 use super::CommandResult;
 
 #[derive(clap::Args)]
@@ -47,18 +54,6 @@ pub struct Args {
     lambda_runtime: bool,
 }
 
-const CUSTOMER: &str = "Acme";
-const MODEL: &str = "Opus-4-6";
-/// Required by the template; the emulator delivers no e-mail (the formatted topic is read back instead) and
-/// the address is never printed.
-const STAKEHOLDERS: &str = "ops@example.com";
-const RPM_QUOTA: f64 = 10_000.0;
-const TPM_QUOTA: f64 = 6_250_000.0;
-/// Service Quotas' names for the default model's quotas, which the calculator checks the codes against.
-const RPM_QUOTA_NAME: &str =
-    "Global cross-region model inference requests per minute for Anthropic Claude Opus 4.6 V1";
-const TPM_QUOTA_NAME: &str =
-    "Global cross-region model inference tokens per minute for Anthropic Claude Opus 4.6 V1";
 const SECTIONS: usize = 8;
 
 pub fn run(args: &Args, out: &mut impl Write) -> CommandResult {
@@ -131,32 +126,6 @@ struct Demo<'a, 'o, W: Write> {
     show: Show<'o, W>,
     summary: Map<String, Value>,
     timings: Vec<(&'static str, f64)>,
-}
-
-type Step<T> = Result<T, String>;
-
-fn io(error: std::io::Error) -> String {
-    format!("writing the narration: {error}")
-}
-
-/// Context for a failed call: `what` failed, and why.
-fn failed<E: std::error::Error>(what: &str) -> impl FnOnce(E) -> String + '_ {
-    move |error| format!("{what}: {}", chain(&error))
-}
-
-/// The error and its sources: the SDK's own message is only "service error", the cause says what.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 /// What the processor filed, kept for the later steps.
@@ -578,7 +547,7 @@ impl<W: Write> Demo<'_, '_, W> {
         let peak = |f: fn(&usage::Minute) -> f64, part: &[usage::Minute]| {
             part.iter().map(f).fold(0.0, f64::max)
         };
-        let tpm_threshold = TPM_QUOTA * 0.8;
+        let tpm_threshold = TPM_THRESHOLD;
         let surge_tpm = peak(usage::Minute::estimated_tpm, surge);
         self.show
             .field(
@@ -635,7 +604,7 @@ impl<W: Write> Demo<'_, '_, W> {
             .parameter("WarningAlarmEvaluationPeriods")?
             .parse()
             .map_err(failed("WarningAlarmEvaluationPeriods"))?;
-        let threshold = TPM_QUOTA * 0.8;
+        let threshold = TPM_THRESHOLD;
         let reason = breach_reason(&minutes[minutes.len().saturating_sub(periods)..], threshold);
         self.clients
             .cloudwatch
