@@ -235,3 +235,50 @@ fn names_and_thresholds<S: Serializer>(
         threshold: a.threshold,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_document_gives_each_quota_alarm_its_name_and_threshold_only() {
+        let facts = CalculatorFacts {
+            status: "SUCCESS".to_owned(),
+            reason: "done".to_owned(),
+            data: json!({"TpmThreshold": "5000000"}),
+            physical_resource_id: "id".to_owned(),
+            quota_alarms: vec![MetricAlarmDef::metric_math(
+                "tpm-alarm",
+                Vec::new(),
+                5_000_000.0,
+                "GreaterThanThreshold",
+                5,
+            )],
+            record: BTreeMap::from([("thresholds/tpm-quota".to_owned(), "6250000".to_owned())]),
+            event: Event {
+                logical_id: "QuotaThresholds".to_owned(),
+                resource_type: "Custom::QuotaThresholds".to_owned(),
+                properties: 13,
+            },
+            composites: Vec::new(),
+        };
+        assert_eq!(
+            serde_json::to_value(&facts).unwrap(),
+            json!({
+                "status": "SUCCESS",
+                "reason": "done",
+                "data": {"TpmThreshold": "5000000"},
+                "physical_resource_id": "id",
+                "quota_alarms": [{"name": "tpm-alarm", "threshold": 5_000_000.0}],
+                "record": {"thresholds/tpm-quota": "6250000"},
+            })
+        );
+        let mut out = Vec::new();
+        facts.show(&mut Show::new(&mut out, false, 8)).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("> 5,000,000 per minute"), "{text}");
+        assert!(text.contains("TpmThreshold = 5,000,000"), "{text}");
+    }
+}

@@ -293,3 +293,37 @@ fn describe_action(action: &Value) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_decision_in_the_document_is_the_lambdas_transition_as_it_is() {
+        let transition = json!({
+            "result": "handled", "class": "tpm", "scenario": "high_usage", "expedited": false,
+            "severity": "warning", "key": "k",
+            "actions": [{"type": "quota_request", "quota": "tpm", "quota_code": "L-T", "quota_name": "tokens",
+                "current": 6_250_000, "desired": 7_812_500, "request_id": "r1"}],
+            "email": {"status": "published", "subject": "s"}
+        });
+        let facts = ProcessorFacts {
+            transition: transition.clone(),
+            delivered: Delivered::InProcess,
+            ledger: LedgerEntry {
+                status: "done".to_owned(),
+                steps: Vec::new(),
+            },
+            tpm_request_id: "r1".to_owned(),
+        };
+        assert_eq!(serde_json::to_value(&facts).unwrap(), transition);
+        let mut out = Vec::new();
+        facts.show(&mut Show::new(&mut out, false, 8)).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("Decision        class tpm, scenario high_usage, severity warning"),
+            "{text}"
+        );
+        assert!(text.contains("6,250,000 → 7,812,500, request r1"), "{text}");
+    }
+}

@@ -141,3 +141,49 @@ impl Facts for ReadBackFacts {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_document_counts_communications_and_leaves_the_narrations_text_out() {
+        let facts = ReadBackFacts {
+            quota_requests: vec![QuotaRequest {
+                id: "r1".to_owned(),
+                quota_code: "L-T".to_owned(),
+                desired_value: 7_812_500.0,
+                status: "CASE_OPENED".to_owned(),
+                case_id: Some("17000000001".to_owned()),
+                service_code: "bedrock".to_owned(),
+                quota_name: "tokens".to_owned(),
+            }],
+            support_cases: vec![SupportCase {
+                display_id: "17000000002".to_owned(),
+                subject: "Acme - Bedrock Ops Alert - case".to_owned(),
+                status: "opened".to_owned(),
+                severity_code: "low".to_owned(),
+                communications: 2,
+                service_code: "service-limit-increase".to_owned(),
+                category_code: "other".to_owned(),
+                our_text: Some("Usage over 14 days".to_owned()),
+            }],
+        };
+        assert_eq!(
+            serde_json::to_value(&facts).unwrap(),
+            json!({
+                "quota_requests": [{"id": "r1", "quota_code": "L-T", "desired_value": 7_812_500.0,
+                    "status": "CASE_OPENED", "case_id": "17000000001"}],
+                "support_cases": [{"display_id": "17000000002", "subject": "Acme - Bedrock Ops Alert - case",
+                    "status": "opened", "severity": "low", "communications": 2}],
+            })
+        );
+        let mut out = Vec::new();
+        facts.show(&mut Show::new(&mut out, false, 8)).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("bedrock L-T (tokens)"), "{text}");
+        assert!(text.contains("    Usage over 14 days"), "{text}");
+    }
+}

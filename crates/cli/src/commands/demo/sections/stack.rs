@@ -257,3 +257,64 @@ fn as_map<S: Serializer>(pairs: &[(String, String)], serializer: S) -> Result<S:
 fn alarm_names<S: Serializer>(alarms: &[MetricAlarmDef], serializer: S) -> Result<S::Ok, S::Error> {
     serializer.collect_seq(alarms.iter().map(|a| &a.name))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn facts() -> StackFacts {
+        StackFacts {
+            topics: BTreeMap::from([(
+                "RawAlarmTopic".to_owned(),
+                "arn:aws:sns:r:1:raw".to_owned(),
+            )]),
+            tables: vec![Table {
+                logical_id: "LedgerTable".to_owned(),
+                name: "ledger".to_owned(),
+                key: "pk".to_owned(),
+                ttl: "expires_at".to_owned(),
+            }],
+            parameters: vec![
+                ("/b".to_owned(), "2".to_owned()),
+                ("/a".to_owned(), "1".to_owned()),
+            ],
+            alarms: vec![MetricAlarmDef::metric_math(
+                "Acme-OpsAlert-X-Opus-4-6",
+                Vec::new(),
+                1.0,
+                "GreaterThanThreshold",
+                1,
+            )],
+            not_created: BTreeMap::from([("AWS::IAM::Role".to_owned(), 3)]),
+            model_id: "model".to_owned(),
+            rpm_code: "L-R".to_owned(),
+            tpm_code: "L-T".to_owned(),
+            functions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_document_holds_names_and_a_settings_map_while_the_narration_keeps_the_detail() {
+        let facts = facts();
+        assert_eq!(
+            serde_json::to_value(&facts).unwrap(),
+            json!({
+                "topics": {"RawAlarmTopic": "arn:aws:sns:r:1:raw"},
+                "tables": ["ledger"],
+                "parameters": {"/a": "1", "/b": "2"},
+                "alarms": ["Acme-OpsAlert-X-Opus-4-6"],
+                "not_created": {"AWS::IAM::Role": 3},
+            })
+        );
+        let mut out = Vec::new();
+        facts.show(&mut Show::new(&mut out, false, 8)).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("DynamoDB table  ledger LedgerTable (key pk, TTL on expires_at)"));
+        assert!(text.contains("Model id        model"));
+        // Template order in the narration, sorted in the document.
+        assert!(text.find("/b = 2") < text.find("/a = 1"), "{text}");
+        assert!(text.contains("+ 1 self-monitoring alarms"));
+    }
+}

@@ -258,3 +258,85 @@ fn schedule_event(stack: &Rendered) -> Step<Value> {
         "detail": {}
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn side(alarm: &str, old: &str, new: &str, updated: bool) -> SideReport {
+        SideReport {
+            alarm: alarm.to_owned(),
+            old_quota: Some(old.to_owned()),
+            new_quota: Some(new.to_owned()),
+            old_threshold: None,
+            new_threshold: None,
+            alarm_threshold: None,
+            alarm_updated: updated,
+        }
+    }
+
+    #[test]
+    fn the_document_holds_the_report_the_history_values_and_the_email() {
+        let report = Report {
+            changed: true,
+            rpm: side("rpm-alarm", "10000", "10000", false),
+            tpm: side("tpm-alarm", "6250000", "7812500", true),
+            parameters_written: Vec::new(),
+            email_message_id: None,
+        };
+        let facts = UpdaterFacts {
+            report: report.clone(),
+            tpm_threshold_history: vec![
+                ParameterVersion {
+                    version: 1,
+                    value: "5000000".to_owned(),
+                    last_modified: None,
+                },
+                ParameterVersion {
+                    version: 2,
+                    value: "6250000".to_owned(),
+                    last_modified: None,
+                },
+            ],
+            email: Email {
+                subject: Some("raised".to_owned()),
+                body: "body".to_owned(),
+            },
+            approval: Approval {
+                request_id: "r1".to_owned(),
+                quota_code: "L-T".to_owned(),
+                applied: 7_812_500.0,
+            },
+            alarm: ThresholdMove {
+                name: "tpm-alarm".to_owned(),
+                before: Some(5_000_000.0),
+                after: Some(6_250_000.0),
+            },
+        };
+        assert_eq!(
+            serde_json::to_value(&facts).unwrap(),
+            json!({
+                "report": report,
+                "tpm_threshold_history": ["5000000", "6250000"],
+                "email": {"subject": "raised", "body": "body"},
+            })
+        );
+        let mut out = Vec::new();
+        facts.show(&mut Show::new(&mut out, false, 8)).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("history: v1 5,000,000 → v2 6,250,000"),
+            "{text}"
+        );
+        assert!(
+            text.contains("RPM: quota 10,000 (unchanged), threshold ? (unchanged)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "TPM: quota 6,250,000 → 7,812,500, threshold ? (unchanged), alarm updated"
+            ),
+            "{text}"
+        );
+    }
+}
