@@ -275,9 +275,7 @@ mod tests {
                 "record": {"thresholds/tpm-quota": "6250000"},
             })
         );
-        let mut out = Vec::new();
-        facts.show(&mut Show::new(&mut out, false, 8)).unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let text = crate::commands::demo::sections::narration(&facts);
         assert!(text.contains("> 5,000,000 per minute"), "{text}");
         assert!(text.contains("TpmThreshold = 5,000,000"), "{text}");
     }

@@ -38,3 +38,13 @@ pub trait Facts: Serialize {
     /// The narration of these facts, as label/value lines and verbatim blocks.
     fn show<W: Write>(&self, show: &mut Show<'_, W>) -> std::io::Result<()>;
 }
+
+/// The narration of `facts` alone, for tests.
+#[cfg(test)]
+fn narration(facts: &impl Facts) -> String {
+    let mut out = Vec::new();
+    facts
+        .show(&mut Show::new(&mut out, false, 8))
+        .expect("writes to memory");
+    String::from_utf8(out).expect("UTF-8 narration")
+}

@@ -317,9 +317,7 @@ mod tests {
             tpm_request_id: "r1".to_owned(),
         };
         assert_eq!(serde_json::to_value(&facts).unwrap(), transition);
-        let mut out = Vec::new();
-        facts.show(&mut Show::new(&mut out, false, 8)).unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let text = crate::commands::demo::sections::narration(&facts);
         assert!(
             text.contains("Decision        class tpm, scenario high_usage, severity warning"),
             "{text}"

@@ -180,9 +180,7 @@ mod tests {
                     "status": "opened", "severity": "low", "communications": 2}],
             })
         );
-        let mut out = Vec::new();
-        facts.show(&mut Show::new(&mut out, false, 8)).unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let text = crate::commands::demo::sections::narration(&facts);
         assert!(text.contains("bedrock L-T (tokens)"), "{text}");
         assert!(text.contains("    Usage over 14 days"), "{text}");
     }

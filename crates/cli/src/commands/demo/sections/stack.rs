@@ -308,9 +308,7 @@ mod tests {
                 "not_created": {"AWS::IAM::Role": 3},
             })
         );
-        let mut out = Vec::new();
-        facts.show(&mut Show::new(&mut out, false, 8)).unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let text = crate::commands::demo::sections::narration(&facts);
         assert!(text.contains("DynamoDB table  ledger LedgerTable (key pk, TTL on expires_at)"));
         assert!(text.contains("Model id        model"));
         // Template order in the narration, sorted in the document.

@@ -321,9 +321,7 @@ mod tests {
                 "email": {"subject": "raised", "body": "body"},
             })
         );
-        let mut out = Vec::new();
-        facts.show(&mut Show::new(&mut out, false, 8)).unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let text = crate::commands::demo::sections::narration(&facts);
         assert!(
             text.contains("history: v1 5,000,000 → v2 6,250,000"),
             "{text}"
