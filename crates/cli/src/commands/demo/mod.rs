@@ -132,7 +132,8 @@ pub fn run(args: &Args, out: &mut impl Write) -> CommandResult {
             seconds: (seconds * 10.0).round() / 10.0,
             timings,
         };
-        // Through a `Value`, whose maps are sorted: the document's keys keep the order they have always had.
+        // Through a `Value`, as the document was always built, so its keys keep the order they had: sorted,
+        // or in the order written here when a build turns on serde_json's preserve_order (test builds do).
         serde_json::to_writer_pretty(&mut *show.out(), &serde_json::to_value(&document)?)?;
         writeln!(show.out())?;
     } else {
