@@ -2,7 +2,7 @@
 //! the alarm going through the real Lambda runtime (`cargo lambda watch` and the notification-processor
 //! binary). It checks what a reader is promised (each section, the decision, the request held by Service
 //! Quotas, the e-mail, the threshold moving), that `--json` carries the same facts with the handler called
-//! in-process, that nothing is left running afterwards, and that a failing step makes the command fail.
+//! in-process (under the document's contract keys), that nothing is left running afterwards, and that a failing step makes the command fail.
 //!
 //! The Lambda runtime needs cargo-lambda (installed here with scripts/lib/build-tools.sh, as the demo
 //! does) and the notification-processor binary next to the CLI's: `cargo test --workspace` (the test
@@ -132,6 +132,108 @@ fn the_json_summary_carries_the_same_facts() {
         String::from_utf8_lossy(&output.stderr)
     );
     let summary: Value = serde_json::from_slice(&output.stdout).expect("one JSON document");
+    // The document's keys are a contract: exactly these, at the top and in each section's facts. (Their
+    // order is not: serde_json keeps insertion order when a build enables its preserve_order feature.)
+    let keys = |value: &Value| -> Vec<String> {
+        let mut keys: Vec<String> = value
+            .as_object()
+            .unwrap_or_else(|| panic!("not an object: {value}"))
+            .keys()
+            .cloned()
+            .collect();
+        keys.sort();
+        keys
+    };
+    for (value, expected) in [
+        (
+            &summary,
+            &[
+                "alarm",
+                "calculator",
+                "decision",
+                "email",
+                "quota_requests",
+                "seconds",
+                "stack",
+                "support_cases",
+                "timings",
+                "updater",
+                "usage",
+            ][..],
+        ),
+        (
+            &summary["stack"],
+            &["alarms", "not_created", "parameters", "tables", "topics"],
+        ),
+        (
+            &summary["calculator"],
+            &[
+                "data",
+                "physical_resource_id",
+                "quota_alarms",
+                "reason",
+                "record",
+                "status",
+            ],
+        ),
+        (
+            &summary["calculator"]["quota_alarms"][1],
+            &["name", "threshold"],
+        ),
+        (
+            &summary["usage"],
+            &["calls", "datapoints", "surge_rpm", "surge_tpm"],
+        ),
+        (
+            &summary["alarm"],
+            &["class", "kind", "message", "name", "subject"],
+        ),
+        (
+            &summary["quota_requests"][0],
+            &["case_id", "desired_value", "id", "quota_code", "status"],
+        ),
+        (
+            &summary["support_cases"][0],
+            &[
+                "communications",
+                "display_id",
+                "severity",
+                "status",
+                "subject",
+            ],
+        ),
+        (&summary["email"], &["body", "subject"]),
+        (
+            &summary["updater"],
+            &["email", "report", "tpm_threshold_history"],
+        ),
+        (&summary["updater"]["email"], &["body", "subject"]),
+    ] {
+        assert_eq!(keys(value), expected, "in {value}");
+    }
+    let steps: Vec<&str> = summary["timings"]
+        .as_array()
+        .expect("timings")
+        .iter()
+        .map(|step| step[0].as_str().expect("a step name"))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "stack",
+            "calculator",
+            "usage",
+            "alarm",
+            "processor",
+            "read-back",
+            "updater"
+        ]
+    );
+    assert_eq!(
+        summary["stack"]["tables"],
+        serde_json::json!(["Acme-Bedrock-OpsAlert-Ledger-Opus-4-6"])
+    );
+    assert_eq!(summary["usage"]["datapoints"], 80_640);
     assert_eq!(summary["calculator"]["status"], "SUCCESS");
     assert_eq!(summary["calculator"]["data"]["TpmThreshold"], "5000000");
     assert_eq!(summary["alarm"]["class"], "tpm");

@@ -136,7 +136,6 @@ pub fn scalar(value: &Value) -> String {
 pub struct Provisioned {
     /// logical id → ARN returned by CreateTopic.
     pub topics: BTreeMap<String, String>,
-    pub tables: Vec<String>,
     /// (full name, value), in template order.
     pub parameters: Vec<(String, String)>,
     pub alarms: Vec<MetricAlarmDef>,
@@ -179,8 +178,6 @@ pub async fn provision(stack: &Rendered, clients: &AwsClients) -> Result<Provisi
     }
     for (logical_id, table) in stack.of_type("AWS::DynamoDB::Table") {
         create_table(clients, logical_id, &table.properties).await?;
-        done.tables
-            .push(text(&table.properties, "TableName", logical_id)?);
     }
     let parameters = clients.parameters();
     for (logical_id, parameter) in stack.of_type("AWS::SSM::Parameter") {

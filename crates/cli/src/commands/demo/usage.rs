@@ -147,7 +147,7 @@ async fn join_one<E: std::error::Error + 'static>(
 ) -> Result<(), String> {
     match calls.join_next().await {
         Some(Ok(Ok(()))) | None => Ok(()),
-        Some(Ok(Err(e))) => Err(format!("PutMetricData: {}", super::chain(&e))),
+        Some(Ok(Err(e))) => Err(format!("PutMetricData: {}", super::step::chain(&e))),
         Some(Err(e)) => Err(format!("PutMetricData: {e}")),
     }
 }
