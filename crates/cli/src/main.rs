@@ -29,6 +29,8 @@ enum Command {
     Process(commands::process::Args),
     /// Run the notification processor on an alarm event file in dry-run mode (nothing filed or sent).
     Simulate(commands::simulate::Args),
+    /// Service Quotas look-ups: the quota codes of a model (`quotas discover`).
+    Quotas(commands::quotas::Args),
     /// The local demo: one model's stack in the AWS emulator, an alarm end to end, a quota raise.
     #[cfg(feature = "emulator")]
     Demo(commands::demo::Args),
@@ -45,6 +47,7 @@ fn main() -> ExitCode {
         Command::Classify(args) => commands::classify::run(&args, &mut stdout),
         Command::Process(args) => commands::process::run(&args, &mut stdout),
         Command::Simulate(args) => commands::simulate::run(&args, &mut stdout),
+        Command::Quotas(args) => commands::quotas::run(&args, &mut stdout),
         #[cfg(feature = "emulator")]
         Command::Demo(args) => commands::demo::run(&args, &mut stdout),
         #[cfg(feature = "emulator")]
