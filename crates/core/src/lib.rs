@@ -16,10 +16,13 @@
 //! | the RPM and TPM quota codes of a model id in a Region's quota list (found, none, ambiguous) | [`quota_discovery`] |
 //! | the two L2 quota alarms (metric math, actions, what to put and delete) as plain data | [`alarm_spec`] |
 //! | one alarm transition → classification, scenario and the planned requests, cases and skips | [`plan`] |
+//! | many models from one file: template parameters, `fleet.toml`, stack identity, plan, tables (feature `fleet`) | `fleet` |
 
 pub mod alarm_spec;
 pub mod alarms;
 pub mod dedup;
+#[cfg(feature = "fleet")]
+pub mod fleet;
 pub mod increase;
 pub mod live_thresholds;
 pub mod messages;
