@@ -20,7 +20,7 @@ fn desired(model: &str, tpm_percent: &str, placements: &[&str]) -> DesiredStack 
             ("TokensPerMinuteThresholdPercent".into(), tpm_percent.into()),
             ("NotificationPreference".into(), "all".into()),
         ]),
-        template_digest: "sha256:1111".into(),
+        template_digest: Some("sha256:1111".into()),
         placements: placements.iter().map(|p| (*p).to_owned()).collect(),
     }
 }
@@ -35,7 +35,7 @@ fn observed(want: &DesiredStack, status: &str) -> ObservedStack {
         tags: BTreeMap::from([
             (FLEET_TAG.into(), "Acme".into()),
             (MODEL_TAG.into(), want.model.clone()),
-            (TEMPLATE_TAG.into(), want.template_digest.clone()),
+            (TEMPLATE_TAG.into(), want.template_digest.clone().unwrap()),
         ]),
         placements: want.placements.clone(),
     }

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod classify;
 #[cfg(feature = "emulator")]
 pub mod demo;
+pub mod fleet;
 pub mod process;
 pub mod quotas;
 pub mod simulate;

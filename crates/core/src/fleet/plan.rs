@@ -25,7 +25,9 @@ pub struct DesiredStack {
     pub model: String,
     pub stack_name: String,
     pub parameters: BTreeMap<String, String>,
-    pub template_digest: String,
+    /// Digest of the template source apply would send; `None` when the plan was made without one (the
+    /// template is then not compared).
+    pub template_digest: Option<String>,
     /// StackSets only: `<organizational unit>/<Region>` deployment targets.
     pub placements: BTreeSet<String>,
 }
@@ -103,6 +105,8 @@ pub struct FleetPlan {
     /// Where the stacks go: a Region, or the StackSets' targets.
     pub target: String,
     pub stacks: Vec<StackPlan>,
+    /// Digest of the template source compared; `None`: the template was not compared.
+    pub template: Option<String>,
     /// NoEcho parameters: CloudFormation never returns them, so they are sent but never compared.
     pub not_compared: Vec<String>,
 }
@@ -186,7 +190,10 @@ fn diff(desired: &DesiredStack, observed: &ObservedStack, no_echo: &BTreeSet<Str
             to: Some(value.clone()),
         })
         .collect();
-    let template_changed = observed.tags.get(TEMPLATE_TAG) != Some(&desired.template_digest);
+    let template_changed = desired
+        .template_digest
+        .as_ref()
+        .is_some_and(|digest| observed.tags.get(TEMPLATE_TAG) != Some(digest));
     let placements_added: Vec<String> = desired
         .placements
         .difference(&observed.placements)
@@ -285,6 +292,7 @@ pub fn plan(
     FleetPlan {
         customer: customer.to_owned(),
         target: target.to_owned(),
+        template: desired.iter().find_map(|d| d.template_digest.clone()),
         stacks,
         not_compared: no_echo.iter().cloned().collect(),
     }
@@ -304,7 +312,7 @@ mod tests {
                 ("TokensPerMinuteThresholdPercent".into(), percent.into()),
                 ("StakeholderEmailList".into(), "a@example.com".into()),
             ]),
-            template_digest: "t1".into(),
+            template_digest: Some("t1".into()),
             placements: BTreeSet::new(),
         }
     }
@@ -319,7 +327,7 @@ mod tests {
             tags: BTreeMap::from([
                 (FLEET_TAG.into(), "Acme".into()),
                 (MODEL_TAG.into(), want.model.clone()),
-                (TEMPLATE_TAG.into(), want.template_digest.clone()),
+                (TEMPLATE_TAG.into(), want.template_digest.clone().unwrap()),
             ]),
             placements: BTreeSet::new(),
         }

@@ -115,7 +115,11 @@ pub fn plan_table(plan: &FleetPlan, prune: bool) -> String {
             ]
         })
         .collect();
-    let mut out = format!("Fleet {} → {}\n", plan.customer, plan.target);
+    let template = plan.template.as_deref().map_or_else(
+        || "template not compared (no --template-url or --template-file)".to_owned(),
+        |digest| format!("template {digest}"),
+    );
+    let mut out = format!("Fleet {} → {}, {template}\n", plan.customer, plan.target);
     out.push_str(&table(
         &["STACK", "MODEL", "STATUS", "ACTION", "CHANGES"],
         &rows,

@@ -15,10 +15,12 @@
 //! | [`seeding`] | the state a test sets: reset, quotas, request status, Support plan, latency |
 //! | [`readback`] | what the code under test did: quota requests, cases, SNS messages, calls, CloudFormation answers |
 //! | [`faults`] | injected errors and delays, and [`fault_rows!`](crate::fault_rows) |
+//! | [`cloudformation`] | how long stack operations stay in progress, a failure injected into a stack's next execution |
 //! | `http` | the blocking HTTP/1.1 exchange with the `/_ext/` endpoints |
 //! | [`error`] | [`EmulatorError`] |
 
 pub mod clients;
+pub mod cloudformation;
 pub mod error;
 pub mod faults;
 mod http;
