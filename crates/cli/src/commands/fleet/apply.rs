@@ -466,9 +466,9 @@ fn targets_text(deployment: &Deployment) -> String {
     parts.join(" ")
 }
 
-/// Whether the plan has anything for apply to do.
-fn has_work(stacks: &[StackPlan], prune: bool) -> bool {
-    stacks.iter().any(|s| match &s.action {
+/// Whether apply does something with this stack (a removal of instances or stacks only with `--prune`).
+fn actionable(action: &Action, prune: bool) -> bool {
+    match action {
         Action::Create { .. } => true,
         Action::Update {
             changes,
@@ -483,7 +483,7 @@ fn has_work(stacks: &[StackPlan], prune: bool) -> bool {
         }
         Action::Delete => prune,
         Action::Unchanged | Action::Blocked { .. } => false,
-    })
+    }
 }
 
 fn confirm(out: &mut impl Write, yes: bool) -> Result<(), String> {
@@ -520,8 +520,7 @@ async fn execute(
     let mut tally = Tally::default();
     let work: Vec<&StackPlan> = stacks
         .iter()
-        .filter(|s| !matches!(s.action, Action::Unchanged | Action::Blocked { .. }))
-        .filter(|s| args.prune || !matches!(s.action, Action::Delete))
+        .filter(|s| actionable(&s.action, args.prune))
         .collect();
     // Creations and updates first, deletions last: a failure never leaves a model without its stack
     // because another one was removed first.
@@ -628,7 +627,12 @@ pub fn run(args: &Args, out: &mut impl Write) -> CommandResult {
                 counts.blocked
             ));
         }
-        if !has_work(&planned.plan.stacks, args.prune) {
+        if !planned
+            .plan
+            .stacks
+            .iter()
+            .any(|s| actionable(&s.action, args.prune))
+        {
             say(out, "Nothing to apply.")?;
             return Ok(Tally::default());
         }
@@ -671,4 +675,244 @@ pub fn run(args: &Args, out: &mut impl Write) -> CommandResult {
         tally.created, tally.updated, tally.unchanged, tally.deleted
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::PathBuf;
+
+    use bedrock_ops_core::fleet::identity::{FLEET_TAG, MODEL_TAG, TEMPLATE_TAG};
+    use bedrock_ops_core::fleet::{FleetPlan, plan};
+
+    use super::*;
+    use crate::cloudformation::memory::MemoryStackSets;
+    use crate::commands::fleet::observed;
+
+    const OU: &str = "ou-ab12-11111111";
+    const OTHER_OU: &str = "ou-ab12-22222222";
+
+    fn args(prune: bool) -> Args {
+        Args {
+            fleet: FleetArgs {
+                file: PathBuf::from("fleet.toml"),
+                region: None,
+                template_url: None,
+                template_file: None,
+                delegated_admin: false,
+            },
+            prune,
+            yes: true,
+            poll_interval_ms: 1,
+            wait_timeout_minutes: 1,
+        }
+    }
+
+    fn desired(model: &str, percent: &str, placements: &[&str]) -> DesiredStack {
+        DesiredStack {
+            model: model.into(),
+            stack_name: format!("bedrock-ops-alert-Acme-{model}"),
+            parameters: BTreeMap::from([
+                ("CustomerName".to_owned(), "Acme".to_owned()),
+                ("BedrockModelName".to_owned(), model.to_owned()),
+                (
+                    "TokensPerMinuteThresholdPercent".to_owned(),
+                    percent.to_owned(),
+                ),
+            ]),
+            template_digest: Some("sha256:1".into()),
+            placements: placements.iter().map(|p| (*p).to_owned()).collect(),
+        }
+    }
+
+    fn sets() -> MemoryStackSets {
+        MemoryStackSets::new()
+            .with_org_unit(OU, &["111111111111", "222222222222"])
+            .with_org_unit(OTHER_OU, &["333333333333"])
+    }
+
+    async fn plan_of(
+        memory: &MemoryStackSets,
+        wanted: &[DesiredStack],
+    ) -> (FleetPlan, Vec<ObservedStack>) {
+        let seen = observed::stack_sets(memory, "Acme").await.unwrap();
+        let no_echo = BTreeSet::new();
+        (plan("Acme", "StackSets", wanted, &seen, &no_echo), seen)
+    }
+
+    async fn apply(
+        memory: &MemoryStackSets,
+        wanted: &[DesiredStack],
+        prune: bool,
+    ) -> (Result<Tally, String>, String) {
+        let (plan, seen) = plan_of(memory, wanted).await;
+        let mut out = Vec::new();
+        let template =
+            TemplateSource::Url("https://example-bucket.s3.us-east-1.amazonaws.com/t.yaml".into());
+        let mut runner: Runner<'_, SdkStacks, _, _> = Runner::Sets(SetRunner {
+            sets: memory,
+            out: &mut out,
+            backoff: Backoff::new(1, 1),
+            template: &template,
+            customer: "Acme",
+            accounts: &[],
+        });
+        let result = execute(&args(prune), &plan.stacks, wanted, &seen, &mut runner).await;
+        (result, String::from_utf8(out).unwrap())
+    }
+
+    fn placements(memory: &MemoryStackSets, name: &str) -> Vec<String> {
+        let (_, instances) = memory.set(name).unwrap();
+        let mut found: Vec<String> = instances
+            .iter()
+            .map(|i| format!("{}/{}", i.account, i.region))
+            .collect();
+        found.sort();
+        found
+    }
+
+    #[tokio::test]
+    async fn a_stack_set_is_created_with_instances_in_every_account_of_its_units_and_regions() {
+        let memory = sets();
+        let opus = desired(
+            "Opus",
+            "80",
+            &[&format!("{OU}/us-east-1"), &format!("{OU}/eu-west-1")],
+        );
+        let (result, out) = apply(&memory, std::slice::from_ref(&opus), false).await;
+        assert_eq!(result.unwrap().created, 1, "{out}");
+        assert_eq!(
+            placements(&memory, &opus.stack_name),
+            [
+                "111111111111/eu-west-1",
+                "111111111111/us-east-1",
+                "222222222222/eu-west-1",
+                "222222222222/us-east-1"
+            ]
+        );
+        let (set, _) = memory.set(&opus.stack_name).unwrap();
+        assert_eq!(set.tags[FLEET_TAG], "Acme");
+        assert_eq!(set.tags[MODEL_TAG], "Opus");
+        assert_eq!(set.tags[TEMPLATE_TAG], "sha256:1");
+        assert!(
+            out.contains(&format!(
+                "+ instances in {OU} × eu-west-1, us-east-1: SUCCEEDED"
+            )),
+            "{out}"
+        );
+        // Asynchronous like StackSets: each operation was read until it ended.
+        let reads = memory
+            .calls()
+            .iter()
+            .filter(|c| c.starts_with("DescribeStackSetOperation"))
+            .count();
+        assert_eq!(reads, 3);
+        // Applied again: nothing to do.
+        let (plan, _) = plan_of(&memory, &[opus]).await;
+        assert_eq!(plan.stacks[0].action, Action::Unchanged);
+    }
+
+    #[tokio::test]
+    async fn a_changed_percent_updates_the_set_and_a_new_unit_adds_only_its_instances() {
+        let memory = sets();
+        let before = desired("Opus", "80", &[&format!("{OU}/us-east-1")]);
+        apply(&memory, &[before], false).await.0.unwrap();
+        let after = desired(
+            "Opus",
+            "70",
+            &[&format!("{OU}/us-east-1"), &format!("{OTHER_OU}/us-east-1")],
+        );
+        let (result, out) = apply(&memory, std::slice::from_ref(&after), false).await;
+        assert_eq!(result.unwrap().updated, 1, "{out}");
+        let (set, _) = memory.set(&after.stack_name).unwrap();
+        assert_eq!(set.parameters["TokensPerMinuteThresholdPercent"], "70");
+        assert_eq!(
+            placements(&memory, &after.stack_name),
+            [
+                "111111111111/us-east-1",
+                "222222222222/us-east-1",
+                "333333333333/us-east-1"
+            ]
+        );
+        let calls = memory.calls();
+        assert_eq!(
+            calls
+                .iter()
+                .filter(|c| c.starts_with("UpdateStackSet"))
+                .count(),
+            1
+        );
+        assert_eq!(
+            calls
+                .iter()
+                .filter(|c| c.starts_with("CreateStackInstances"))
+                .last()
+                .unwrap(),
+            &format!(
+                "CreateStackInstances {} {OTHER_OU} us-east-1",
+                after.stack_name
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn instances_and_sets_of_removed_models_go_only_with_prune() {
+        let memory = sets();
+        let opus = desired(
+            "Opus",
+            "80",
+            &[&format!("{OU}/us-east-1"), &format!("{OU}/eu-west-1")],
+        );
+        let haiku = desired("Haiku", "80", &[&format!("{OU}/us-east-1")]);
+        apply(&memory, &[opus.clone(), haiku.clone()], false)
+            .await
+            .0
+            .unwrap();
+        let narrower = desired("Opus", "80", &[&format!("{OU}/us-east-1")]);
+
+        let (result, out) = apply(&memory, std::slice::from_ref(&narrower), false).await;
+        let tally = result.unwrap();
+        assert_eq!((tally.updated, tally.deleted), (0, 0), "{out}");
+        assert!(memory.set(&haiku.stack_name).is_some());
+        assert_eq!(placements(&memory, &opus.stack_name).len(), 4);
+
+        let (result, out) = apply(&memory, std::slice::from_ref(&narrower), true).await;
+        let tally = result.unwrap();
+        assert_eq!((tally.updated, tally.deleted), (1, 1), "{out}");
+        assert!(memory.set(&haiku.stack_name).is_none(), "{out}");
+        assert_eq!(
+            placements(&memory, &opus.stack_name),
+            ["111111111111/us-east-1", "222222222222/us-east-1"]
+        );
+        // The instances go before the set: StackSets refuses to delete a set that still has some.
+        let calls = memory.calls();
+        let instances = calls
+            .iter()
+            .position(|c| c.starts_with(&format!("DeleteStackInstances {}", haiku.stack_name)))
+            .unwrap();
+        let set = calls
+            .iter()
+            .position(|c| c == &format!("DeleteStackSet {}", haiku.stack_name))
+            .unwrap();
+        assert!(instances < set);
+    }
+
+    #[tokio::test]
+    async fn a_failed_operation_stops_the_run_with_its_reason() {
+        let memory = sets();
+        memory.fail_next_operation("111111111111 us-east-1: Account 111111111111 should have 'AWSCloudFormationStackSetExecutionRole' role");
+        let opus = desired("Opus", "80", &[&format!("{OU}/us-east-1")]);
+        let haiku = desired("Haiku", "80", &[&format!("{OU}/us-east-1")]);
+        let (result, out) = apply(&memory, &[opus, haiku.clone()], false).await;
+        let error = result.unwrap_err();
+        assert!(
+            error.contains("failed: 111111111111 us-east-1: Account 111111111111 should have"),
+            "{error}"
+        );
+        assert!(
+            error.ends_with("Stopped: 1 more stack(s) not applied."),
+            "{error}"
+        );
+        assert!(memory.set(&haiku.stack_name).is_none(), "{out}");
+    }
 }

@@ -263,3 +263,208 @@ async fn stack_set_rows(
     }
     Ok(rows)
 }
+
+#[cfg(test)]
+mod tests {
+    use bedrock_ops_aws::AwsError;
+    use bedrock_ops_aws::alarms::MetricAlarmDef;
+    use bedrock_ops_aws::alarms::memory::MemoryAlarms;
+    use bedrock_ops_aws::parameters::memory::MemoryParameters;
+    use bedrock_ops_aws::quotas::memory::MemoryQuotas;
+    use bedrock_ops_aws::quotas::{ChangeStatus, RequestedChange};
+    use bedrock_ops_aws::support::memory::MemorySupport;
+    use bedrock_ops_core::settings::parameter_name;
+
+    use super::*;
+
+    fn now() -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+    }
+
+    fn alarm(kind: AlarmKind, state: &str) -> MetricAlarmDef {
+        let mut alarm = MetricAlarmDef::metric_math(
+            AlarmName::new("Acme", kind, "Opus").to_string(),
+            Vec::new(),
+            1.0,
+            "GreaterThanThreshold",
+            1,
+        );
+        alarm.state_value = Some(state.into());
+        alarm
+    }
+
+    #[tokio::test]
+    async fn a_stacks_line_holds_its_thresholds_alarms_requests_and_cases() {
+        let parameters = MemoryParameters::new();
+        for (key, value) in [
+            (keys::RPM_THRESHOLD_CALCULATED, "8000"),
+            (keys::RPM_QUOTA, "10000"),
+            (keys::TPM_THRESHOLD_CALCULATED, "5000000"),
+            (keys::TPM_QUOTA, "6250000"),
+            (keys::RPM_QUOTA_CODE, "L-3DD46812"),
+            (keys::TPM_QUOTA_CODE, "L-3DCCFAA4"),
+        ] {
+            parameters.seed(&parameter_name("Acme", "Opus", key), value);
+        }
+        // Another model's stored values must not leak into this line.
+        parameters.seed(&parameter_name("Acme", "Haiku", keys::RPM_QUOTA), "1");
+        let alarms = MemoryAlarms::new();
+        alarms.seed(alarm(AlarmKind::HighTpmQuotaUsage, "ALARM"));
+        alarms.seed(alarm(AlarmKind::Throttles, "OK"));
+        let quotas = MemoryQuotas::new();
+        quotas.seed_request(
+            SERVICE_CODE,
+            RequestedChange {
+                id: "r-1".into(),
+                quota_code: "L-3DCCFAA4".into(),
+                case_id: Some("17000000001".into()),
+                status: ChangeStatus::CaseOpened,
+                desired: 7_812_500.0,
+                created: Some(now()),
+            },
+        );
+        let support = MemorySupport::new();
+        support.seed_open_case(
+            "Acme - Bedrock Ops Alert - Opus - Investigation Request",
+            3600,
+        );
+        support.seed_open_case(
+            "Acme - Bedrock Ops Alert - Opus-2 - Investigation Request",
+            3600,
+        );
+        let live = Live {
+            parameters: &parameters,
+            alarms: &alarms,
+            quotas: &quotas,
+            support: &support,
+            now: now(),
+        };
+        let mut line = row(
+            "bedrock-ops-alert-Acme-Opus".into(),
+            "Opus".into(),
+            Some("CREATE_COMPLETE".into()),
+        );
+        live.read("Acme", "Opus", &mut line).await;
+        assert_eq!(
+            line.rpm,
+            Limits {
+                threshold: Some("8000".into()),
+                quota: Some("10000".into())
+            }
+        );
+        assert_eq!(
+            line.tpm,
+            Limits {
+                threshold: Some("5000000".into()),
+                quota: Some("6250000".into())
+            }
+        );
+        assert_eq!(line.in_alarm, ["HighTPMQuotaUsage"]);
+        assert_eq!(
+            line.open_requests,
+            [OpenRequest {
+                quota_code: "L-3DCCFAA4".into(),
+                desired: 7_812_500,
+                status: "CASE_OPENED".into(),
+                case_id: Some("17000000001".into()),
+            }]
+        );
+        assert_eq!(line.open_cases.len(), 1, "only this stack's exact subject");
+        assert!(line.unreadable.is_empty(), "{:?}", line.unreadable);
+    }
+
+    #[tokio::test]
+    async fn a_source_that_cannot_be_read_is_named_not_shown_as_empty() {
+        let parameters = MemoryParameters::new();
+        parameters.seed(&parameter_name("Acme", "Opus", keys::RPM_QUOTA_CODE), "NA");
+        let support = MemorySupport::new();
+        support.set_subscribed(false);
+        let alarms = MemoryAlarms::new();
+        alarms.fail_always(
+            "DescribeAlarms",
+            AwsError::from_code(
+                "cloudwatch",
+                "DescribeAlarms",
+                "AccessDenied",
+                "not allowed",
+                Some(403),
+            ),
+        );
+        let quotas = MemoryQuotas::new();
+        let live = Live {
+            parameters: &parameters,
+            alarms: &alarms,
+            quotas: &quotas,
+            support: &support,
+            now: now(),
+        };
+        let mut line = row(
+            "bedrock-ops-alert-Acme-Opus".into(),
+            "Opus".into(),
+            Some("CREATE_COMPLETE".into()),
+        );
+        live.read("Acme", "Opus", &mut line).await;
+        assert_eq!(line.unreadable.len(), 2, "{:?}", line.unreadable);
+        assert!(
+            line.unreadable[0].starts_with("cloudwatch: "),
+            "{:?}",
+            line.unreadable
+        );
+        assert!(
+            line.unreadable[1].starts_with("support: "),
+            "{:?}",
+            line.unreadable
+        );
+        assert_eq!(
+            quotas.calls("ListRequestedServiceQuotaChangeHistoryByQuota"),
+            0,
+            "NA is no quota"
+        );
+    }
+
+    #[test]
+    fn stacks_tagged_for_the_fleet_but_gone_from_the_file_get_a_line() {
+        let tags = |customer: &str, model: &str| {
+            BTreeMap::from([
+                (FLEET_TAG.to_owned(), customer.to_owned()),
+                (MODEL_TAG.to_owned(), model.to_owned()),
+            ])
+        };
+        let listed = vec![
+            (
+                "bedrock-ops-alert-Acme-Opus".to_owned(),
+                "CREATE_COMPLETE".to_owned(),
+                tags("Acme", "Opus"),
+            ),
+            (
+                "bedrock-ops-alert-Acme-Old".to_owned(),
+                "UPDATE_COMPLETE".to_owned(),
+                tags("Acme", "Old"),
+            ),
+            (
+                "bedrock-ops-alert-Globex-X".to_owned(),
+                "CREATE_COMPLETE".to_owned(),
+                tags("Globex", "X"),
+            ),
+        ];
+        let rows = fleet_rows("Acme", &["Opus".into(), "Haiku".into()], &listed);
+        let lines: Vec<(&str, Option<&str>)> = rows
+            .iter()
+            .map(|r| (r.stack_name.as_str(), r.status.as_deref()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("bedrock-ops-alert-Acme-Opus", Some("CREATE_COMPLETE")),
+                ("bedrock-ops-alert-Acme-Haiku", None),
+                (
+                    "bedrock-ops-alert-Acme-Old",
+                    Some("UPDATE_COMPLETE (not in the file)")
+                ),
+            ]
+        );
+    }
+}
