@@ -345,7 +345,7 @@ impl Reader<'_> {
         };
         let keys = self.entries(table, &MODEL_KEYS, "in [[models]]");
         let mut required = |key: &str| {
-            if keys.get(key).is_none() {
+            if !keys.contains_key(key) {
                 self.errors.push(FleetError {
                     line,
                     message: format!("a [[models]] entry needs `{key}`"),

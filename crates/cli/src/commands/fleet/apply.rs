@@ -845,8 +845,7 @@ mod tests {
         assert_eq!(
             calls
                 .iter()
-                .filter(|c| c.starts_with("CreateStackInstances"))
-                .last()
+                .rfind(|c| c.starts_with("CreateStackInstances"))
                 .unwrap(),
             &format!(
                 "CreateStackInstances {} {OTHER_OU} us-east-1",
