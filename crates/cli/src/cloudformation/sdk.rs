@@ -499,3 +499,119 @@ impl StackSets for SdkStackSets {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpListener;
+
+    use aws_sdk_cloudformation::config::{BehaviorVersion, Credentials, Region};
+
+    use super::*;
+
+    /// Answers one request with `reply` and hands back the request's form-encoded body.
+    fn one_exchange(reply: &'static str) -> (String, std::thread::JoinHandle<String>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if line.trim().is_empty() {
+                    break;
+                }
+                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = value.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{reply}",
+                reply.len()
+            );
+            (&stream).write_all(answer.as_bytes()).unwrap();
+            String::from_utf8(body).unwrap()
+        });
+        (endpoint, server)
+    }
+
+    fn client(endpoint: &str) -> Client {
+        let config = aws_sdk_cloudformation::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .http_client(bedrock_ops_aws::clients::https_client())
+            .region(Region::new("eu-west-1"))
+            .endpoint_url(endpoint)
+            .credentials_provider(Credentials::new("a", "b", None, None, "test"))
+            .build();
+        Client::from_conf(config)
+    }
+
+    /// The packaged template goes by URL, with the capabilities SAM's transform and the IAM roles need, the
+    /// fleet's tags and every parameter.
+    #[tokio::test]
+    async fn a_change_set_sends_the_template_url_capabilities_tags_and_parameters() {
+        let (endpoint, server) = one_exchange(
+            "<CreateChangeSetResponse><CreateChangeSetResult><Id>arn:cs</Id><StackId>arn:s</StackId></CreateChangeSetResult></CreateChangeSetResponse>",
+        );
+        let stacks = SdkStacks::new(client(&endpoint));
+        let request = ChangeSetRequest {
+            stack_name: "bedrock-ops-alert-Acme-Opus".into(),
+            change_set_name: "bedrock-ops-alert-1".into(),
+            create: true,
+            template: TemplateSource::Url(
+                "https://bucket.s3.eu-west-1.amazonaws.com/p/abc.yaml".into(),
+            ),
+            parameters: BTreeMap::from([("CustomerName".to_owned(), "Acme".to_owned())]),
+            tags: vec![("bedrock-ops-alert:fleet".into(), "Acme".into())],
+        };
+        let id = stacks.create_change_set(&request).await.unwrap();
+        assert_eq!(id, "arn:cs");
+        let body = server.join().unwrap();
+        for expected in [
+            "Action=CreateChangeSet",
+            "ChangeSetType=CREATE",
+            "TemplateURL=https%3A%2F%2Fbucket.s3.eu-west-1.amazonaws.com%2Fp%2Fabc.yaml",
+            "Capabilities.member.1=CAPABILITY_IAM",
+            "Capabilities.member.2=CAPABILITY_AUTO_EXPAND",
+            "Tags.member.1.Key=bedrock-ops-alert%3Afleet",
+            "Parameters.member.1.ParameterKey=CustomerName",
+            "Parameters.member.1.ParameterValue=Acme",
+        ] {
+            assert!(body.contains(expected), "{expected} not in {body}");
+        }
+        assert!(!body.contains("TemplateBody"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn a_stack_set_is_service_managed_without_auto_deployment_and_called_as_delegated_admin()
+    {
+        let (endpoint, server) = one_exchange(
+            "<CreateStackSetResponse><CreateStackSetResult><StackSetId>id</StackSetId></CreateStackSetResult></CreateStackSetResponse>",
+        );
+        let sets = SdkStackSets::new(client(&endpoint), true);
+        sets.create(
+            "bedrock-ops-alert-Acme-Opus",
+            &TemplateSource::Url(
+                "https://bucket.s3.eu-west-1.amazonaws.com/p/processed.yaml".into(),
+            ),
+            &BTreeMap::new(),
+            &[],
+        )
+        .await
+        .unwrap();
+        let body = server.join().unwrap();
+        for expected in [
+            "Action=CreateStackSet",
+            "PermissionModel=SERVICE_MANAGED",
+            "AutoDeployment.Enabled=false",
+            "CallAs=DELEGATED_ADMIN",
+            "Capabilities.member.1=CAPABILITY_IAM",
+        ] {
+            assert!(body.contains(expected), "{expected} not in {body}");
+        }
+    }
+}
