@@ -122,13 +122,9 @@ fn one_model() -> String {
 }
 
 fn cli(emulator: &Emulator, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bedrock-ops-alert"))
+    emulator
+        .child_env(&mut Command::new(env!("CARGO_BIN_EXE_bedrock-ops-alert")))
         .args(args)
-        .env_clear()
-        .env("AWS_ENDPOINT_URL", emulator.endpoint_url())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
         .expect("binary runs")
 }

@@ -7,23 +7,7 @@ use std::sync::MutexGuard;
 
 use bedrock_ops_testkit::emulator::{Emulator, SeedQuota, take_turn};
 use bedrock_ops_testkit::fixtures::{MODEL_ID, RPM_CODE, TPM_CODE};
-use serde::Deserialize;
 use serde_json::Value;
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Fixture {
-    quotas: Vec<FixtureQuota>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct FixtureQuota {
-    quota_code: String,
-    quota_name: String,
-    value: f64,
-    adjustable: bool,
-}
 
 /// A Titan-style embedding model with a TPM quota and no RPM quota.
 const TPM_ONLY_MODEL: &str = "amazon.titan-embed-text-v2:0";
@@ -33,22 +17,7 @@ fn session() -> (MutexGuard<'static, ()>, &'static Emulator) {
     let turn = take_turn();
     let emulator = Emulator::shared().expect("emulator starts");
     emulator.reset().unwrap();
-    let fixture: Fixture = serde_json::from_str(include_str!(
-        "../../core/tests/fixtures/bedrock_quota_names.json"
-    ))
-    .unwrap();
-    let mut quotas: Vec<SeedQuota> = fixture
-        .quotas
-        .into_iter()
-        .map(|q| {
-            let seed = SeedQuota::bedrock(&q.quota_code, &q.quota_name, q.value);
-            if q.adjustable {
-                seed
-            } else {
-                seed.not_adjustable()
-            }
-        })
-        .collect();
+    let mut quotas = SeedQuota::bedrock_fixture();
     quotas.push(SeedQuota::bedrock(
         TPM_ONLY_CODE,
         "On-demand model inference tokens per minute for Amazon Titan Embed Text V2",
@@ -83,13 +52,9 @@ fn discover(emulator: &Emulator, model_id: &str, json: bool) -> Output {
     if json {
         args.push("--json");
     }
-    Command::new(env!("CARGO_BIN_EXE_bedrock-ops-alert"))
+    emulator
+        .child_env(&mut Command::new(env!("CARGO_BIN_EXE_bedrock-ops-alert")))
         .args(args)
-        .env_clear()
-        .env("AWS_ENDPOINT_URL", emulator.endpoint_url())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
         .expect("binary runs")
 }

@@ -1,49 +1,15 @@
 //! Snapshots of the `fleet plan` and `fleet status` tables (feature `fleet`). Each snapshot is the exact text
 //! an operator reads; a change to it must be reviewed.
 
-use std::collections::{BTreeMap, BTreeSet};
+mod fleet_support;
 
-use bedrock_ops_core::fleet::identity::{FLEET_TAG, MODEL_TAG, TEMPLATE_TAG, stack_name};
-use bedrock_ops_core::fleet::plan::MASKED;
+use std::collections::BTreeSet;
+
+use bedrock_ops_core::fleet::identity::{TEMPLATE_TAG, stack_name};
+use bedrock_ops_core::fleet::plan;
 use bedrock_ops_core::fleet::render::{plan_table, status_table};
 use bedrock_ops_core::fleet::status::{Limits, OpenRequest, StackStatus};
-use bedrock_ops_core::fleet::{DesiredStack, ObservedStack, plan};
-
-fn desired(model: &str, tpm_percent: &str, placements: &[&str]) -> DesiredStack {
-    DesiredStack {
-        model: model.into(),
-        stack_name: stack_name("Acme", model),
-        parameters: BTreeMap::from([
-            ("CustomerName".into(), "Acme".into()),
-            ("BedrockModelName".into(), model.into()),
-            ("StakeholderEmailList".into(), "ops@example.com".into()),
-            ("TokensPerMinuteThresholdPercent".into(), tpm_percent.into()),
-            ("NotificationPreference".into(), "all".into()),
-        ]),
-        template_digest: Some("sha256:1111".into()),
-        placements: placements.iter().map(|p| (*p).to_owned()).collect(),
-    }
-}
-
-fn observed(want: &DesiredStack, status: &str) -> ObservedStack {
-    let mut parameters = want.parameters.clone();
-    parameters.insert("StakeholderEmailList".into(), MASKED.into());
-    ObservedStack {
-        name: want.stack_name.clone(),
-        status: status.into(),
-        parameters,
-        tags: BTreeMap::from([
-            (FLEET_TAG.into(), "Acme".into()),
-            (MODEL_TAG.into(), want.model.clone()),
-            (TEMPLATE_TAG.into(), want.template_digest.clone().unwrap()),
-        ]),
-        placements: want.placements.clone(),
-    }
-}
-
-fn no_echo() -> BTreeSet<String> {
-    BTreeSet::from(["StakeholderEmailList".to_owned()])
-}
+use fleet_support::{desired, no_echo, observed};
 
 fn single_account_plan() -> bedrock_ops_core::fleet::FleetPlan {
     let opus = desired("Opus-4-6", "80", &[]);

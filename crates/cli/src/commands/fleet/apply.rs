@@ -352,46 +352,40 @@ impl<S: StackSets, W: Write> SetRunner<'_, S, W> {
         }
     }
 
-    async fn add(&mut self, name: &str, placements: &[String]) -> Result<(), String> {
-        for deployment in deployments(placements, self.accounts) {
-            let id = self
-                .sets
-                .create_instances(name, &deployment)
-                .await
-                .map_err(|e| e.to_string())?;
+    /// Adds (`adding`) or removes instances at `placements`, one operation per organizational unit.
+    async fn instances(
+        &mut self,
+        name: &str,
+        placements: &[String],
+        adding: bool,
+    ) -> Result<(), String> {
+        // Removal names the units only: the accounts filter narrows what is created, not what is deleted.
+        let accounts = if adding { self.accounts } else { &[] };
+        for deployment in deployments(placements, accounts) {
+            let started = if adding {
+                self.sets.create_instances(name, &deployment).await
+            } else {
+                self.sets.delete_instances(name, &deployment).await
+            };
+            let id = started.map_err(|e| e.to_string())?;
             let what = format!(
-                "instances in {} × {}",
+                "{} instances in {} × {}",
+                if adding { "+" } else { "-" },
                 targets_text(&deployment),
                 deployment.regions.join(", ")
             );
-            self.wait(name, &id, &format!("+ {what}")).await?;
+            self.wait(name, &id, &what).await?;
         }
         Ok(())
     }
 
-    async fn remove(&mut self, name: &str, placements: &[String]) -> Result<(), String> {
-        for deployment in deployments(placements, &[]) {
-            let id = self
-                .sets
-                .delete_instances(name, &deployment)
-                .await
-                .map_err(|e| e.to_string())?;
-            let what = format!(
-                "instances in {} × {}",
-                targets_text(&deployment),
-                deployment.regions.join(", ")
-            );
-            self.wait(name, &id, &format!("- {what}")).await?;
-        }
-        Ok(())
+    fn tags(&self, desired: &DesiredStack) -> Vec<(String, String)> {
+        let digest = desired.template_digest.as_deref().unwrap_or_default();
+        stack_tags(self.customer, &desired.model, digest)
     }
 
     pub async fn create(&mut self, desired: &DesiredStack) -> Result<(), String> {
-        let tags = stack_tags(
-            self.customer,
-            &desired.model,
-            desired.template_digest.as_deref().unwrap_or_default(),
-        );
+        let tags = self.tags(desired);
         self.sets
             .create(
                 &desired.stack_name,
@@ -403,7 +397,7 @@ impl<S: StackSets, W: Write> SetRunner<'_, S, W> {
             .map_err(|e| e.to_string())?;
         say(self.out, "      stack set created")?;
         let placements: Vec<String> = desired.placements.iter().cloned().collect();
-        self.add(&desired.stack_name, &placements).await
+        self.instances(&desired.stack_name, &placements, true).await
     }
 
     pub async fn update(
@@ -422,11 +416,7 @@ impl<S: StackSets, W: Write> SetRunner<'_, S, W> {
             return Ok(());
         };
         if !changes.is_empty() || *template_changed {
-            let tags = stack_tags(
-                self.customer,
-                &desired.model,
-                desired.template_digest.as_deref().unwrap_or_default(),
-            );
+            let tags = self.tags(desired);
             let id = self
                 .sets
                 .update(
@@ -440,16 +430,18 @@ impl<S: StackSets, W: Write> SetRunner<'_, S, W> {
             self.wait(&desired.stack_name, &id, "update of every instance")
                 .await?;
         }
-        self.add(&desired.stack_name, placements_added).await?;
+        self.instances(&desired.stack_name, placements_added, true)
+            .await?;
         if prune {
-            self.remove(&desired.stack_name, placements_removed).await?;
+            self.instances(&desired.stack_name, placements_removed, false)
+                .await?;
         }
         Ok(())
     }
 
     pub async fn delete(&mut self, observed: &ObservedStack) -> Result<(), String> {
         let placements: Vec<String> = observed.placements.iter().cloned().collect();
-        self.remove(&observed.name, &placements).await?;
+        self.instances(&observed.name, &placements, false).await?;
         self.sets
             .delete(&observed.name)
             .await

@@ -284,6 +284,29 @@ mod tests {
             .as_secs() as i64
     }
 
+    /// The Opus stack's line as [`Live::read`] fills it from these fakes.
+    async fn read_opus(
+        parameters: &MemoryParameters,
+        alarms: &MemoryAlarms,
+        quotas: &MemoryQuotas,
+        support: &MemorySupport,
+    ) -> StackStatus {
+        let live = Live {
+            parameters,
+            alarms,
+            quotas,
+            support,
+            now: now(),
+        };
+        let mut line = row(
+            "bedrock-ops-alert-Acme-Opus".into(),
+            "Opus".into(),
+            Some("CREATE_COMPLETE".into()),
+        );
+        live.read("Acme", "Opus", &mut line).await;
+        line
+    }
+
     fn alarm(kind: AlarmKind, state: &str) -> MetricAlarmDef {
         let mut alarm = MetricAlarmDef::metric_math(
             AlarmName::new("Acme", kind, "Opus").to_string(),
@@ -335,19 +358,7 @@ mod tests {
             "Acme - Bedrock Ops Alert - Opus-2 - Investigation Request",
             3600,
         );
-        let live = Live {
-            parameters: &parameters,
-            alarms: &alarms,
-            quotas: &quotas,
-            support: &support,
-            now: now(),
-        };
-        let mut line = row(
-            "bedrock-ops-alert-Acme-Opus".into(),
-            "Opus".into(),
-            Some("CREATE_COMPLETE".into()),
-        );
-        live.read("Acme", "Opus", &mut line).await;
+        let line = read_opus(&parameters, &alarms, &quotas, &support).await;
         assert_eq!(
             line.rpm,
             Limits {
@@ -394,19 +405,7 @@ mod tests {
             ),
         );
         let quotas = MemoryQuotas::new();
-        let live = Live {
-            parameters: &parameters,
-            alarms: &alarms,
-            quotas: &quotas,
-            support: &support,
-            now: now(),
-        };
-        let mut line = row(
-            "bedrock-ops-alert-Acme-Opus".into(),
-            "Opus".into(),
-            Some("CREATE_COMPLETE".into()),
-        );
-        live.read("Acme", "Opus", &mut line).await;
+        let line = read_opus(&parameters, &alarms, &quotas, &support).await;
         assert_eq!(line.unreadable.len(), 2, "{:?}", line.unreadable);
         assert!(
             line.unreadable[0].starts_with("cloudwatch: "),
