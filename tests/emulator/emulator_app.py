@@ -22,6 +22,7 @@ from urllib.parse import parse_qs
 from moto.sns import models as sns_models
 from moto.sns.models import sns_backends
 
+import cloudformation_ext
 import cloudwatch_ext
 from protocols import (
     AwsError,
@@ -59,6 +60,7 @@ def _topic_publish(self: Any, *args: Any, **kwargs: Any) -> str:
 def install_patches() -> None:
     sns_models.Topic.publish = _topic_publish
     cloudwatch_ext.install()
+    cloudformation_ext.install()
 
 
 def sns_messages(topic_arn: str | None) -> list[dict[str, Any]]:
@@ -310,6 +312,12 @@ class EmulatorApp:
                 return _ok({})
             if method == "PUT" and path.startswith("/_ext/cfn-response/"):
                 return self.cfn_response_put(environ, path, body)
+            if route == ("POST", "/_ext/cloudformation/settings"):
+                cloudformation_ext.configure(payload)
+                return _ok({})
+            if route == ("POST", "/_ext/cloudformation/fail"):
+                cloudformation_ext.fail_next(payload)
+                return _ok({})
             if route == ("GET", "/_ext/cfn-responses"):
                 with self.lock:
                     return _ok({"responses": list(self.cfn_responses)})
@@ -398,6 +406,7 @@ class EmulatorApp:
         moto_api_backend.reset()
         self.support.reset()
         self.quotas.reset()
+        cloudformation_ext.STATE.reset()
         with _publish_lock:
             _publish_stamps.clear()
         with self.lock:

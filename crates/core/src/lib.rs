@@ -13,17 +13,22 @@
 //! | Parameter Store values → typed settings with defaults; every Parameter Store key | [`settings`] |
 //! | live quotas → thresholds, the stored record, the change and its `last-change` record | [`live_thresholds`] |
 //! | quota name ↔ model id / invocation mode / kind | [`quota_match`] |
+//! | the RPM and TPM quota codes of a model id in a Region's quota list (found, none, ambiguous) | [`quota_discovery`] |
 //! | the two L2 quota alarms (metric math, actions, what to put and delete) as plain data | [`alarm_spec`] |
 //! | one alarm transition → classification, scenario and the planned requests, cases and skips | [`plan`] |
+//! | many models from one file: template parameters, `fleet.toml`, stack identity, plan, tables (feature `fleet`) | `fleet` |
 
 pub mod alarm_spec;
 pub mod alarms;
 pub mod dedup;
+#[cfg(feature = "fleet")]
+pub mod fleet;
 pub mod increase;
 pub mod live_thresholds;
 pub mod messages;
 pub mod outcome;
 pub mod plan;
+pub mod quota_discovery;
 pub mod quota_match;
 pub mod scenario;
 pub mod settings;

@@ -1,11 +1,14 @@
 //! One module per command. Each exposes clap `Args` and `run(&Args, &mut impl Write)`.
 
+pub mod aws_config;
 #[cfg(feature = "emulator")]
 pub mod bench;
 pub mod classify;
 #[cfg(feature = "emulator")]
 pub mod demo;
+pub mod fleet;
 pub mod process;
+pub mod quotas;
 pub mod simulate;
 pub mod thresholds;
 pub mod thresholds_live;

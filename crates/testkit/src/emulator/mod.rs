@@ -12,13 +12,17 @@
 //! | [`setup`] | the workspace root, the emulator's Python, run directories |
 //! | [`turn`] | the one lock: one test at a time on the shared emulator |
 //! | [`clients`] | SDK configuration and clients pointed at the emulator |
+//! | `child_env` | the environment of a child process (the CLI binary) that talks to the emulator |
 //! | [`seeding`] | the state a test sets: reset, quotas, request status, Support plan, latency |
 //! | [`readback`] | what the code under test did: quota requests, cases, SNS messages, calls, CloudFormation answers |
 //! | [`faults`] | injected errors and delays, and [`fault_rows!`](crate::fault_rows) |
+//! | [`cloudformation`] | how long stack operations stay in progress, a failure injected into a stack's next execution |
 //! | `http` | the blocking HTTP/1.1 exchange with the `/_ext/` endpoints |
 //! | [`error`] | [`EmulatorError`] |
 
+mod child_env;
 pub mod clients;
+pub mod cloudformation;
 pub mod error;
 pub mod faults;
 mod http;

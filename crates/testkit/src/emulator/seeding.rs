@@ -37,6 +37,36 @@ impl SeedQuota {
         self.adjustable = false;
         self
     }
+
+    /// The core's fixture of Bedrock quota names in Service Quotas' style
+    /// (`crates/core/tests/fixtures/bedrock_quota_names.json`), with values and adjustability.
+    pub fn bedrock_fixture() -> Vec<SeedQuota> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Fixture {
+            quotas: Vec<Quota>,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Quota {
+            quota_code: String,
+            quota_name: String,
+            value: f64,
+            adjustable: bool,
+        }
+        let fixture: Fixture = serde_json::from_str(include_str!(
+            "../../../core/tests/fixtures/bedrock_quota_names.json"
+        ))
+        .expect("the quota-name fixture is valid JSON");
+        fixture
+            .quotas
+            .into_iter()
+            .map(|q| SeedQuota {
+                adjustable: q.adjustable,
+                ..SeedQuota::bedrock(&q.quota_code, &q.quota_name, q.value)
+            })
+            .collect()
+    }
 }
 
 impl Emulator {
