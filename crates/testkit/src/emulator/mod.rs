@@ -52,7 +52,10 @@ pub const REGION: &str = "us-east-1";
 /// The one account the emulator serves.
 pub const ACCOUNT_ID: &str = "123456789012";
 
-const READY_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a starting emulator may take to publish its port. It starts in under a second on an idle core, but the
+/// tests start one per test process, six at a time (.config/nextest.toml), on machines that may be compiling too:
+/// a slow start is not a failure of the code under test.
+const READY_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// A running emulator; dropping it stops the server.
 #[derive(Debug)]
