@@ -1,8 +1,9 @@
 //! The notification processor Lambda: configuration and clients are built once per cold start; every
 //! invocation runs [`notification_processor::Processor::handle_until`] with the invocation's deadline.
 
+use bedrock_ops_aws::clock::now_epoch;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use notification_processor::{Config, Need, ProcessorError, RunMode, lambda_response, now_epoch};
+use notification_processor::{Config, Need, ProcessorError, RunMode, lambda_response};
 use serde_json::Value;
 
 #[tokio::main(flavor = "current_thread")]

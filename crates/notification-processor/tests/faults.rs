@@ -74,7 +74,7 @@ fn run(name: &str, row: Row) {
         }
 
         let first = processor
-            .handle(&input, notification_processor::now_epoch(), RunMode::Live)
+            .handle(&input, bedrock_ops_aws::clock::now_epoch(), RunMode::Live)
             .await;
 
         // A delayed answer is logged when the emulator sends it, after the client gave up on it.
@@ -120,7 +120,7 @@ fn run(name: &str, row: Row) {
         // The fault goes away; Lambda retries or SNS redelivers.
         testbed.emulator.clear_faults().unwrap();
         let again = processor
-            .handle(&input, notification_processor::now_epoch(), RunMode::Live)
+            .handle(&input, bedrock_ops_aws::clock::now_epoch(), RunMode::Live)
             .await;
         match (&first, &again) {
             (Err(_), Ok(reports)) if matches!(row.expect, Expect::Retry | Expect::Fail(_)) => {

@@ -14,8 +14,9 @@ use std::io::{Read, Write};
 
 use aws_config::Region;
 use bedrock_ops_aws::AwsClients;
+use bedrock_ops_aws::clock::now_epoch;
 use notification_processor::config as env;
-use notification_processor::{Config, Need, Report, RunMode, now_epoch, sdk_processor};
+use notification_processor::{Config, Need, Report, RunMode, sdk_processor};
 use serde_json::Value;
 
 use super::CommandResult;

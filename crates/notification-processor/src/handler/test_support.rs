@@ -95,7 +95,7 @@ impl World {
             support: MemorySupport::new(),
             notifier: MemoryNotifier::new(),
             ledger: MemoryLedger::new(),
-            now: crate::now_epoch(),
+            now: bedrock_ops_aws::clock::now_epoch(),
         };
         for (key, value) in [
             ("enable-automated-support-case", "Yes"),
