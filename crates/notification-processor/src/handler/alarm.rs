@@ -8,12 +8,13 @@ use bedrock_ops_core::dedup::{CaseCategory, case_subject};
 use bedrock_ops_core::messages::{AlarmFacts, SideFigures, email};
 use bedrock_ops_core::plan::{self, Execution, PlanInput};
 use bedrock_ops_core::settings::{Mode, keys};
+use bedrock_ops_core::thresholds::SERVICE_CODE;
 
 use super::case_lock::case_lock_key;
 use super::gate::Admission;
 use super::reads::{live_or_stored, read_settings, side_quota, within_lookback};
 use super::report::{Decided, Decision, EmailStatus, Report};
-use super::{Clock, Processor, RunMode, SERVICE_CODE, maybe};
+use super::{Clock, Processor, RunMode, maybe};
 use crate::error::ProcessorError;
 use crate::event::Transition;
 

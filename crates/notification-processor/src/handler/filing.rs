@@ -11,10 +11,11 @@ use bedrock_ops_core::dedup::{case_subject, subject_matches};
 use bedrock_ops_core::messages::{AlarmFacts, case};
 use bedrock_ops_core::outcome::{Action, CaseRef, NotFiledReason, QuotaIncrease, Target};
 use bedrock_ops_core::plan::{CaseStep, Plan};
+use bedrock_ops_core::thresholds::SERVICE_CODE;
 use tracing::{info, warn};
 
 use super::case_lock::{CaseLock, HeldLock, case_lock_key};
-use super::{Processor, SERVICE_CODE, maybe};
+use super::{Processor, maybe};
 
 /// The open cases read in the first round trip (or why they could not be).
 pub(super) type OpenCases = Result<Vec<CaseSummary>, AwsError>;

@@ -74,8 +74,6 @@ pub use report::{
     Decided, Decision, DecisionView, EmailStatus, EmailView, Report, lambda_response,
 };
 
-/// Service Quotas' service code for Amazon Bedrock (defined once, in core).
-pub use bedrock_ops_core::thresholds::SERVICE_CODE;
 /// How long a claim keeps other invocations off a transition when the caller has no deadline (the CLI): a
 /// run takes seconds, so a crashed one frees the transition within minutes.
 pub const DEFAULT_LEASE_SECONDS: i64 = 300;
