@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use bedrock_ops_aws::diagnostic::Classified;
 use bedrock_ops_testkit::emulator::{Fault, REGION};
 use bedrock_ops_testkit::testbed::processor::{Account, Testbed, event};
 use notification_processor::{ProcessorError, Report, RunMode, sdk_processor};

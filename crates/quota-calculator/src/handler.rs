@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceRequest;
+use bedrock_ops_aws::diagnostic::{self, Classified};
 use bedrock_ops_aws::live_thresholds::{finish_record, read_live, read_stored, write_record};
 use bedrock_ops_aws::{AlarmAdmin, AwsError, ParameterStore, QuotaService};
 use bedrock_ops_core::alarm_spec::{plan_quota_alarms, quota_alarm_names};
@@ -71,24 +72,16 @@ pub enum CalculatorError {
     },
 }
 
-impl CalculatorError {
-    /// A failed delivery is worth the Lambda's own retry (the request is re-run and answered again).
-    pub fn is_retryable(&self) -> bool {
+/// A failed delivery is worth the Lambda's own retry (the request is re-run and answered again).
+impl Classified for CalculatorError {
+    fn is_retryable(&self) -> bool {
         matches!(self, CalculatorError::NotDelivered { .. })
     }
 }
 
 impl From<CalculatorError> for Diagnostic {
     fn from(error: CalculatorError) -> Diagnostic {
-        Diagnostic {
-            error_type: if error.is_retryable() {
-                "Retryable"
-            } else {
-                "NonRetryable"
-            }
-            .to_owned(),
-            error_message: error.to_string(),
-        }
+        diagnostic::diagnostic(&error)
     }
 }
 

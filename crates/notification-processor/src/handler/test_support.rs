@@ -4,6 +4,7 @@
 pub(super) use std::collections::BTreeMap;
 
 pub(super) use bedrock_ops_aws::AwsError;
+pub(super) use bedrock_ops_aws::diagnostic::Classified;
 pub(super) use bedrock_ops_aws::ledger::memory::MemoryLedger;
 pub(super) use bedrock_ops_aws::ledger::{LedgerRecord, LedgerStatus};
 pub(super) use bedrock_ops_aws::metrics::UsageMetric;
