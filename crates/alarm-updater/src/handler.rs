@@ -18,7 +18,7 @@ use bedrock_ops_aws::live_thresholds::{
 use bedrock_ops_aws::{AlarmAdmin, AwsError, Notifier, ParameterStore, QuotaService};
 use bedrock_ops_core::alarm_spec::quota_alarm_names;
 use bedrock_ops_core::live_thresholds::{self, LiveThresholds, QuotaConfig, Stored};
-use bedrock_ops_core::messages::{Limit, Stack};
+use bedrock_ops_core::messages::Limit;
 use bedrock_ops_core::messages::quota_change::{QuotaChange, SideChange, quota_change_email};
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
@@ -312,14 +312,14 @@ where
     P: ParameterStore,
     N: Notifier,
 {
-    let (customer, model) = (config.customer.as_str(), config.model_name.as_str());
+    let (customer, model) = (config.stack.customer(), config.stack.model_name());
     let assessment = assess(
         &ports.quotas,
         &ports.alarms,
         &ports.parameters,
         customer,
         model,
-        &config.quotas,
+        &config.quotas(),
         at,
     )
     .await?;
@@ -374,13 +374,7 @@ where
     })?;
 
     let email_message_id = if live_thresholds::differs(change) {
-        let stack = Stack {
-            customer: config.customer.clone(),
-            model_name: config.model_name.clone(),
-            model_id: config.model_id.clone(),
-            region: config.region.clone(),
-        };
-        let email = quota_change_email(&stack, change);
+        let email = quota_change_email(&config.stack, change);
         let id = ports
             .notifier
             .publish(&config.topic_arn, &email.subject, &email.body)

@@ -11,6 +11,7 @@
 //! | the scenario tree (non_quota, usage_unknown, new_model, high_usage, low_usage) and the quotas requested | [`scenario`] |
 //! | case category, case subject = duplicate key (exact match), lookback, urgency prefix | [`dedup`] |
 //! | Parameter Store values → typed settings with defaults; every Parameter Store key | [`settings`] |
+//! | the stack's identity (names, model ids, quota codes, Region) parsed once, and the names derived from it | [`stack`] |
 //! | live quotas → thresholds, the stored record, the change and its `last-change` record | [`live_thresholds`] |
 //! | quota name ↔ model id / invocation mode / kind | [`quota_match`] |
 //! | the two L2 quota alarms (metric math, actions, what to put and delete) as plain data | [`alarm_spec`] |
@@ -27,6 +28,7 @@ pub mod plan;
 pub mod quota_match;
 pub mod scenario;
 pub mod settings;
+pub mod stack;
 pub mod thresholds;
 pub mod usage;
 

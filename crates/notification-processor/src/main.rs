@@ -12,6 +12,7 @@ async fn main() -> Result<(), Error> {
     let config = Config::from_env(Need::Everything)?;
     let sdk_config = bedrock_ops_aws::clients::load_config().await;
     let region = config
+        .stack
         .region
         .clone()
         .or_else(|| sdk_config.region().map(ToString::to_string))

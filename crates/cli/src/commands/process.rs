@@ -102,7 +102,7 @@ pub fn run_as(args: &Args, mode: RunMode, out: &mut impl Write) -> CommandResult
         .build()?;
     let reports = runtime.block_on(async {
         let mut loader = bedrock_ops_aws::clients::loader();
-        if let Some(region) = &config.region {
+        if let Some(region) = &config.stack.region {
             loader = loader.region(Region::new(region.clone()));
         }
         let sdk = loader.load().await;

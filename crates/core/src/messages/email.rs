@@ -45,9 +45,9 @@ pub fn alarm_email(facts: &AlarmFacts, actions: &[Action]) -> Email {
     let mut body = format!(
         "{} fired for {} ({}, {}); {}.\n\n",
         kind_names(&kinds),
-        stack.model_name,
-        stack.customer,
-        stack.region,
+        stack.model_name(),
+        stack.customer(),
+        stack.region_name(),
         what_we_did(actions)
     );
     body.push_str(match severity {
@@ -60,7 +60,10 @@ pub fn alarm_email(facts: &AlarmFacts, actions: &[Action]) -> Email {
     });
     body.push_str(&format!(
         "Model: {} ({}) in {}, customer {}\n\n",
-        stack.model_name, stack.model_id, stack.region, stack.customer
+        stack.model_name(),
+        stack.model_id(),
+        stack.region_name(),
+        stack.customer()
     ));
 
     body.push_str("What fired:\n");
@@ -101,20 +104,20 @@ pub fn alarm_email(facts: &AlarmFacts, actions: &[Action]) -> Email {
             body.push_str(&format!(
                 "- CloudWatch alarm {}: {}\n",
                 alarm.name.kind,
-                alarm_link(&stack.region, &name)
+                alarm_link(stack.region_name(), &name)
             ));
         }
     }
     if facts.classification.class.is_quota() {
         body.push_str(&format!(
             "- Service Quotas, Amazon Bedrock in {}: {}\n",
-            stack.region,
-            quotas_link(&stack.region)
+            stack.region_name(),
+            quotas_link(stack.region_name())
         ));
     }
 
     Email {
-        subject: alarm_subject(severity, &stack.customer, &stack.model_name, category),
+        subject: alarm_subject(severity, stack.customer(), stack.model_name(), category),
         body,
     }
 }

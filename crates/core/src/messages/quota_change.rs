@@ -4,7 +4,8 @@
 use crate::scenario::QuotaSide;
 
 use super::format::{quotas_link, utc};
-use super::{Email, Limit, Stack, fit_subject};
+use super::{Email, Limit, fit_subject};
+use crate::stack::StackIdentity;
 
 /// One side's quota and threshold before and after the update.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +100,7 @@ fn side_line(side: QuotaSide, change: &SideChange) -> String {
 }
 
 /// The e-mail for one run of the alarm updater that changed something.
-pub fn quota_change_email(stack: &Stack, change: &QuotaChange) -> Email {
+pub fn quota_change_email(stack: &StackIdentity, change: &QuotaChange) -> Email {
     let changed: Vec<(QuotaSide, &SideChange)> = change
         .sides()
         .into_iter()
@@ -128,9 +129,9 @@ pub fn quota_change_email(stack: &Stack, change: &QuotaChange) -> Email {
     };
     let mut body = format!(
         "{} ({}, {}) at {}: {what}{follow}.\n\n",
-        stack.model_name,
-        stack.customer,
-        stack.region,
+        stack.model_name(),
+        stack.customer(),
+        stack.region_name(),
         utc(change.at)
     );
     for (side, c) in change.sides() {
@@ -143,11 +144,11 @@ pub fn quota_change_email(stack: &Stack, change: &QuotaChange) -> Email {
     });
     body.push_str(&format!(
         "Service Quotas, Amazon Bedrock in {}: {}\n",
-        stack.region,
-        quotas_link(&stack.region)
+        stack.region_name(),
+        quotas_link(stack.region_name())
     ));
     Email {
-        subject: fit_subject("🔧", "INFO", &stack.customer, &stack.model_name, &topic),
+        subject: fit_subject("🔧", "INFO", stack.customer(), stack.model_name(), &topic),
         body,
     }
 }
