@@ -17,7 +17,7 @@ pub const FORMATTED_TOPIC_ARN: &str = "FORMATTED_TOPIC_ARN";
 /// Everything one run needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpdaterConfig {
-    /// Its `region` is always set.
+    /// Its `region` is never blank.
     pub stack: StackIdentity,
     pub rpm_percent: Percent,
     pub tpm_percent: Percent,
@@ -41,15 +41,21 @@ impl UpdaterConfig {
         let tpm_percent = env.parse(TPM_PERCENT, str::parse::<Percent>);
         let topic_arn = env.required(FORMATTED_TOPIC_ARN);
         env.finish("alarm updater", || {
-            Some(UpdaterConfig {
-                stack: StackIdentity {
-                    region: Some(region?),
-                    ..stack?
-                },
-                rpm_percent: rpm_percent?,
-                tpm_percent: tpm_percent?,
-                topic_arn: topic_arn?,
-            })
+            match (stack, region, rpm_percent, tpm_percent, topic_arn) {
+                (
+                    Some(stack),
+                    Some(region),
+                    Some(rpm_percent),
+                    Some(tpm_percent),
+                    Some(topic_arn),
+                ) => Some(UpdaterConfig {
+                    stack: StackIdentity { region, ..stack },
+                    rpm_percent,
+                    tpm_percent,
+                    topic_arn,
+                }),
+                _ => None,
+            }
         })
     }
 
@@ -70,25 +76,21 @@ mod tests {
 
     use bedrock_ops_core::stack::Problem;
     use bedrock_ops_core::thresholds::RpmQuotaCode;
-    use bedrock_ops_testkit::fixtures::{MODEL_ID, RPM_CODE, TPM_CODE};
+    use bedrock_ops_testkit::fixtures::{STACK_ENV, TPM_CODE};
 
     use super::*;
 
     fn env() -> HashMap<&'static str, &'static str> {
-        HashMap::from([
-            (CUSTOMER_NAME, "Acme"),
-            (BEDROCK_MODEL_NAME, "Opus"),
-            (BEDROCK_MODEL_ID, MODEL_ID),
-            (REQUESTS_PER_MINUTE_QUOTA_CODE, RPM_CODE),
-            (TOKENS_PER_MINUTE_QUOTA_CODE, TPM_CODE),
+        let mut env: HashMap<_, _> = STACK_ENV.iter().copied().collect();
+        env.extend([
             (RPM_PERCENT, "80"),
             (TPM_PERCENT, "75"),
             (
                 FORMATTED_TOPIC_ARN,
                 "arn:aws:sns:us-east-1:123456789012:formatted",
             ),
-            (AWS_REGION, "us-east-1"),
-        ])
+        ]);
+        env
     }
 
     fn from(map: &HashMap<&'static str, &'static str>) -> Result<UpdaterConfig, ConfigError> {
@@ -99,7 +101,7 @@ mod tests {
     fn the_template_environment_parses() {
         let config = from(&env()).unwrap();
         assert_eq!(config.stack.customer(), "Acme");
-        assert_eq!(config.stack.region_name(), "us-east-1");
+        assert_eq!(config.stack.region, "us-east-1");
         assert_eq!(config.quotas().tpm_percent.get(), 75);
         assert_eq!(config.quotas().tpm_code.as_str(), TPM_CODE);
     }

@@ -5,7 +5,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Seconds since the epoch (0 if the system clock is set before 1970).
 pub fn now_epoch() -> i64 {
-    i64::try_from(now_epoch_millis() / 1000).unwrap_or(i64::MAX)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+        })
 }
 
 /// Milliseconds since the epoch, the unit of the Lambda context's deadline.

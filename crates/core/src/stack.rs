@@ -19,7 +19,7 @@
 
 use std::fmt;
 
-use crate::alarm_spec::{ModelIds, quota_alarm_names};
+use crate::alarm_spec::{MAX_MODEL_ID_LEN, MAX_MODEL_IDS, ModelIds, quota_alarm_names};
 use crate::alarms::{CUSTOMER_NAME_MAX_LEN, MODEL_NAME_MAX_LEN, valid_part};
 use crate::dedup::{CaseCategory, case_subject};
 use crate::settings::{parameter_name, parameter_prefix, thresholds_path};
@@ -146,15 +146,27 @@ impl<F: Fn(&str) -> Option<String>> Lookup<F> {
         value: &str,
         result: Result<T, E>,
     ) -> Option<T> {
-        result
-            .map_err(|error| {
-                self.problems.push(Problem::Invalid {
-                    name,
-                    value: value.to_owned(),
-                    reason: error.to_string(),
-                });
-            })
-            .ok()
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.invalid(name, value, &error);
+                None
+            }
+        }
+    }
+
+    /// `result`, or `None` with its problem.
+    pub fn keep<T>(&mut self, result: Result<T, Problem>) -> Option<T> {
+        result.map_err(|problem| self.problems.push(problem)).ok()
+    }
+
+    // Not generic, so each parsed type adds only the match above to a bootstrap.
+    fn invalid(&mut self, name: &'static str, value: &str, reason: &dyn fmt::Display) {
+        self.problems.push(Problem::Invalid {
+            name,
+            value: value.to_owned(),
+            reason: reason.to_string(),
+        });
     }
 
     /// What `build` makes of the values read, when nothing was wrong; else every problem.
@@ -182,13 +194,23 @@ pub struct StackName {
 
 impl StackName {
     /// Both parts checked (1 to 10 and 1 to 15 characters, letters, digits and `-`: the template's rule and
-    /// what the alarm names can hold), every problem named under `keys`' names.
+    /// what the alarm names can hold), named under `keys`' names; the first problem, the customer's first.
+    pub fn new(keys: &Keys, customer: &str, model_name: &str) -> Result<StackName, Problem> {
+        Ok(StackName {
+            customer: name_part(keys.customer, customer, CUSTOMER_NAME_MAX_LEN)?,
+            model_name: name_part(keys.model_name, model_name, MODEL_NAME_MAX_LEN)?,
+        })
+    }
+
+    /// [`StackName::new`] through `lookup`, every problem kept.
     pub fn read<F: Fn(&str) -> Option<String>>(
         keys: &Keys,
         lookup: &mut Lookup<F>,
     ) -> Option<StackName> {
-        let customer = lookup.parse(keys.customer, |v| name_part(v, CUSTOMER_NAME_MAX_LEN));
-        let model_name = lookup.parse(keys.model_name, |v| name_part(v, MODEL_NAME_MAX_LEN));
+        let customer = lookup.optional(keys.customer).unwrap_or_default();
+        let model_name = lookup.optional(keys.model_name).unwrap_or_default();
+        let customer = lookup.keep(name_part(keys.customer, &customer, CUSTOMER_NAME_MAX_LEN));
+        let model_name = lookup.keep(name_part(keys.model_name, &model_name, MODEL_NAME_MAX_LEN));
         Some(StackName {
             customer: customer?,
             model_name: model_name?,
@@ -221,13 +243,17 @@ impl StackName {
     }
 }
 
-fn name_part(value: &str, max: usize) -> Result<String, String> {
-    if valid_part(value, max) {
+fn name_part(name: &'static str, value: &str, max: usize) -> Result<String, Problem> {
+    if value.is_empty() {
+        Err(Problem::Missing(name))
+    } else if valid_part(value, max) {
         Ok(value.to_owned())
     } else {
-        Err(format!(
-            "1 to {max} characters, letters, digits and '-' only"
-        ))
+        Err(Problem::Invalid {
+            name,
+            value: value.to_owned(),
+            reason: format!("1 to {max} characters, letters, digits and '-' only"),
+        })
     }
 }
 
@@ -239,8 +265,8 @@ pub struct StackIdentity {
     pub model_ids: ModelIds,
     pub rpm_quota_code: RpmQuotaCode,
     pub tpm_quota_code: QuotaCode,
-    /// `None` when the environment names none (the CLI then asks its AWS configuration).
-    pub region: Option<String>,
+    /// Blank when the environment names none (the processor then takes its AWS configuration's).
+    pub region: String,
 }
 
 impl StackIdentity {
@@ -250,14 +276,19 @@ impl StackIdentity {
         let model_ids = read_model_ids(&ENV, lookup);
         let rpm_quota_code = lookup.parse(ENV.rpm_quota_code, RpmQuotaCode::parse);
         let tpm_quota_code = lookup.parse(ENV.tpm_quota_code, QuotaCode::tpm);
-        let region = lookup.optional(AWS_REGION);
-        Some(StackIdentity {
-            name: name?,
-            model_ids: model_ids?,
-            rpm_quota_code: rpm_quota_code?,
-            tpm_quota_code: tpm_quota_code?,
-            region,
-        })
+        let region = lookup.optional(AWS_REGION).unwrap_or_default();
+        match (name, model_ids, rpm_quota_code, tpm_quota_code) {
+            (Some(name), Some(model_ids), Some(rpm_quota_code), Some(tpm_quota_code)) => {
+                Some(StackIdentity {
+                    name,
+                    model_ids,
+                    rpm_quota_code,
+                    tpm_quota_code,
+                    region,
+                })
+            }
+            _ => None,
+        }
     }
 
     pub fn customer(&self) -> &str {
@@ -272,61 +303,51 @@ impl StackIdentity {
     pub fn model_id(&self) -> &str {
         self.model_ids.monitored()
     }
-
-    /// The Region's name, blank when unknown.
-    pub fn region_name(&self) -> &str {
-        self.region.as_deref().unwrap_or_default()
-    }
 }
 
 /// The monitored id (required) and the comma list of extras (optional), each problem under its own name.
-pub fn read_model_ids<F: Fn(&str) -> Option<String>>(
+fn read_model_ids<F: Fn(&str) -> Option<String>>(
     keys: &Keys,
     lookup: &mut Lookup<F>,
 ) -> Option<ModelIds> {
     let monitored = lookup.required(keys.model_id)?;
-    lookup.check(keys.model_id, &monitored, ModelIds::new(&monitored, []))?;
     let extras = lookup.optional(keys.extra_model_ids).unwrap_or_default();
-    let ids = ModelIds::from_comma_list(&monitored, &extras);
-    lookup.check(keys.extra_model_ids, &extras, ids)
+    let (name, value) = if monitored.len() > MAX_MODEL_ID_LEN {
+        (keys.model_id, &monitored)
+    } else {
+        (keys.extra_model_ids, &extras)
+    };
+    // The reason names the limits rather than rendering the alarm spec's error: its text (every alarm-spec
+    // problem) would otherwise be linked into the processor's and the updater's bootstraps for this one line.
+    let ids = ModelIds::from_comma_list(&monitored, &extras).map_err(|_| {
+        format!(
+            "at most {MAX_MODEL_IDS} model ids in all, each at most {MAX_MODEL_ID_LEN} characters"
+        )
+    });
+    lookup.check(name, value, ids)
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
-    use bedrock_ops_testkit::fixtures::{MODEL_ID, RPM_CODE, TPM_CODE};
+    use bedrock_ops_testkit::fixtures::{MODEL_ID, RPM_CODE, STACK_ENV, TPM_CODE, env_lookup};
 
     use super::*;
 
     const PROFILE: &str =
         "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc";
 
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        move |name| map.get(name).cloned()
-    }
-
     fn full() -> Vec<(&'static str, &'static str)> {
-        vec![
-            (CUSTOMER_NAME, " Acme "),
-            (BEDROCK_MODEL_NAME, "Opus-4-6"),
-            (BEDROCK_MODEL_ID, MODEL_ID),
-            (
-                EXTRA_MODEL_IDS,
-                " arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc ,, ",
-            ),
-            (REQUESTS_PER_MINUTE_QUOTA_CODE, RPM_CODE),
-            (TOKENS_PER_MINUTE_QUOTA_CODE, TPM_CODE),
-            (AWS_REGION, "us-east-1"),
-        ]
+        let mut pairs = STACK_ENV.to_vec();
+        pairs.push((CUSTOMER_NAME, " Acme "));
+        pairs.push((
+            EXTRA_MODEL_IDS,
+            " arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc ,, ",
+        ));
+        pairs
     }
 
     fn read(pairs: &[(&str, &str)]) -> Result<StackIdentity, ConfigError> {
-        let mut lookup = Lookup::new(env(pairs));
+        let mut lookup = Lookup::new(env_lookup(pairs));
         let stack = StackIdentity::read(&mut lookup);
         lookup.finish("test", || stack)
     }
@@ -339,7 +360,7 @@ mod tests {
         assert_eq!(stack.model_id(), MODEL_ID);
         assert_eq!(stack.rpm_quota_code.code().unwrap().as_str(), RPM_CODE);
         assert_eq!(stack.tpm_quota_code.as_str(), TPM_CODE);
-        assert_eq!(stack.region_name(), "us-east-1");
+        assert_eq!(stack.region, "us-east-1");
     }
 
     #[test]
@@ -351,7 +372,10 @@ mod tests {
         pairs.push((REQUESTS_PER_MINUTE_QUOTA_CODE, "NA"));
         let stack = read(&pairs).unwrap();
         assert_eq!(stack.rpm_quota_code, RpmQuotaCode::NotApplicable);
-        assert_eq!((stack.region, stack.model_ids.all().len()), (None, 1));
+        assert_eq!(
+            (stack.region.as_str(), stack.model_ids.all().len()),
+            ("", 1)
+        );
     }
 
     #[test]
@@ -423,8 +447,30 @@ mod tests {
     }
 
     #[test]
-    fn the_calculator_reads_the_name_under_its_property_names() {
-        let mut lookup = Lookup::new(env(&[("CustomerName", "Acme"), ("BedrockModelName", "")]));
+    fn the_calculator_checks_the_name_under_its_property_names() {
+        assert_eq!(
+            StackName::new(&PROPERTIES, "Acme", ""),
+            Err(Problem::Missing("BedrockModelName"))
+        );
+        let invalid = StackName::new(&PROPERTIES, "Acme Corp", "").unwrap_err();
+        assert!(
+            matches!(
+                invalid,
+                Problem::Invalid {
+                    name: "CustomerName",
+                    ..
+                }
+            ),
+            "{invalid}"
+        );
+    }
+
+    #[test]
+    fn the_name_is_read_under_any_keys() {
+        let mut lookup = Lookup::new(env_lookup(&[
+            ("CustomerName", "Acme"),
+            ("BedrockModelName", ""),
+        ]));
         let name = StackName::read(&PROPERTIES, &mut lookup);
         let err = lookup.finish("calculator", || name).unwrap_err();
         assert_eq!(err.problems, [Problem::Missing("BedrockModelName")]);

@@ -35,7 +35,7 @@ fn stack() -> StackIdentity {
         model_ids: ModelIds::new(MODEL_ID, []).unwrap(),
         rpm_quota_code: RpmQuotaCode::parse(RPM_CODE).unwrap(),
         tpm_quota_code: QuotaCode::tpm(TPM_CODE).unwrap(),
-        region: Some("us-east-1".into()),
+        region: "us-east-1".into(),
     }
 }
 

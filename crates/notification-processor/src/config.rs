@@ -73,14 +73,13 @@ impl Config {
 
     /// Refuses a configuration that cannot publish or record (a live run needs both).
     pub fn require_delivery(&self) -> Result<(), ConfigError> {
-        let problems: Vec<Problem> = [
-            (FORMATTED_TOPIC_ARN, self.formatted_topic_arn.is_none()),
-            (LEDGER_TABLE_NAME, self.ledger_table_name.is_none()),
-        ]
-        .into_iter()
-        .filter(|(_, missing)| *missing)
-        .map(|(name, _)| Problem::Missing(name))
-        .collect();
+        let mut problems = Vec::new();
+        if self.formatted_topic_arn.is_none() {
+            problems.push(Problem::Missing(FORMATTED_TOPIC_ARN));
+        }
+        if self.ledger_table_name.is_none() {
+            problems.push(Problem::Missing(LEDGER_TABLE_NAME));
+        }
         if problems.is_empty() {
             Ok(())
         } else {
@@ -99,41 +98,29 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
-    use bedrock_ops_testkit::fixtures::{MODEL_ID, RPM_CODE, TPM_CODE};
+    use bedrock_ops_testkit::fixtures::{MODEL_ID, STACK_ENV, TPM_CODE, env_lookup};
 
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        move |name| map.get(name).cloned()
+    fn full() -> Vec<(&'static str, &'static str)> {
+        let mut pairs = STACK_ENV.to_vec();
+        pairs.extend([
+            (
+                EXTRA_MODEL_IDS,
+                "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc",
+            ),
+            (
+                FORMATTED_TOPIC_ARN,
+                "arn:aws:sns:us-east-1:123456789012:formatted",
+            ),
+            (LEDGER_TABLE_NAME, "ledger"),
+        ]);
+        pairs
     }
-
-    const FULL: &[(&str, &str)] = &[
-        (CUSTOMER_NAME, "Acme"),
-        (BEDROCK_MODEL_NAME, "Opus-4-6"),
-        (BEDROCK_MODEL_ID, MODEL_ID),
-        (
-            EXTRA_MODEL_IDS,
-            " arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc ,, ",
-        ),
-        (REQUESTS_PER_MINUTE_QUOTA_CODE, RPM_CODE),
-        (TOKENS_PER_MINUTE_QUOTA_CODE, TPM_CODE),
-        (
-            FORMATTED_TOPIC_ARN,
-            "arn:aws:sns:us-east-1:123456789012:formatted",
-        ),
-        (LEDGER_TABLE_NAME, "ledger"),
-        (AWS_REGION, "us-east-1"),
-    ];
 
     #[test]
     fn parses_the_stack_and_the_processors_own_variables() {
-        let c = Config::from_lookup(Need::Everything, env(FULL)).unwrap();
+        let c = Config::from_lookup(Need::Everything, env_lookup(&full())).unwrap();
         assert_eq!(c.stack.customer(), "Acme");
         assert_eq!(c.stack.tpm_quota_code.as_str(), TPM_CODE);
         assert_eq!(
@@ -143,46 +130,37 @@ mod tests {
                 "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc"
             ]
         );
-        assert_eq!(c.stack.region.as_deref(), Some("us-east-1"));
+        assert_eq!(c.stack.region, "us-east-1");
         assert_eq!(c.ledger_table_name.as_deref(), Some("ledger"));
         assert!(c.require_delivery().is_ok());
     }
 
     #[test]
-    fn every_problem_is_named_at_once() {
-        let err = Config::from_lookup(
-            Need::Everything,
-            env(&[
-                (REQUESTS_PER_MINUTE_QUOTA_CODE, "bogus"),
-                (TOKENS_PER_MINUTE_QUOTA_CODE, "NA"),
-            ]),
-        )
-        .unwrap_err();
-        let text = err.to_string();
-        assert!(
-            text.starts_with("the processor's configuration is incomplete: "),
-            "{text}"
+    fn its_own_problems_are_named_with_the_stacks() {
+        let mut pairs = full();
+        pairs.retain(|(k, _)| ![FORMATTED_TOPIC_ARN, LEDGER_TABLE_NAME].contains(k));
+        pairs.push((TOKENS_PER_MINUTE_QUOTA_CODE, "NA"));
+        let err = Config::from_lookup(Need::Everything, env_lookup(&pairs)).unwrap_err();
+        assert_eq!(
+            (err.function, err.problems.len()),
+            ("processor", 3),
+            "{err}"
         );
-        for expected in [
-            "CUSTOMER_NAME is not set",
-            "BEDROCK_MODEL_NAME is not set",
-            "BEDROCK_MODEL_ID is not set",
-            "FORMATTED_TOPIC_ARN is not set",
-            "LEDGER_TABLE_NAME is not set",
-            "REQUESTS_PER_MINUTE_QUOTA_CODE = 'bogus' is not valid: 'bogus' is not a quota code",
-            "TOKENS_PER_MINUTE_QUOTA_CODE = 'NA' is not valid: the TPM quota code cannot be NA",
-        ] {
-            assert!(text.contains(expected), "{expected} missing from: {text}");
-        }
+        assert_eq!(
+            err.to_string(),
+            "the processor's configuration is incomplete: TOKENS_PER_MINUTE_QUOTA_CODE = 'NA' is not valid: \
+             the TPM quota code cannot be NA: every Bedrock model has a tokens-per-minute quota; \
+             FORMATTED_TOPIC_ARN is not set; LEDGER_TABLE_NAME is not set"
+        );
     }
 
     #[test]
     fn simulation_needs_no_topic_and_no_ledger() {
-        let mut pairs = FULL.to_vec();
+        let mut pairs = full();
         pairs.retain(|(k, _)| {
             ![FORMATTED_TOPIC_ARN, LEDGER_TABLE_NAME, EXTRA_MODEL_IDS].contains(k)
         });
-        let c = Config::from_lookup(Need::StackOnly, env(&pairs)).unwrap();
+        let c = Config::from_lookup(Need::StackOnly, env_lookup(&pairs)).unwrap();
         assert_eq!(
             (&c.formatted_topic_arn, &c.ledger_table_name),
             (&None, &None)
@@ -193,6 +171,6 @@ mod tests {
             refused.contains("FORMATTED_TOPIC_ARN is not set; LEDGER_TABLE_NAME is not set"),
             "{refused}"
         );
-        assert!(Config::from_lookup(Need::Everything, env(&pairs)).is_err());
+        assert!(Config::from_lookup(Need::Everything, env_lookup(&pairs)).is_err());
     }
 }

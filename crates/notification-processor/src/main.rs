@@ -11,12 +11,13 @@ async fn main() -> Result<(), Error> {
     bedrock_ops_aws::telemetry::init();
     let config = Config::from_env(Need::Everything)?;
     let sdk_config = bedrock_ops_aws::clients::load_config().await;
-    let region = config
-        .stack
-        .region
-        .clone()
-        .or_else(|| sdk_config.region().map(ToString::to_string))
-        .unwrap_or_default();
+    let region = match config.stack.region.as_str() {
+        "" => sdk_config
+            .region()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        region => region.to_owned(),
+    };
     let clients = bedrock_ops_aws::AwsClients::new(&sdk_config);
     let processor = notification_processor::sdk_processor(&clients, config, region);
     let processor = &processor;

@@ -5,7 +5,7 @@
 //! value and what is allowed, because this text becomes the stack event a person reads.
 
 use bedrock_ops_core::alarm_spec::{AlarmSpecError, EvaluationPeriods, ModelIds, QuotaAlarmConfig};
-use bedrock_ops_core::stack::{Lookup, PROPERTIES, Problem, StackName};
+use bedrock_ops_core::stack::{PROPERTIES, Problem, StackName};
 use bedrock_ops_core::thresholds::{AlarmPeriod, NOT_APPLICABLE, Percent, QuotaCode, RpmQuotaCode};
 use serde_json::{Map, Value};
 
@@ -160,24 +160,12 @@ fn spec_error(name: &'static str, value: &str, error: AlarmSpecError) -> Propert
 }
 
 /// The stack's name only: what Delete needs, so a Delete never fails on a property it does not use. Checked
-/// by the core's rules for every function; the first problem is the one reported.
+/// by core's rules, the same for every function.
 pub fn parse_identity(properties: &Value) -> Result<StackName, PropertyError> {
     let map = object(properties)?;
-    let (customer, model_name) = (text(map, CUSTOMER_NAME)?, text(map, BEDROCK_MODEL_NAME)?);
-    let mut lookup = Lookup::new(|key: &str| match key {
-        CUSTOMER_NAME => customer.clone(),
-        BEDROCK_MODEL_NAME => model_name.clone(),
-        _ => None,
-    });
-    let name = StackName::read(&PROPERTIES, &mut lookup);
-    lookup.finish("quota calculator", || name).map_err(|error| {
-        // `finish` fails only with a problem, so the fallback is never taken.
-        error
-            .problems
-            .into_iter()
-            .next()
-            .map_or(PropertyError::Missing(CUSTOMER_NAME), PropertyError::from)
-    })
+    let customer = text(map, CUSTOMER_NAME)?.unwrap_or_default();
+    let model_name = text(map, BEDROCK_MODEL_NAME)?.unwrap_or_default();
+    Ok(StackName::new(&PROPERTIES, &customer, &model_name)?)
 }
 
 /// Every property. Optional ones take the template's defaults: no extra ids, 80 %, a 60 s period, 5

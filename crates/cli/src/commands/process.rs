@@ -102,8 +102,8 @@ pub fn run_as(args: &Args, mode: RunMode, out: &mut impl Write) -> CommandResult
         .build()?;
     let reports = runtime.block_on(async {
         let mut loader = bedrock_ops_aws::clients::loader();
-        if let Some(region) = &config.stack.region {
-            loader = loader.region(Region::new(region.clone()));
+        if !config.stack.region.is_empty() {
+            loader = loader.region(Region::new(config.stack.region.clone()));
         }
         let sdk = loader.load().await;
         let region = sdk

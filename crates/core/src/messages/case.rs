@@ -60,7 +60,7 @@ pub fn new_case(facts: &AlarmFacts) -> CaseText {
     let mut body = format!(
         "{title}: Amazon Bedrock model {} in {}\n\n",
         stack.model_name(),
-        stack.region_name()
+        stack.region
     );
     body.push_str(&identity(facts));
     body.push('\n');
@@ -132,7 +132,7 @@ fn identity(facts: &AlarmFacts) -> String {
         stack.customer(),
         stack.model_name(),
         stack.model_id(),
-        stack.region_name(),
+        stack.region,
         facts.classification.severity
     )
 }

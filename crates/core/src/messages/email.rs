@@ -47,7 +47,7 @@ pub fn alarm_email(facts: &AlarmFacts, actions: &[Action]) -> Email {
         kind_names(&kinds),
         stack.model_name(),
         stack.customer(),
-        stack.region_name(),
+        stack.region,
         what_we_did(actions)
     );
     body.push_str(match severity {
@@ -62,7 +62,7 @@ pub fn alarm_email(facts: &AlarmFacts, actions: &[Action]) -> Email {
         "Model: {} ({}) in {}, customer {}\n\n",
         stack.model_name(),
         stack.model_id(),
-        stack.region_name(),
+        stack.region,
         stack.customer()
     ));
 
@@ -104,15 +104,15 @@ pub fn alarm_email(facts: &AlarmFacts, actions: &[Action]) -> Email {
             body.push_str(&format!(
                 "- CloudWatch alarm {}: {}\n",
                 alarm.name.kind,
-                alarm_link(stack.region_name(), &name)
+                alarm_link(&stack.region, &name)
             ));
         }
     }
     if facts.classification.class.is_quota() {
         body.push_str(&format!(
             "- Service Quotas, Amazon Bedrock in {}: {}\n",
-            stack.region_name(),
-            quotas_link(stack.region_name())
+            stack.region,
+            quotas_link(&stack.region)
         ));
     }
 

@@ -131,7 +131,7 @@ pub fn quota_change_email(stack: &StackIdentity, change: &QuotaChange) -> Email 
         "{} ({}, {}) at {}: {what}{follow}.\n\n",
         stack.model_name(),
         stack.customer(),
-        stack.region_name(),
+        stack.region,
         utc(change.at)
     );
     for (side, c) in change.sides() {
@@ -144,8 +144,8 @@ pub fn quota_change_email(stack: &StackIdentity, change: &QuotaChange) -> Email 
     });
     body.push_str(&format!(
         "Service Quotas, Amazon Bedrock in {}: {}\n",
-        stack.region_name(),
-        quotas_link(stack.region_name())
+        stack.region,
+        quotas_link(&stack.region)
     ));
     Email {
         subject: fit_subject("🔧", "INFO", stack.customer(), stack.model_name(), &topic),

@@ -35,7 +35,7 @@ pub fn recovery_email(stack: &StackIdentity, recovery: &Recovery) -> Email {
         "{kind} recovered for {} ({}, {}) at {}{lasted}. Nothing was filed for this recovery.\n\n",
         stack.model_name(),
         stack.customer(),
-        stack.region_name(),
+        stack.region,
         utc(recovery.recovered_at)
     );
     body.push_str(&format!(
@@ -54,7 +54,7 @@ pub fn recovery_email(stack: &StackIdentity, recovery: &Recovery) -> Email {
     );
     body.push_str(&format!(
         "\nCloudWatch alarm: {}\n",
-        alarm_link(stack.region_name(), &recovery.alarm.to_string())
+        alarm_link(&stack.region, &recovery.alarm.to_string())
     ));
     Email {
         subject: fit_subject(

@@ -139,7 +139,7 @@ where
         mut config: Config,
         region: impl Into<String>,
     ) -> Self {
-        config.stack.region = Some(region.into());
+        config.stack.region = region.into();
         let path = config.stack.name.parameter_prefix();
         Processor {
             ports,
