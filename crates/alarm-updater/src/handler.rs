@@ -11,14 +11,15 @@
 //! Nothing differs → no write of any kind.
 
 use bedrock_ops_aws::alarms::MetricAlarmDef;
+use bedrock_ops_aws::diagnostic::{self, Classified};
 use bedrock_ops_aws::live_thresholds::{
     LiveError, finish_record, read_live, read_stored, write_record,
 };
 use bedrock_ops_aws::{AlarmAdmin, AwsError, Notifier, ParameterStore, QuotaService};
 use bedrock_ops_core::alarm_spec::quota_alarm_names;
 use bedrock_ops_core::live_thresholds::{self, LiveThresholds, QuotaConfig, Stored};
+use bedrock_ops_core::messages::Limit;
 use bedrock_ops_core::messages::quota_change::{QuotaChange, SideChange, quota_change_email};
-use bedrock_ops_core::messages::{Limit, Stack};
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
 
@@ -56,9 +57,9 @@ pub enum UpdaterError {
     NotAThresholdAlarm(String),
 }
 
-impl UpdaterError {
-    /// Throttling and transient failures: the Lambda's own retry, or the next scheduled run, can succeed.
-    pub fn is_retryable(&self) -> bool {
+/// Throttling and transient failures: the Lambda's own retry, or the next scheduled run, can succeed.
+impl Classified for UpdaterError {
+    fn is_retryable(&self) -> bool {
         match self {
             UpdaterError::Quota(error) => error.is_retryable(),
             UpdaterError::Aws { source, .. } => source.is_retryable(),
@@ -69,15 +70,7 @@ impl UpdaterError {
 
 impl From<UpdaterError> for Diagnostic {
     fn from(error: UpdaterError) -> Diagnostic {
-        Diagnostic {
-            error_type: if error.is_retryable() {
-                "Retryable"
-            } else {
-                "NonRetryable"
-            }
-            .to_owned(),
-            error_message: error.to_string(),
-        }
+        diagnostic::diagnostic(&error)
     }
 }
 
@@ -319,14 +312,14 @@ where
     P: ParameterStore,
     N: Notifier,
 {
-    let (customer, model) = (config.customer.as_str(), config.model_name.as_str());
+    let (customer, model) = (config.stack.customer(), config.stack.model_name());
     let assessment = assess(
         &ports.quotas,
         &ports.alarms,
         &ports.parameters,
         customer,
         model,
-        &config.quotas,
+        &config.quotas(),
         at,
     )
     .await?;
@@ -381,13 +374,7 @@ where
     })?;
 
     let email_message_id = if live_thresholds::differs(change) {
-        let stack = Stack {
-            customer: config.customer.clone(),
-            model_name: config.model_name.clone(),
-            model_id: config.model_id.clone(),
-            region: config.region.clone(),
-        };
-        let email = quota_change_email(&stack, change);
+        let email = quota_change_email(&config.stack, change);
         let id = ports
             .notifier
             .publish(&config.topic_arn, &email.subject, &email.body)

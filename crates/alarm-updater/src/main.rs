@@ -1,10 +1,9 @@
 //! Lambda entry point of the alarm updater.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use alarm_updater::{Ports, UpdaterConfig, handle};
 use bedrock_ops_aws::AwsClients;
 use bedrock_ops_aws::clients::load_config;
+use bedrock_ops_aws::clock::now_epoch;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
@@ -22,9 +21,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let (ports, config) = (&ports, &config);
     // Any JSON is accepted: the schedule's payload carries nothing the run needs.
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let at = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        let at = now_epoch();
         // Boxed: the run's future nested inside the runtime's is deeper than rustc's layout limit.
         Box::pin(handle(ports, config, &event.payload, at)).await
     }))

@@ -7,6 +7,7 @@ use std::sync::MutexGuard;
 
 use alarm_updater::{Report, UpdaterConfig, UpdaterError, run};
 use bedrock_ops_aws::alarms::MetricAlarmDef;
+use bedrock_ops_aws::diagnostic::Classified;
 use bedrock_ops_aws::{AlarmAdmin, AwsClients, ParameterStore};
 use bedrock_ops_testkit::emulator::take_turn;
 use bedrock_ops_testkit::emulator::{CallRecord, Emulator, Fault};

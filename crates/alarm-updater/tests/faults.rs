@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use alarm_updater::{Report, UpdaterError, run};
+use bedrock_ops_aws::diagnostic::Classified;
 use bedrock_ops_aws::{AlarmAdmin, AwsClients, ParameterStore};
 use bedrock_ops_testkit::emulator::take_turn;
 use bedrock_ops_testkit::emulator::{CallRecord, Emulator, Fault};

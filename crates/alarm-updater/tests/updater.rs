@@ -5,6 +5,7 @@
 use alarm_updater::{Ports, UpdaterConfig, UpdaterError, handle, run};
 use bedrock_ops_aws::alarms::MetricAlarmDef;
 use bedrock_ops_aws::alarms::memory::MemoryAlarms;
+use bedrock_ops_aws::diagnostic::Classified;
 use bedrock_ops_aws::notify::memory::MemoryNotifier;
 use bedrock_ops_aws::parameters::memory::MemoryParameters;
 use bedrock_ops_aws::quotas::memory::MemoryQuotas;

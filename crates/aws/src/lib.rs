@@ -5,11 +5,16 @@
 //! compile only for this crate's tests and with the `test-util` feature, which the other crates enable in their
 //! dev-dependencies: no production build carries them.
 //!
+//! [`clock`] is the one wall clock of every crate above; [`diagnostic`] the one mapping of a Lambda's error to
+//! the `Retryable` / `NonRetryable` diagnostic.
+//!
 //! [`live_thresholds`] is the one use case above the traits: reading the live quotas and the stored record and
 //! writing a change's record, shared by the quota calculator, the alarm updater and the CLI.
 
 pub mod alarms;
 pub mod clients;
+pub mod clock;
+pub mod diagnostic;
 pub mod error;
 #[cfg(any(test, feature = "test-util"))]
 mod fake;

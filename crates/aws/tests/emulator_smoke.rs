@@ -3,7 +3,7 @@
 
 use std::io::{Read, Write};
 use std::sync::MutexGuard;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use aws_config::SdkConfig;
 use aws_sdk_cloudwatch::primitives::DateTime;
@@ -43,11 +43,7 @@ fn run<F: Future<Output = ()>>(body: impl FnOnce(&'static Emulator, SdkConfig) -
 }
 
 fn now_minute() -> i64 {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    now / 60 * 60
+    bedrock_ops_aws::clock::now_epoch() / 60 * 60
 }
 
 fn model(id: &str) -> Dimension {

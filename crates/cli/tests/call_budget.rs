@@ -31,7 +31,7 @@ async fn calls_in_process(testbed: &Testbed, scenario: &Scenario, latency_ms: u6
         let reports = processor
             .handle(
                 &event,
-                notification_processor::now_epoch(),
+                bedrock_ops_aws::clock::now_epoch(),
                 notification_processor::RunMode::Live,
             )
             .await

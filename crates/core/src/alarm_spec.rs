@@ -113,7 +113,8 @@ impl ModelIds {
     }
 
     pub fn monitored(&self) -> &str {
-        &self.0[0]
+        // Never empty (`new` refuses an empty monitored id); `first` keeps a panic path out of every caller.
+        self.0.first().map_or("", String::as_str)
     }
 
     pub fn all(&self) -> &[String] {

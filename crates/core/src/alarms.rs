@@ -258,7 +258,8 @@ fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-'
 }
 
-fn valid_part(s: &str, max_len: usize) -> bool {
+/// A customer or model part of a name: 1 to `max_len` letters, digits or `-`.
+pub(crate) fn valid_part(s: &str, max_len: usize) -> bool {
     !s.is_empty() && s.len() <= max_len && s.chars().all(is_name_char)
 }
 

@@ -11,6 +11,7 @@
 //! | the scenario tree (non_quota, usage_unknown, new_model, high_usage, low_usage) and the quotas requested | [`scenario`] |
 //! | case category, case subject = duplicate key (exact match), lookback, urgency prefix | [`dedup`] |
 //! | Parameter Store values → typed settings with defaults; every Parameter Store key | [`settings`] |
+//! | the stack's identity (names, model ids, quota codes, Region) parsed once, and the names derived from it | [`stack`] |
 //! | live quotas → thresholds, the stored record, the change and its `last-change` record | [`live_thresholds`] |
 //! | quota name ↔ model id / invocation mode / kind | [`quota_match`] |
 //! | the RPM and TPM quota codes of a model id in a Region's quota list (found, none, ambiguous) | [`quota_discovery`] |
@@ -32,6 +33,7 @@ pub mod quota_discovery;
 pub mod quota_match;
 pub mod scenario;
 pub mod settings;
+pub mod stack;
 pub mod thresholds;
 pub mod usage;
 

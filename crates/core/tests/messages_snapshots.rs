@@ -4,6 +4,7 @@
 //! Review a changed snapshot by reading it as its reader would: the SRE team for e-mails, the
 //! Support engineer for case text. Update with `INSTA_UPDATE=always cargo test -p bedrock-ops-core`.
 
+use bedrock_ops_core::alarm_spec::ModelIds;
 use bedrock_ops_core::alarms::{AlarmKind, AlarmName, Classification};
 use bedrock_ops_core::dedup::CaseCategory;
 use bedrock_ops_core::messages::case::{self, CASE_BODY_MAX_BYTES};
@@ -11,24 +12,29 @@ use bedrock_ops_core::messages::email::alarm_email;
 use bedrock_ops_core::messages::quota_change::{QuotaChange, SideChange, quota_change_email};
 use bedrock_ops_core::messages::recovery::{Recovery, recovery_email};
 use bedrock_ops_core::messages::{
-    AlarmFacts, Email, FiredAlarm, Limit, SUBJECT_MAX_LEN, SideFigures, Stack, subject_len,
+    AlarmFacts, Email, FiredAlarm, Limit, SUBJECT_MAX_LEN, SideFigures, subject_len,
 };
 use bedrock_ops_core::outcome::{
     Action, CaseRef, Filing, NotFiledReason, Outcome, QuotaIncrease, Target,
 };
 use bedrock_ops_core::scenario::{QuotaSide, Scenario};
-use bedrock_ops_core::thresholds::QuotaCode;
+use bedrock_ops_core::stack::{StackIdentity, StackName};
+use bedrock_ops_core::thresholds::{QuotaCode, RpmQuotaCode};
 use bedrock_ops_core::usage::UsageSummary;
 use bedrock_ops_testkit::fixtures::{MODEL_ID, RPM_CODE, TPM_CODE};
 
 /// 2026-05-04 14:52:48 UTC.
 const ALARM_AT: i64 = 1_777_906_368;
 
-fn stack() -> Stack {
-    Stack {
-        customer: "Acme".into(),
-        model_name: "G-Opus-4-6".into(),
-        model_id: MODEL_ID.into(),
+fn stack() -> StackIdentity {
+    StackIdentity {
+        name: StackName {
+            customer: "Acme".into(),
+            model_name: "G-Opus-4-6".into(),
+        },
+        model_ids: ModelIds::new(MODEL_ID, []).unwrap(),
+        rpm_quota_code: RpmQuotaCode::parse(RPM_CODE).unwrap(),
+        tpm_quota_code: QuotaCode::tpm(TPM_CODE).unwrap(),
         region: "us-east-1".into(),
     }
 }
@@ -1061,8 +1067,8 @@ fn subjects_are_the_contract_and_fit_sns() {
         "Acme - Bedrock Ops Alert - G-Opus-4-6 - Quota Request"
     );
     let mut long = high_usage_critical();
-    long.stack.customer = "Customer-with-a-name-far-beyond-ten".into();
-    long.stack.model_name = "Model-with-a-very-long-name-indeed".into();
+    long.stack.name.customer = "Customer-with-a-name-far-beyond-ten".into();
+    long.stack.name.model_name = "Model-with-a-very-long-name-indeed".into();
     let subject = alarm_email(&long, &[]).subject;
     assert!(subject_len(&subject) <= SUBJECT_MAX_LEN, "{subject}");
     assert_eq!(

@@ -1,17 +1,13 @@
 //! Why an invocation failed, classified for Lambda: a `Retryable` error makes the asynchronous invocation
 //! retry (the ledger guarantees the retry files nothing twice), a `NonRetryable` one goes straight to the
-//! on-failure destination because retrying cannot help.
+//! on-failure destination because retrying cannot help (the mapping is `bedrock_ops_aws::diagnostic`'s).
 
 use bedrock_ops_aws::AwsError;
+use bedrock_ops_aws::diagnostic::{self, Classified};
 use lambda_runtime::Diagnostic;
 
 use crate::config::ConfigError;
 use crate::event::EventError;
-
-/// `error_type` of a failure worth retrying.
-pub const RETRYABLE: &str = "Retryable";
-/// `error_type` of a failure that retrying cannot fix.
-pub const NON_RETRYABLE: &str = "NonRetryable";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessorError {
@@ -53,8 +49,10 @@ impl ProcessorError {
     pub fn aws(doing: &'static str, source: AwsError) -> Self {
         ProcessorError::Aws { doing, source }
     }
+}
 
-    pub fn is_retryable(&self) -> bool {
+impl Classified for ProcessorError {
+    fn is_retryable(&self) -> bool {
         match self {
             ProcessorError::Event(_)
             | ProcessorError::Config(_)
@@ -63,28 +61,18 @@ impl ProcessorError {
             ProcessorError::Aws { source, .. } => source.is_retryable(),
         }
     }
-
-    /// [`RETRYABLE`] or [`NON_RETRYABLE`].
-    pub fn error_type(&self) -> &'static str {
-        if self.is_retryable() {
-            RETRYABLE
-        } else {
-            NON_RETRYABLE
-        }
-    }
 }
 
 impl From<ProcessorError> for Diagnostic {
     fn from(error: ProcessorError) -> Diagnostic {
-        Diagnostic {
-            error_type: error.error_type().to_owned(),
-            error_message: error.to_string(),
-        }
+        diagnostic::diagnostic(&error)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use bedrock_ops_aws::diagnostic::{NON_RETRYABLE, RETRYABLE};
+
     use super::*;
 
     #[test]

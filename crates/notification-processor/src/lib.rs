@@ -24,8 +24,6 @@ pub mod error;
 pub mod event;
 pub mod handler;
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use bedrock_ops_aws::AwsClients;
 use bedrock_ops_aws::ledger::sdk::SdkLedger;
 use bedrock_ops_aws::metrics::sdk::SdkUsageMetrics;
@@ -59,13 +57,4 @@ pub fn sdk_processor(
         ledger,
     };
     Processor::new(ports, config, region)
-}
-
-/// Seconds since the epoch, from the system clock.
-pub fn now_epoch() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
-        })
 }

@@ -1,8 +1,9 @@
 //! The notification processor Lambda: configuration and clients are built once per cold start; every
 //! invocation runs [`notification_processor::Processor::handle_until`] with the invocation's deadline.
 
+use bedrock_ops_aws::clock::now_epoch;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use notification_processor::{Config, Need, ProcessorError, RunMode, lambda_response, now_epoch};
+use notification_processor::{Config, Need, ProcessorError, RunMode, lambda_response};
 use serde_json::Value;
 
 #[tokio::main(flavor = "current_thread")]
@@ -10,11 +11,13 @@ async fn main() -> Result<(), Error> {
     bedrock_ops_aws::telemetry::init();
     let config = Config::from_env(Need::Everything)?;
     let sdk_config = bedrock_ops_aws::clients::load_config().await;
-    let region = config
-        .region
-        .clone()
-        .or_else(|| sdk_config.region().map(ToString::to_string))
-        .unwrap_or_default();
+    let region = match config.stack.region.as_str() {
+        "" => sdk_config
+            .region()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        region => region.to_owned(),
+    };
     let clients = bedrock_ops_aws::AwsClients::new(&sdk_config);
     let processor = notification_processor::sdk_processor(&clients, config, region);
     let processor = &processor;

@@ -8,6 +8,7 @@
 
 use std::path::PathBuf;
 
+use bedrock_ops_aws::diagnostic::Classified;
 use bedrock_ops_aws::ledger::memory::MemoryLedger;
 use bedrock_ops_aws::metrics::memory::MemoryUsageMetrics;
 use bedrock_ops_aws::notify::memory::MemoryNotifier;

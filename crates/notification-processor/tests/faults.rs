@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use bedrock_ops_aws::diagnostic::Classified;
 use bedrock_ops_testkit::emulator::{Fault, REGION};
 use bedrock_ops_testkit::testbed::processor::{Account, Testbed, event};
 use notification_processor::{ProcessorError, Report, RunMode, sdk_processor};
@@ -74,7 +75,7 @@ fn run(name: &str, row: Row) {
         }
 
         let first = processor
-            .handle(&input, notification_processor::now_epoch(), RunMode::Live)
+            .handle(&input, bedrock_ops_aws::clock::now_epoch(), RunMode::Live)
             .await;
 
         // A delayed answer is logged when the emulator sends it, after the client gave up on it.
@@ -120,7 +121,7 @@ fn run(name: &str, row: Row) {
         // The fault goes away; Lambda retries or SNS redelivers.
         testbed.emulator.clear_faults().unwrap();
         let again = processor
-            .handle(&input, notification_processor::now_epoch(), RunMode::Live)
+            .handle(&input, bedrock_ops_aws::clock::now_epoch(), RunMode::Live)
             .await;
         match (&first, &again) {
             (Err(_), Ok(reports)) if matches!(row.expect, Expect::Retry | Expect::Fail(_)) => {

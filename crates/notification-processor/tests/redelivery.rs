@@ -8,9 +8,11 @@ use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use bedrock_ops_aws::Ledger;
+use bedrock_ops_aws::clock::now_epoch;
+use bedrock_ops_aws::diagnostic::Classified;
 use bedrock_ops_aws::ledger::LedgerStatus;
 use bedrock_ops_testkit::testbed::processor::{Account, LEDGER_TABLE, RPM_CODE, TPM_CODE, Testbed};
-use notification_processor::{ProcessorError, Report, RunMode, SdkProcessor, now_epoch};
+use notification_processor::{ProcessorError, Report, RunMode, SdkProcessor};
 use serde_json::{Value, json};
 
 const KINDS: [(&str, &str); 10] = [

@@ -5,10 +5,11 @@
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
 use bedrock_ops_aws::AwsClients;
+use bedrock_ops_aws::clock::now_epoch;
 use bedrock_ops_testkit::emulator::REGION;
 use bedrock_ops_testkit::fixtures::MODEL_ID;
 use bedrock_ops_testkit::testbed::processor::{Account, Testbed, event};
-use notification_processor::{Report, RunMode, now_epoch, sdk_processor};
+use notification_processor::{Report, RunMode, sdk_processor};
 use serde_json::{Value, json};
 
 const STAKEHOLDER: &str = "jane.doe@acme-corp.example";

@@ -5,19 +5,21 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceRequest;
+use bedrock_ops_aws::diagnostic::{self, Classified};
 use bedrock_ops_aws::live_thresholds::{finish_record, read_live, read_stored, write_record};
 use bedrock_ops_aws::{AlarmAdmin, AwsError, ParameterStore, QuotaService};
-use bedrock_ops_core::alarm_spec::{plan_quota_alarms, quota_alarm_names};
+use bedrock_ops_core::alarm_spec::plan_quota_alarms;
 use bedrock_ops_core::alarms::AlarmKind;
 use bedrock_ops_core::live_thresholds::{self, LiveThresholds, QuotaConfig};
-use bedrock_ops_core::settings::{keys, parameter_name, thresholds_path};
+use bedrock_ops_core::settings::keys;
+use bedrock_ops_core::stack::StackName;
 use bedrock_ops_core::thresholds::SERVICE_CODE;
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::alarm_def::to_alarm_def;
-use crate::properties::{self, Identity};
+use crate::properties;
 use crate::response::{self, RequestIds, ResponseSink, SinkError, Status};
 use crate::validate::validate_codes;
 
@@ -42,7 +44,7 @@ pub const WRITER: &str = "quota-calculator";
 
 /// Stable per customer and model: an Update of anything else keeps the resource, a rename replaces it (and
 /// CloudFormation then deletes the old one, with its old names).
-pub fn physical_resource_id(identity: &Identity) -> String {
+pub fn physical_resource_id(identity: &StackName) -> String {
     format!("{}-{}-thresholds", identity.customer, identity.model_name)
 }
 
@@ -71,24 +73,16 @@ pub enum CalculatorError {
     },
 }
 
-impl CalculatorError {
-    /// A failed delivery is worth the Lambda's own retry (the request is re-run and answered again).
-    pub fn is_retryable(&self) -> bool {
+/// A failed delivery is worth the Lambda's own retry (the request is re-run and answered again).
+impl Classified for CalculatorError {
+    fn is_retryable(&self) -> bool {
         matches!(self, CalculatorError::NotDelivered { .. })
     }
 }
 
 impl From<CalculatorError> for Diagnostic {
     fn from(error: CalculatorError) -> Diagnostic {
-        Diagnostic {
-            error_type: if error.is_retryable() {
-                "Retryable"
-            } else {
-                "NonRetryable"
-            }
-            .to_owned(),
-            error_message: error.to_string(),
-        }
+        diagnostic::diagnostic(&error)
     }
 }
 
@@ -133,7 +127,7 @@ impl Failure {
 }
 
 struct Written {
-    identity: Identity,
+    identity: StackName,
     live: LiveThresholds,
     alarms: Vec<String>,
     keys_written: usize,
@@ -152,7 +146,7 @@ fn data(written: &Written) -> HashMap<String, String> {
         ("TpmQuota".to_owned(), live.tpm.value.to_string()),
         (
             "ThresholdsPath".to_owned(),
-            thresholds_path(&written.identity.customer, &written.identity.model_name),
+            written.identity.thresholds_path(),
         ),
     ])
 }
@@ -174,7 +168,7 @@ fn success_reason(written: &Written) -> String {
         live.tpm.value,
         written.alarms.join(", "),
         written.keys_written,
-        thresholds_path(&written.identity.customer, &written.identity.model_name)
+        written.identity.thresholds_path()
     )
 }
 
@@ -320,10 +314,10 @@ where
              parameters by hand if they remain."
         ));
     }
-    let alarms = quota_alarm_names(&identity.customer, &identity.model_name).to_vec();
+    let alarms = identity.quota_alarm_names().to_vec();
     let parameters: Vec<String> = keys::THRESHOLDS
         .iter()
-        .map(|key| parameter_name(&identity.customer, &identity.model_name, key))
+        .map(|key| identity.parameter_name(key))
         .collect();
     let (alarms_deleted, parameters_deleted) = tokio::join!(
         ports.alarms.delete(&alarms),
@@ -336,7 +330,7 @@ where
         "Deleted the quota alarms ({}) and {} parameter(s) under {}.",
         alarms.join(", "),
         removed.len(),
-        thresholds_path(&identity.customer, &identity.model_name)
+        identity.thresholds_path()
     ))
 }
 

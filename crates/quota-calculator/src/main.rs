@@ -1,18 +1,13 @@
 //! Lambda entry point of the quota calculator.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use bedrock_ops_aws::AwsClients;
 use bedrock_ops_aws::clients::load_config;
+use bedrock_ops_aws::clock::now_epoch_millis;
 use lambda_runtime::{LambdaEvent, service_fn};
 use quota_calculator::{HttpsSink, Ports, handle};
 use serde_json::Value;
-
-fn epoch_millis() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -26,7 +21,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     };
     let ports = &ports;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let now = epoch_millis();
+        let now = now_epoch_millis();
         let budget = Duration::from_millis(event.context.deadline.saturating_sub(now));
         let at = i64::try_from(now / 1000).unwrap_or(i64::MAX);
         // Boxed: the handler's future nested inside the runtime's is deeper than rustc's layout limit.

@@ -5,16 +5,17 @@
 //! value and what is allowed, because this text becomes the stack event a person reads.
 
 use bedrock_ops_core::alarm_spec::{AlarmSpecError, EvaluationPeriods, ModelIds, QuotaAlarmConfig};
-use bedrock_ops_core::alarms::{CUSTOMER_NAME_MAX_LEN, MODEL_NAME_MAX_LEN};
+use bedrock_ops_core::stack::{PROPERTIES, Problem, StackName};
 use bedrock_ops_core::thresholds::{AlarmPeriod, NOT_APPLICABLE, Percent, QuotaCode, RpmQuotaCode};
 use serde_json::{Map, Value};
 
-pub const CUSTOMER_NAME: &str = "CustomerName";
-pub const BEDROCK_MODEL_NAME: &str = "BedrockModelName";
-pub const BEDROCK_MODEL_ID: &str = "BedrockModelId";
-pub const EXTRA_MODEL_IDS: &str = "ExtraModelIds";
-pub const RPM_QUOTA_CODE: &str = "RequestsPerMinuteQuotaCode";
-pub const TPM_QUOTA_CODE: &str = "TokensPerMinuteQuotaCode";
+// The stack's identity is read under the names core's `stack::PROPERTIES` gives it.
+pub const CUSTOMER_NAME: &str = PROPERTIES.customer;
+pub const BEDROCK_MODEL_NAME: &str = PROPERTIES.model_name;
+pub const BEDROCK_MODEL_ID: &str = PROPERTIES.model_id;
+pub const EXTRA_MODEL_IDS: &str = PROPERTIES.extra_model_ids;
+pub const RPM_QUOTA_CODE: &str = PROPERTIES.rpm_quota_code;
+pub const TPM_QUOTA_CODE: &str = PROPERTIES.tpm_quota_code;
 pub const RPM_PERCENT: &str = "RequestsPerMinuteThresholdPercent";
 pub const TPM_PERCENT: &str = "TokensPerMinuteThresholdPercent";
 pub const ALARM_EVALUATION_PERIOD: &str = "AlarmEvaluationPeriod";
@@ -37,17 +38,28 @@ pub enum PropertyError {
     },
 }
 
-/// Who the resources belong to: enough to name (and so to delete) them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Identity {
-    pub customer: String,
-    pub model_name: String,
+impl From<Problem> for PropertyError {
+    fn from(problem: Problem) -> PropertyError {
+        match problem {
+            Problem::Missing(name) => PropertyError::Missing(name),
+            Problem::Invalid {
+                name,
+                value,
+                reason,
+            } => PropertyError::Invalid {
+                name,
+                value,
+                allowed: reason,
+            },
+        }
+    }
 }
 
 /// Everything Create and Update need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Properties {
-    pub identity: Identity,
+    /// Who the resources belong to: enough to name (and so to delete) them.
+    pub identity: StackName,
     pub model_ids: ModelIds,
     pub rpm_code: RpmQuotaCode,
     /// `None` when the template passed `NA`: refused by validation, which can then name the right code.
@@ -115,24 +127,6 @@ fn invalid(name: &'static str, value: &str, allowed: impl ToString) -> PropertyE
     }
 }
 
-fn name_part(
-    map: &Map<String, Value>,
-    name: &'static str,
-    max: usize,
-) -> Result<String, PropertyError> {
-    let value = required(map, name)?;
-    let ok = value.len() <= max && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-    if ok {
-        Ok(value)
-    } else {
-        Err(invalid(
-            name,
-            &value,
-            format!("1 to {max} characters, letters, digits and '-' only"),
-        ))
-    }
-}
-
 fn extra_ids(map: &Map<String, Value>) -> Result<Vec<String>, PropertyError> {
     match map.get(EXTRA_MODEL_IDS) {
         None | Some(Value::Null) => Ok(Vec::new()),
@@ -165,13 +159,13 @@ fn spec_error(name: &'static str, value: &str, error: AlarmSpecError) -> Propert
     invalid(name, value, error)
 }
 
-/// The identity only: what Delete needs, so a Delete never fails on a property it does not use.
-pub fn parse_identity(properties: &Value) -> Result<Identity, PropertyError> {
+/// The stack's name only: what Delete needs, so a Delete never fails on a property it does not use. Checked
+/// by core's rules, the same for every function.
+pub fn parse_identity(properties: &Value) -> Result<StackName, PropertyError> {
     let map = object(properties)?;
-    Ok(Identity {
-        customer: name_part(map, CUSTOMER_NAME, CUSTOMER_NAME_MAX_LEN)?,
-        model_name: name_part(map, BEDROCK_MODEL_NAME, MODEL_NAME_MAX_LEN)?,
-    })
+    let customer = text(map, CUSTOMER_NAME)?.unwrap_or_default();
+    let model_name = text(map, BEDROCK_MODEL_NAME)?.unwrap_or_default();
+    Ok(StackName::new(&PROPERTIES, &customer, &model_name)?)
 }
 
 /// Every property. Optional ones take the template's defaults: no extra ids, 80 %, a 60 s period, 5

@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use bedrock_ops_aws::diagnostic::Classified;
 use bedrock_ops_aws::{AlarmAdmin, AwsClients, ParameterStore};
 use bedrock_ops_core::thresholds::SERVICE_CODE;
 use bedrock_ops_testkit::emulator::take_turn;

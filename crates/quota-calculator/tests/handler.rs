@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use bedrock_ops_aws::alarms::memory::MemoryAlarms;
 use bedrock_ops_aws::alarms::{AlarmAdmin, MetricAlarmDef};
+use bedrock_ops_aws::diagnostic::Classified;
 use bedrock_ops_aws::parameters::memory::MemoryParameters;
 use bedrock_ops_aws::quotas::memory::MemoryQuotas;
 use bedrock_ops_aws::quotas::{QuotaInfo, QuotaService, RequestedChange};

@@ -1,5 +1,10 @@
 //! The values of the blog's example, written once: the model, its two quotas (codes, names, values) and the
 //! thresholds they give at 80 %. Tests that need "the Opus stack" use these, so a fixture changes in one place.
+//! Plain values only: core's own tests use them through a dev-dependency cycle, where no core type may cross.
+
+use std::collections::HashMap;
+
+use bedrock_ops_core::stack;
 
 /// The monitored model: Claude Opus 4.6 through the global cross-Region inference profile.
 pub const MODEL_ID: &str = "global.anthropic.claude-opus-4-6-v1";
@@ -21,6 +26,25 @@ pub const TPM_QUOTA: u64 = 6_250_000;
 /// …and the thresholds they give at 80 %.
 pub const RPM_THRESHOLD: u64 = 8_000;
 pub const TPM_THRESHOLD: u64 = 5_000_000;
+
+/// The Opus stack's identity as template.yaml sets it in every function's environment.
+pub const STACK_ENV: &[(&str, &str)] = &[
+    (stack::CUSTOMER_NAME, "Acme"),
+    (stack::BEDROCK_MODEL_NAME, "Opus-4-6"),
+    (stack::BEDROCK_MODEL_ID, MODEL_ID),
+    (stack::REQUESTS_PER_MINUTE_QUOTA_CODE, RPM_CODE),
+    (stack::TOKENS_PER_MINUTE_QUOTA_CODE, TPM_CODE),
+    (stack::AWS_REGION, "us-east-1"),
+];
+
+/// A lookup over `pairs`, the shape in which the functions read their environment (a later pair wins).
+pub fn env_lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect();
+    move |name| map.get(name).cloned()
+}
 
 /// The custom-resource event fixture `tests/fixtures/custom-resource/<name>.json` (`create`, `update`,
 /// `delete`): the Opus stack's properties as the template passes them.

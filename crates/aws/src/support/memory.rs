@@ -1,11 +1,10 @@
 //! In-memory [`SupportDesk`] for unit tests: cases with their correspondence, and a switch for "no Support plan".
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use aws_sdk_support::primitives::{DateTime, DateTimeFormat};
 
 use super::{CaseCommunication, CaseDraft, CaseRef, CaseSummary, SupportDesk};
 use crate::AwsError;
+use crate::clock::now_epoch;
 use crate::fake::{Faults, Shared, fault_knobs};
 
 const SERVICE: &str = "support";
@@ -49,12 +48,6 @@ pub struct MemorySupport {
 
 fault_knobs!(MemorySupport);
 
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 fn iso(epoch: i64) -> String {
     DateTime::from_secs(epoch)
         .fmt(DateTimeFormat::DateTime)
@@ -84,7 +77,7 @@ impl MemorySupport {
     pub fn seed_open_case(&self, subject: &str, age_seconds: i64) -> (String, String) {
         let mut state = self.state.lock();
         let number = state.cases.len() + 1;
-        let created_at = now() - age_seconds;
+        let created_at = now_epoch() - age_seconds;
         let case = CaseSummary {
             case_id: format!("case-123456789012-seed-{number}"),
             display_id: Some(format!("{}", 1_600_000_000 + number)),
@@ -205,7 +198,7 @@ impl SupportDesk for MemorySupport {
         let mut state = self.state.lock();
         Self::enter(&mut state, "CreateCase")?;
         let number = state.cases.len() + 1;
-        let created_at = now();
+        let created_at = now_epoch();
         let case_id = format!("case-123456789012-mock-{number}");
         state.cases.push(StoredCase {
             summary: CaseSummary {
@@ -238,7 +231,7 @@ impl SupportDesk for MemorySupport {
     async fn add_communication(&self, case_id: &str, body: &str) -> Result<(), AwsError> {
         let mut state = self.state.lock();
         Self::enter(&mut state, "AddCommunicationToCase")?;
-        let time_created = Some(iso(now()));
+        let time_created = Some(iso(now_epoch()));
         let Some(case) = state
             .cases
             .iter_mut()
@@ -293,7 +286,7 @@ mod tests {
             .unwrap();
         assert_eq!(created.display_id, None);
 
-        let open = support.open_cases(now() - 60 * 86_400).await.unwrap();
+        let open = support.open_cases(now_epoch() - 60 * 86_400).await.unwrap();
         assert_eq!(
             open.len(),
             1,

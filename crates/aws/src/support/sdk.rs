@@ -24,12 +24,6 @@ fn single_attempt() -> aws_sdk_support::config::Builder {
         .retry_config(aws_config::retry::RetryConfig::disabled())
 }
 
-fn epoch_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs() as i64)
-}
-
 /// The pause before attempt `attempt + 1` of a Support write.
 fn write_backoff(attempt: u32) -> std::time::Duration {
     std::time::Duration::from_millis(100 << attempt.min(4))
@@ -142,7 +136,7 @@ impl SupportDesk for SdkSupport {
     }
 
     async fn create_case(&self, draft: &CaseDraft) -> Result<CaseRef, AwsError> {
-        let started = epoch_now();
+        let started = crate::clock::now_epoch();
         let mut attempt = 1;
         loop {
             let error = match self.create_case_once(draft).await {

@@ -14,8 +14,9 @@ use std::io::{Read, Write};
 
 use aws_config::Region;
 use bedrock_ops_aws::AwsClients;
+use bedrock_ops_aws::clock::now_epoch;
 use notification_processor::config as env;
-use notification_processor::{Config, Need, Report, RunMode, now_epoch, sdk_processor};
+use notification_processor::{Config, Need, Report, RunMode, sdk_processor};
 use serde_json::Value;
 
 use super::CommandResult;
@@ -101,8 +102,8 @@ pub fn run_as(args: &Args, mode: RunMode, out: &mut impl Write) -> CommandResult
         .build()?;
     let reports = runtime.block_on(async {
         let mut loader = bedrock_ops_aws::clients::loader();
-        if let Some(region) = &config.region {
-            loader = loader.region(Region::new(region.clone()));
+        if !config.stack.region.is_empty() {
+            loader = loader.region(Region::new(config.stack.region.clone()));
         }
         let sdk = loader.load().await;
         let region = sdk

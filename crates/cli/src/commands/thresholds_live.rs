@@ -11,6 +11,7 @@
 use std::io::Write;
 
 use alarm_updater::{Assessment, UpdaterError};
+use bedrock_ops_aws::clock::now_epoch;
 use bedrock_ops_aws::live_thresholds::{read_live, read_stored};
 use bedrock_ops_aws::{AlarmAdmin, AwsClients, clients::load_config};
 use bedrock_ops_core::alarm_spec::quota_alarm_names;
@@ -243,11 +244,13 @@ async fn assess(
     let names = quota_alarm_names(customer, model);
     let (live, described) = tokio::join!(read_live(&quotas, &config), alarms.describe(&names));
     let live = live.map_err(UpdaterError::Quota)?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
     Ok(Assessment::from_reads(
-        customer, model, live, stored, described?, now,
+        customer,
+        model,
+        live,
+        stored,
+        described?,
+        now_epoch(),
     )?)
 }
 

@@ -7,7 +7,7 @@
 //! to a fixed budget first, and the whole body is cut last, so the limit holds for any input.
 
 use crate::alarms::Severity;
-use crate::dedup::{case_subject, urgency_prefix};
+use crate::dedup::urgency_prefix;
 use crate::outcome::QuotaIncrease;
 use crate::scenario::Scenario;
 
@@ -41,11 +41,10 @@ pub struct Communication {
 
 /// The subject of the case for these facts: `C - Bedrock Ops Alert - M - <category>`.
 pub fn subject(facts: &AlarmFacts) -> String {
-    case_subject(
-        &facts.stack.customer,
-        &facts.stack.model_name,
-        facts.scenario.case_category(),
-    )
+    facts
+        .stack
+        .name
+        .case_subject(facts.scenario.case_category())
 }
 
 /// The first communication of a new case, worded for the scenario.
@@ -60,7 +59,8 @@ pub fn new_case(facts: &AlarmFacts) -> CaseText {
     };
     let mut body = format!(
         "{title}: Amazon Bedrock model {} in {}\n\n",
-        stack.model_name, stack.region
+        stack.model_name(),
+        stack.region
     );
     body.push_str(&identity(facts));
     body.push('\n');
@@ -129,9 +129,9 @@ fn identity(facts: &AlarmFacts) -> String {
     let stack = &facts.stack;
     format!(
         "Customer: {}\nModel: {}\nModel ID: {}\nRegion: {}\nSeverity: {}\n",
-        stack.customer,
-        stack.model_name,
-        stack.model_id,
+        stack.customer(),
+        stack.model_name(),
+        stack.model_id(),
         stack.region,
         facts.classification.severity
     )

@@ -45,8 +45,8 @@ pub fn alarm_email(facts: &AlarmFacts, actions: &[Action]) -> Email {
     let mut body = format!(
         "{} fired for {} ({}, {}); {}.\n\n",
         kind_names(&kinds),
-        stack.model_name,
-        stack.customer,
+        stack.model_name(),
+        stack.customer(),
         stack.region,
         what_we_did(actions)
     );
@@ -60,7 +60,10 @@ pub fn alarm_email(facts: &AlarmFacts, actions: &[Action]) -> Email {
     });
     body.push_str(&format!(
         "Model: {} ({}) in {}, customer {}\n\n",
-        stack.model_name, stack.model_id, stack.region, stack.customer
+        stack.model_name(),
+        stack.model_id(),
+        stack.region,
+        stack.customer()
     ));
 
     body.push_str("What fired:\n");
@@ -114,7 +117,7 @@ pub fn alarm_email(facts: &AlarmFacts, actions: &[Action]) -> Email {
     }
 
     Email {
-        subject: alarm_subject(severity, &stack.customer, &stack.model_name, category),
+        subject: alarm_subject(severity, stack.customer(), stack.model_name(), category),
         body,
     }
 }

@@ -23,6 +23,7 @@ use std::fmt;
 use crate::alarms::{AlarmName, CUSTOMER_NAME_MAX_LEN, Classification, MODEL_NAME_MAX_LEN};
 use crate::outcome::QuotaIncrease;
 use crate::scenario::Scenario;
+use crate::stack::StackIdentity;
 use crate::thresholds::{QuotaValue, RpmQuotaCode, Thresholds};
 use crate::usage::UsageSummary;
 
@@ -42,16 +43,6 @@ pub const SUBJECT_MAX_LEN: usize = 99;
 /// number of characters, so the limit holds however it is counted.
 pub fn subject_len(subject: &str) -> usize {
     subject.encode_utf16().count()
-}
-
-/// Who and where: the identity of the monitored model, free of account ids and addresses.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stack {
-    pub customer: String,
-    pub model_name: String,
-    /// The Bedrock model or inference-profile id the alarms watch.
-    pub model_id: String,
-    pub region: String,
 }
 
 /// One alarm transition that is part of this notification.
@@ -136,7 +127,8 @@ impl SideFigures {
 /// Everything an alarm notification says, apart from what was done (the actions).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlarmFacts {
-    pub stack: Stack,
+    /// Who and where: the identity of the monitored model, free of account ids and addresses.
+    pub stack: StackIdentity,
     /// The alarms of this notification, in the order to show them.
     pub alarms: Vec<FiredAlarm>,
     pub classification: Classification,

@@ -4,7 +4,8 @@
 use crate::scenario::QuotaSide;
 
 use super::format::{quotas_link, utc};
-use super::{Email, Limit, Stack, fit_subject};
+use super::{Email, Limit, fit_subject};
+use crate::stack::StackIdentity;
 
 /// One side's quota and threshold before and after the update.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +100,7 @@ fn side_line(side: QuotaSide, change: &SideChange) -> String {
 }
 
 /// The e-mail for one run of the alarm updater that changed something.
-pub fn quota_change_email(stack: &Stack, change: &QuotaChange) -> Email {
+pub fn quota_change_email(stack: &StackIdentity, change: &QuotaChange) -> Email {
     let changed: Vec<(QuotaSide, &SideChange)> = change
         .sides()
         .into_iter()
@@ -128,8 +129,8 @@ pub fn quota_change_email(stack: &Stack, change: &QuotaChange) -> Email {
     };
     let mut body = format!(
         "{} ({}, {}) at {}: {what}{follow}.\n\n",
-        stack.model_name,
-        stack.customer,
+        stack.model_name(),
+        stack.customer(),
         stack.region,
         utc(change.at)
     );
@@ -147,7 +148,7 @@ pub fn quota_change_email(stack: &Stack, change: &QuotaChange) -> Email {
         quotas_link(&stack.region)
     ));
     Email {
-        subject: fit_subject("🔧", "INFO", &stack.customer, &stack.model_name, &topic),
+        subject: fit_subject("🔧", "INFO", stack.customer(), stack.model_name(), &topic),
         body,
     }
 }

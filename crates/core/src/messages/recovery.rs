@@ -4,7 +4,8 @@
 use crate::alarms::AlarmName;
 
 use super::format::{alarm_link, duration, one_line, truncate, utc};
-use super::{Email, Stack, fit_subject};
+use super::{Email, fit_subject};
+use crate::stack::StackIdentity;
 
 /// One alarm back in OK.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +20,7 @@ pub struct Recovery {
 }
 
 /// `✅ [OK] <C> - Bedrock Ops Alert - <M> - <Kind> recovered`.
-pub fn recovery_email(stack: &Stack, recovery: &Recovery) -> Email {
+pub fn recovery_email(stack: &StackIdentity, recovery: &Recovery) -> Email {
     let kind = recovery.alarm.kind;
     let lasted = recovery
         .alarm_since
@@ -32,8 +33,8 @@ pub fn recovery_email(stack: &Stack, recovery: &Recovery) -> Email {
         .unwrap_or_default();
     let mut body = format!(
         "{kind} recovered for {} ({}, {}) at {}{lasted}. Nothing was filed for this recovery.\n\n",
-        stack.model_name,
-        stack.customer,
+        stack.model_name(),
+        stack.customer(),
         stack.region,
         utc(recovery.recovered_at)
     );
@@ -59,8 +60,8 @@ pub fn recovery_email(stack: &Stack, recovery: &Recovery) -> Email {
         subject: fit_subject(
             "✅",
             "OK",
-            &stack.customer,
-            &stack.model_name,
+            stack.customer(),
+            stack.model_name(),
             &format!("{kind} recovered"),
         ),
         body,

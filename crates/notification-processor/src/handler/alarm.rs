@@ -4,16 +4,17 @@
 
 use bedrock_ops_aws::{Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics};
 use bedrock_ops_core::alarms::Classification;
-use bedrock_ops_core::dedup::{CaseCategory, case_subject};
+use bedrock_ops_core::dedup::CaseCategory;
 use bedrock_ops_core::messages::{AlarmFacts, SideFigures, email};
 use bedrock_ops_core::plan::{self, Execution, PlanInput};
 use bedrock_ops_core::settings::{Mode, keys};
+use bedrock_ops_core::thresholds::SERVICE_CODE;
 
 use super::case_lock::case_lock_key;
 use super::gate::Admission;
 use super::reads::{live_or_stored, read_settings, side_quota, within_lookback};
 use super::report::{Decided, Decision, EmailStatus, Report};
-use super::{Clock, Processor, RunMode, SERVICE_CODE, maybe};
+use super::{Clock, Processor, RunMode, maybe};
 use crate::error::ProcessorError;
 use crate::event::Transition;
 
@@ -37,11 +38,13 @@ where
         let class = classification.class;
         let live = self.live_quotas(class);
         let wanted = self.alarm_parameters(class, &live);
-        let lock_key = case_lock_key(&case_subject(
-            &self.config.customer,
-            &self.config.model_name,
-            CaseCategory::for_class(class),
-        ));
+        let lock_key = case_lock_key(
+            &self
+                .config
+                .stack
+                .name
+                .case_subject(CaseCategory::for_class(class)),
+        );
         let (admission, parameters, usage, rpm, tpm, open_cases) = tokio::join!(
             self.claim_with_case_lock(&t.key, &lock_key, clock, run),
             self.read_parameters(&wanted),
@@ -82,8 +85,8 @@ where
             .map_err(ToString::to_string)
             .and_then(plan::stored_thresholds);
         let usage = usage.map_err(|e| e.to_string());
-        let rpm = side_quota(self.config.rpm_quota_code.code(), rpm);
-        let tpm = side_quota(Some(&self.config.tpm_quota_code), tpm);
+        let rpm = side_quota(self.config.stack.rpm_quota_code.code(), rpm);
+        let tpm = side_quota(Some(&self.config.stack.tpm_quota_code), tpm);
         let plan = plan::plan(&PlanInput {
             classification,
             settings: settings.as_ref().map_err(String::as_str),
@@ -95,13 +98,13 @@ where
 
         let open_cases = within_lookback(open_cases, &settings, now);
         let facts = AlarmFacts {
-            stack: self.stack.clone(),
+            stack: self.config.stack.clone(),
             alarms: t.alarms.clone(),
             classification: plan.classification.clone(),
             scenario: plan.decision.scenario.clone(),
             usage: usage.ok(),
             rpm: SideFigures::rpm(
-                &self.config.rpm_quota_code,
+                &self.config.stack.rpm_quota_code,
                 live_or_stored(&rpm, &parameters, keys::RPM_QUOTA),
                 thresholds.as_ref().ok(),
             ),

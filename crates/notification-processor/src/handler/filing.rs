@@ -7,14 +7,15 @@ use bedrock_ops_aws::support::{CaseDraft, CaseSummary};
 use bedrock_ops_aws::{
     AwsError, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics,
 };
-use bedrock_ops_core::dedup::{case_subject, subject_matches};
+use bedrock_ops_core::dedup::subject_matches;
 use bedrock_ops_core::messages::{AlarmFacts, case};
 use bedrock_ops_core::outcome::{Action, CaseRef, NotFiledReason, QuotaIncrease, Target};
 use bedrock_ops_core::plan::{CaseStep, Plan};
+use bedrock_ops_core::thresholds::SERVICE_CODE;
 use tracing::{info, warn};
 
 use super::case_lock::{CaseLock, HeldLock, case_lock_key};
-use super::{Processor, SERVICE_CODE, maybe};
+use super::{Processor, maybe};
 
 /// The open cases read in the first round trip (or why they could not be).
 pub(super) type OpenCases = Result<Vec<CaseSummary>, AwsError>;
@@ -97,11 +98,7 @@ where
     /// have made, naming the open case it would have appended to.
     pub(super) fn unsent(&self, plan: &Plan, open_cases: &OpenCases) -> Vec<Action> {
         let open = plan.case(&[]).and_then(|step| {
-            let subject = case_subject(
-                &self.config.customer,
-                &self.config.model_name,
-                step.category,
-            );
+            let subject = self.config.stack.name.case_subject(step.category);
             open_cases
                 .as_ref()
                 .ok()
@@ -291,7 +288,7 @@ where
             }
         };
         let facts = facts_with(facts, step.increases.clone());
-        let subject = case_subject(&self.config.customer, &self.config.model_name, category);
+        let subject = self.config.stack.name.case_subject(category);
         let (facts_ref, not_filed_ref) = (&facts, &not_filed);
         // `whose` names the case in the log: the open duplicate, or the one another alarm of the category
         // just opened.

@@ -46,9 +46,7 @@ use std::future::Future;
 
 use bedrock_ops_aws::{Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics};
 use bedrock_ops_core::alarms::Classification;
-use bedrock_ops_core::messages::Stack;
 use bedrock_ops_core::plan::AlarmState;
-use bedrock_ops_core::settings::parameter_prefix;
 use serde_json::Value;
 use tracing::info;
 
@@ -74,8 +72,6 @@ pub use report::{
     Decided, Decision, DecisionView, EmailStatus, EmailView, Report, lambda_response,
 };
 
-/// Service Quotas' service code for Amazon Bedrock (defined once, in core).
-pub use bedrock_ops_core::thresholds::SERVICE_CODE;
 /// How long a claim keeps other invocations off a transition when the caller has no deadline (the CLI): a
 /// run takes seconds, so a crashed one frees the transition within minutes.
 pub const DEFAULT_LEASE_SECONDS: i64 = 300;
@@ -108,7 +104,7 @@ pub enum RunMode {
 pub struct Processor<P, M, Q, S, N, L> {
     ports: Ports<P, M, Q, S, N, L>,
     config: Config,
-    stack: Stack,
+    /// The stack's Parameter Store prefix, derived once.
     path: String,
 }
 
@@ -136,19 +132,18 @@ where
     N: Notifier,
     L: Ledger,
 {
-    /// `region` names the Region in e-mails and console links.
-    pub fn new(ports: Ports<P, M, Q, S, N, L>, config: Config, region: impl Into<String>) -> Self {
-        let stack = Stack {
-            customer: config.customer.clone(),
-            model_name: config.model_name.clone(),
-            model_id: config.model_id.clone(),
-            region: region.into(),
-        };
-        let path = parameter_prefix(&config.customer, &config.model_name);
+    /// `region` (the configuration's, or the AWS configuration's when it names none) names the Region in
+    /// e-mails and console links.
+    pub fn new(
+        ports: Ports<P, M, Q, S, N, L>,
+        mut config: Config,
+        region: impl Into<String>,
+    ) -> Self {
+        config.stack.region = region.into();
+        let path = config.stack.name.parameter_prefix();
         Processor {
             ports,
             config,
-            stack,
             path,
         }
     }
@@ -191,8 +186,8 @@ where
                 event::transition(
                     index,
                     message,
-                    &self.config.customer,
-                    &self.config.model_name,
+                    self.config.stack.customer(),
+                    self.config.stack.model_name(),
                 )
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -214,7 +209,7 @@ where
         run: RunMode,
     ) -> Result<Report, ProcessorError> {
         if run == RunMode::Live {
-            self.require_delivery()?;
+            self.config.require_delivery()?;
         }
         let ignored = |reason: String| {
             info!(key = %transition.key, %reason, "nothing to act on");
@@ -246,21 +241,6 @@ where
         match state {
             AlarmState::Alarm => self.alarm(transition, &classification, clock, run).await,
             AlarmState::Ok => self.recovery(transition, &classification, clock, run).await,
-        }
-    }
-
-    fn require_delivery(&self) -> Result<(), ProcessorError> {
-        let mut problems = Vec::new();
-        if self.config.formatted_topic_arn.is_none() {
-            problems.push(format!("{} is not set", crate::config::FORMATTED_TOPIC_ARN));
-        }
-        if self.config.ledger_table_name.is_none() {
-            problems.push(format!("{} is not set", crate::config::LEDGER_TABLE_NAME));
-        }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(crate::config::ConfigError { problems }.into())
         }
     }
 }

@@ -51,10 +51,11 @@ where
         LiveQuotas {
             rpm: self
                 .config
+                .stack
                 .rpm_quota_code
                 .code()
                 .filter(|_| matches!(class, AlarmClass::Rpm | AlarmClass::Both)),
-            tpm: Some(&self.config.tpm_quota_code)
+            tpm: Some(&self.config.stack.tpm_quota_code)
                 .filter(|_| matches!(class, AlarmClass::Tpm | AlarmClass::Both)),
         }
     }
@@ -78,7 +79,7 @@ where
             keys::RPM_THRESHOLD_CALCULATED,
             keys::TPM_THRESHOLD_CALCULATED,
         ]);
-        if live.rpm.is_none() && self.config.rpm_quota_code.code().is_some() {
+        if live.rpm.is_none() && self.config.stack.rpm_quota_code.code().is_some() {
             wanted.push(keys::RPM_QUOTA);
         }
         if live.tpm.is_none() {

@@ -54,7 +54,7 @@ where
         // moved it.
         let email = t.alarms.first().map(|first| {
             recovery_email(
-                &self.stack,
+                &self.config.stack,
                 &Recovery {
                     alarm: first.name.clone(),
                     reason: first.reason.clone(),

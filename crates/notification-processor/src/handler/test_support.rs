@@ -4,6 +4,7 @@
 pub(super) use std::collections::BTreeMap;
 
 pub(super) use bedrock_ops_aws::AwsError;
+pub(super) use bedrock_ops_aws::diagnostic::Classified;
 pub(super) use bedrock_ops_aws::ledger::memory::MemoryLedger;
 pub(super) use bedrock_ops_aws::ledger::{LedgerRecord, LedgerStatus};
 pub(super) use bedrock_ops_aws::metrics::UsageMetric;
@@ -16,19 +17,16 @@ pub(super) use bedrock_ops_aws::support::memory::MemorySupport;
 pub(super) use bedrock_ops_core::alarms::{AlarmClass, Severity};
 pub(super) use bedrock_ops_core::outcome::{Action, ActionView};
 pub(super) use bedrock_ops_core::scenario::Scenario;
+pub(super) use bedrock_ops_core::thresholds::SERVICE_CODE;
+pub(super) use bedrock_ops_testkit::fixtures::{MODEL_ID, RPM_CODE as RPM, TPM_CODE as TPM};
 pub(super) use serde_json::{Value, json};
 
-pub(super) use super::{
-    Decision, LEASE_MARGIN_SECONDS, Ports, Processor, Report, RunMode, SERVICE_CODE,
-};
+pub(super) use super::{Decision, LEASE_MARGIN_SECONDS, Ports, Processor, Report, RunMode};
 pub(super) use crate::config::{Config, Need};
 pub(super) use crate::error::ProcessorError;
 
 pub(super) const CUSTOMER: &str = "Acme";
 pub(super) const MODEL: &str = "Opus-4-6";
-pub(super) const MODEL_ID: &str = "global.anthropic.claude-opus-4-6-v1";
-pub(super) const RPM: &str = "L-3DD46812";
-pub(super) const TPM: &str = "L-3DCCFAA4";
 pub(super) const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:Acme-formatted";
 pub(super) const QUOTA_SUBJECT: &str = "Acme - Bedrock Ops Alert - Opus-4-6 - Quota Request";
 pub(super) const INVESTIGATION_SUBJECT: &str =
@@ -95,7 +93,7 @@ impl World {
             support: MemorySupport::new(),
             notifier: MemoryNotifier::new(),
             ledger: MemoryLedger::new(),
-            now: crate::now_epoch(),
+            now: bedrock_ops_aws::clock::now_epoch(),
         };
         for (key, value) in [
             ("enable-automated-support-case", "Yes"),

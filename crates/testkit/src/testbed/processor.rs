@@ -15,11 +15,10 @@ use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
+use bedrock_ops_aws::clock::now_epoch;
 use bedrock_ops_aws::{AwsClients, ParameterStore};
 use bedrock_ops_core::settings::parameter_name;
-use notification_processor::{
-    Config, Need, Report, RunMode, SdkProcessor, config, now_epoch, sdk_processor,
-};
+use notification_processor::{Config, Need, Report, RunMode, SdkProcessor, config, sdk_processor};
 use serde_json::Value;
 
 use crate::emulator::{

@@ -4,7 +4,7 @@
 
 use alarm_updater::config::{
     AWS_REGION, BEDROCK_MODEL_ID, BEDROCK_MODEL_NAME, CUSTOMER_NAME, FORMATTED_TOPIC_ARN,
-    RPM_PERCENT, RPM_QUOTA_CODE, TPM_PERCENT, TPM_QUOTA_CODE,
+    REQUESTS_PER_MINUTE_QUOTA_CODE, RPM_PERCENT, TOKENS_PER_MINUTE_QUOTA_CODE, TPM_PERCENT,
 };
 use alarm_updater::{Ports, UpdaterConfig};
 use bedrock_ops_aws::AwsClients;
@@ -65,8 +65,8 @@ pub fn config_with_codes(topic_arn: &str, rpm_code: &str, tpm_code: &str) -> Upd
         (CUSTOMER_NAME, "Acme"),
         (BEDROCK_MODEL_NAME, "Opus"),
         (BEDROCK_MODEL_ID, MODEL_ID),
-        (RPM_QUOTA_CODE, rpm_code),
-        (TPM_QUOTA_CODE, tpm_code),
+        (REQUESTS_PER_MINUTE_QUOTA_CODE, rpm_code),
+        (TOKENS_PER_MINUTE_QUOTA_CODE, tpm_code),
         (RPM_PERCENT, "80"),
         (TPM_PERCENT, "80"),
         (FORMATTED_TOPIC_ARN, topic_arn),

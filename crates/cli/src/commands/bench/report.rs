@@ -2,7 +2,9 @@
 //! benchmark's own section of docs/performance.md (between two markers; the rest of the file is left as is).
 
 use std::path::Path;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use bedrock_ops_aws::clock::now_epoch;
 
 pub const BEGIN: &str =
     "<!-- bench:begin (written by scripts/bench.sh; edits inside are overwritten) -->";
@@ -105,9 +107,7 @@ pub fn machine() -> String {
 
 /// Today's date, UTC, as YYYY-MM-DD.
 pub fn today() -> String {
-    let days = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400) as i64;
+    let days = now_epoch().div_euclid(86_400);
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
     let z = days + 719_468;
     let era = z.div_euclid(146_097);

@@ -15,8 +15,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
+use bedrock_ops_aws::clock::now_epoch_millis;
 use serde_json::Value;
 
 const API_PREFIX: &str = "/2018-06-01/runtime/";
@@ -140,12 +141,6 @@ fn respond(stream: &mut TcpStream, status: &str, headers: &[(&str, String)], bod
     stream.write_all(out.as_bytes()).is_ok() && stream.flush().is_ok()
 }
 
-fn epoch_ms() -> u128 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis())
-}
-
 /// One keep-alive connection of the bootstrap's runtime client.
 fn serve(
     stream: TcpStream,
@@ -173,7 +168,7 @@ fn serve(
                 ("lambda-runtime-aws-request-id", invocation.id.clone()),
                 (
                     "lambda-runtime-deadline-ms",
-                    (epoch_ms() + DEADLINE.as_millis()).to_string(),
+                    (u128::from(now_epoch_millis()) + DEADLINE.as_millis()).to_string(),
                 ),
                 (
                     "lambda-runtime-invoked-function-arn",

@@ -9,12 +9,12 @@ use std::io::Write;
 use std::time::Duration;
 
 use bedrock_ops_aws::alarms::MetricAlarmDef;
+use bedrock_ops_aws::clock::now_epoch;
 use bedrock_ops_aws::{AlarmAdmin, ParameterStore};
 use bedrock_ops_core::alarm_spec::quota_alarm_names;
 use bedrock_ops_core::settings::parameter_prefix;
 use bedrock_ops_core::settings::{keys, thresholds_path};
 use bedrock_ops_testkit::emulator::{ACCOUNT_ID, REGION};
-use notification_processor::now_epoch;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value, json};
 

@@ -8,9 +8,10 @@
 use std::io::Write;
 
 use bedrock_ops_aws::Ledger;
+use bedrock_ops_aws::clock::now_epoch;
 use bedrock_ops_core::messages::format::utc;
 use bedrock_ops_testkit::emulator::{REGION, SnsMessage};
-use notification_processor::{Config, Need, RunMode, lambda_response, now_epoch};
+use notification_processor::{Config, Need, RunMode, lambda_response};
 use serde::Serialize;
 use serde_json::{Value, json};
 

@@ -7,6 +7,7 @@ use std::io::Write;
 
 use alarm_updater::{Report, SideReport};
 use bedrock_ops_aws::alarms::MetricAlarmDef;
+use bedrock_ops_aws::clock::now_epoch;
 use bedrock_ops_aws::parameters::ParameterVersion;
 use bedrock_ops_aws::{AlarmAdmin, ParameterStore, QuotaService};
 use bedrock_ops_core::messages::format::utc;
@@ -14,7 +15,6 @@ use bedrock_ops_core::settings::keys;
 use bedrock_ops_core::settings::parameter_prefix;
 use bedrock_ops_core::thresholds::SERVICE_CODE;
 use bedrock_ops_testkit::emulator::{ACCOUNT_ID, REGION};
-use notification_processor::now_epoch;
 use serde::{Serialize, Serializer};
 use serde_json::{Value, json};
 

@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::time::Instant;
 
-use notification_processor::now_epoch;
+use bedrock_ops_aws::clock::now_epoch;
 use serde::Serialize;
 
 use super::Facts;
