@@ -81,7 +81,9 @@ fn flags_override_the_environment_and_are_checked() {
     );
     assert!(!out.status.success());
     assert!(
-        stderr(&out).contains("TOKENS_PER_MINUTE_QUOTA_CODE: the TPM quota code cannot be NA"),
+        stderr(&out).contains(
+            "TOKENS_PER_MINUTE_QUOTA_CODE = 'NA' is not valid: the TPM quota code cannot be NA"
+        ),
         "{}",
         stderr(&out)
     );
