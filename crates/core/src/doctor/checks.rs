@@ -607,8 +607,8 @@ pub fn support(access: &SupportAccess) -> Check {
         SupportAccess::NotSubscribed => Check::warn(
             id,
             "Basic/Developer plan: cases cannot be filed; quota requests still can",
-            "for automated cases, a Business, Enterprise On-Ramp or Enterprise Support plan; otherwise \
-             nothing to do (the e-mail says when a case could not be filed)",
+            "to file cases automatically, a Business, Enterprise On-Ramp or Enterprise Support plan; \
+             otherwise nothing to do",
         ),
         SupportAccess::Unreadable(failure) => cannot_run(id, failure),
     }
