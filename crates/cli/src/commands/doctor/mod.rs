@@ -1,11 +1,12 @@
 //! `doctor --stack NAME [--json]`: reads a deployed stack and says, check by check, whether it is actually
 //! watching — PASS, WARN or FAIL with the fix. Reads only; changes nothing.
 //!
-//! Two sequential round trips: DescribeStacks, then every other read at once (ListSubscriptionsByTopic,
-//! DescribeAlarms, GetMetricData, ListMetrics, GetParametersByPath, DescribeTable with DescribeTimeToLive,
-//! DescribeSeverityLevels, iam:GetRole, GetServiceQuota for each quota code), plus their pages. The
-//! verdicts are the core's (`bedrock_ops_core::doctor`). Exit code 0 when every check passed, 1 when one
-//! warned and none failed, 2 when one failed.
+//! DescribeStacks, then every other read at once (ListSubscriptionsByTopic, DescribeAlarms, GetMetricData,
+//! ListMetrics, GetParametersByPath, DescribeTable with DescribeTimeToLive, DescribeSeverityLevels,
+//! iam:GetRole, GetServiceQuota for each quota code): 13 calls in 3 sequential round trips for a deployed
+//! stack, the third being GetParametersByPath's second page (17 keys, 10 a page). The verdicts are the
+//! core's (`bedrock_ops_core::doctor`). Exit code 0 when every check passed, 1 when one warned and none
+//! failed, 2 when one failed.
 
 mod examine;
 mod stack;
