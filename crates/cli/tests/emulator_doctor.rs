@@ -367,3 +367,67 @@ fn a_missing_stack_fails_and_a_basic_support_plan_and_drifted_quota_warn() {
         "{quotas:#}"
     );
 }
+
+#[test]
+fn the_emulator_keeps_e_mail_subscriptions_pending_like_aws_until_confirmed() {
+    let _turn = take_turn();
+    let emulator = Emulator::shared().expect("emulator starts");
+    emulator.reset().unwrap();
+    let sns = aws_sdk_sns::Client::new(&emulator.sdk_config());
+    runtime().block_on(async {
+        let topic = sns
+            .create_topic()
+            .name("pending-test")
+            .send()
+            .await
+            .unwrap()
+            .topic_arn
+            .unwrap();
+        let answered = sns
+            .subscribe()
+            .topic_arn(&topic)
+            .protocol("email")
+            .endpoint(CONFIRMED)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answered.subscription_arn(), Some("pending confirmation"));
+        let arn = sns
+            .subscribe()
+            .topic_arn(&topic)
+            .protocol("email")
+            .endpoint(CONFIRMED)
+            .return_subscription_arn(true)
+            .send()
+            .await
+            .unwrap()
+            .subscription_arn
+            .unwrap();
+        assert!(arn.starts_with(&topic), "{arn}");
+        let pending = |arn: String| {
+            let sns = sns.clone();
+            async move {
+                sns.get_subscription_attributes()
+                    .subscription_arn(arn)
+                    .send()
+                    .await
+                    .unwrap()
+                    .attributes
+                    .unwrap()["PendingConfirmation"]
+                    .clone()
+            }
+        };
+        assert_eq!(pending(arn.clone()).await, "true");
+        emulator.confirm_subscription(&topic, CONFIRMED).unwrap();
+        assert_eq!(pending(arn.clone()).await, "false");
+        let listed = sns.list_subscriptions().send().await.unwrap();
+        assert_eq!(
+            listed.subscriptions()[0].subscription_arn(),
+            Some(arn.as_str())
+        );
+        assert!(
+            emulator.confirm_subscription(&topic, CONFIRMED).is_err(),
+            "nothing is pending any more"
+        );
+    });
+}
