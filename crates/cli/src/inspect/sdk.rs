@@ -112,10 +112,10 @@ impl Inspector for SdkInspector {
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| AwsError::from_sdk("cloudwatch", "ListMetrics", e))?;
             for metric in page.metrics() {
-                if let [only] = metric.dimensions() {
-                    if only.name() == Some(MODEL_ID) {
-                        ids.extend(only.value().map(str::to_owned));
-                    }
+                if let [only] = metric.dimensions()
+                    && only.name() == Some(MODEL_ID)
+                {
+                    ids.extend(only.value().map(str::to_owned));
                 }
             }
             read += 1;

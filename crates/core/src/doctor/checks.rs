@@ -197,7 +197,7 @@ pub fn alarms(names: &Names, expected: &[String], found: &[AlarmActions]) -> Che
         if !alarm.actions_enabled {
             disabled.push(alarm.name.as_str());
         }
-        let on_raw = |actions: &[String]| actions.iter().any(|a| *a == names.raw_topic_arn);
+        let on_raw = |actions: &[String]| actions.contains(&names.raw_topic_arn);
         if !on_raw(&alarm.alarm_actions) || !on_raw(&alarm.ok_actions) {
             unwired.push(alarm.name.as_str());
         }
