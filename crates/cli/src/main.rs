@@ -65,7 +65,11 @@ fn main() -> ExitCode {
                     }
                 };
             }
-            Err(err) => Err(err),
+            // No report at all (no Region, say) is a failure to check, never a warning.
+            Err(err) => {
+                eprintln!("error: {err}");
+                return ExitCode::from(2);
+            }
         },
         #[cfg(feature = "emulator")]
         Command::Demo(args) => commands::demo::run(&args, &mut stdout),

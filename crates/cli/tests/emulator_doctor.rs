@@ -431,3 +431,21 @@ fn the_emulator_keeps_e_mail_subscriptions_pending_like_aws_until_confirmed() {
         );
     });
 }
+
+#[test]
+fn without_a_region_doctor_exits_2_with_an_error() {
+    let output = Command::new(env!("CARGO_BIN_EXE_bedrock-ops-alert"))
+        .args(["doctor", "--stack", STACK])
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("error: no AWS Region"),
+        "{output:?}"
+    );
+}
