@@ -19,11 +19,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
+from moto.iam import models as iam_models
 from moto.sns import models as sns_models
 from moto.sns.models import sns_backends
 
 import cloudformation_ext
 import cloudwatch_ext
+import sns_ext
 from protocols import (
     AwsError,
     AwsRequest,
@@ -59,8 +61,12 @@ def _topic_publish(self: Any, *args: Any, **kwargs: Any) -> str:
 
 def install_patches() -> None:
     sns_models.Topic.publish = _topic_publish
+    # AWS names Service Quotas' service-linked role AWSServiceRoleForServiceQuotas; moto would name it after
+    # the lower-case service principal.
+    iam_models.SERVICE_NAME_CONVERSION.setdefault("servicequotas", "ServiceQuotas")
     cloudwatch_ext.install()
     cloudformation_ext.install()
+    sns_ext.install()
 
 
 def sns_messages(topic_arn: str | None) -> list[dict[str, Any]]:
@@ -290,6 +296,9 @@ class EmulatorApp:
                 return _ok({})
             if route == ("GET", "/_ext/sns/messages"):
                 return _ok({"messages": sns_messages(_first(query.get("topic_arn")))})
+            if route == ("POST", "/_ext/sns/confirm"):
+                confirmed = sns_ext.confirm(payload)
+                return _ok({"confirmed": confirmed}) if confirmed else _ext_error(404, "no pending subscription")
             if route == ("GET", "/_ext/calls"):
                 with self.lock:
                     return _ok({"calls": list(self.calls)})
@@ -407,6 +416,7 @@ class EmulatorApp:
         self.support.reset()
         self.quotas.reset()
         cloudformation_ext.STATE.reset()
+        sns_ext.reset()
         with _publish_lock:
             _publish_stamps.clear()
         with self.lock:

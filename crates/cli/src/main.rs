@@ -3,6 +3,7 @@
 
 mod cloudformation;
 mod commands;
+mod inspect;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -32,6 +33,8 @@ enum Command {
     Simulate(commands::simulate::Args),
     /// Many models from one file (fleet.toml): init, plan, apply, status through CloudFormation.
     Fleet(commands::fleet::Args),
+    /// Whether a deployed stack is watching: each check PASS, WARN or FAIL with the fix (exit 0, 1, 2).
+    Doctor(commands::doctor::Args),
     /// Service Quotas look-ups: the quota codes of a model (`quotas discover`).
     Quotas(commands::quotas::Args),
     /// The local demo: one model's stack in the AWS emulator, an alarm end to end, a quota raise.
@@ -52,6 +55,22 @@ fn main() -> ExitCode {
         Command::Simulate(args) => commands::simulate::run(&args, &mut stdout),
         Command::Fleet(args) => commands::fleet::run(&args, &mut stdout),
         Command::Quotas(args) => commands::quotas::run(&args, &mut stdout),
+        Command::Doctor(args) => match commands::doctor::run(&args, &mut stdout) {
+            Ok(code) => {
+                return match stdout.flush() {
+                    Ok(()) => ExitCode::from(code),
+                    Err(err) => {
+                        eprintln!("error: {err}");
+                        ExitCode::FAILURE
+                    }
+                };
+            }
+            // No report at all (no Region, say) is a failure to check, never a warning.
+            Err(err) => {
+                eprintln!("error: {err}");
+                return ExitCode::from(2);
+            }
+        },
         #[cfg(feature = "emulator")]
         Command::Demo(args) => commands::demo::run(&args, &mut stdout),
         #[cfg(feature = "emulator")]

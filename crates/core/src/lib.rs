@@ -22,6 +22,7 @@
 pub mod alarm_spec;
 pub mod alarms;
 pub mod dedup;
+pub mod doctor;
 #[cfg(feature = "fleet")]
 pub mod fleet;
 pub mod increase;

@@ -32,6 +32,8 @@ pub struct StackDescription {
     pub status_reason: Option<String>,
     pub parameters: BTreeMap<String, String>,
     pub tags: BTreeMap<String, String>,
+    /// OutputKey → OutputValue (`doctor` reads the topics' ARNs and the ledger's name there).
+    pub outputs: BTreeMap<String, String>,
 }
 
 /// One stack event (newest first when listed).

@@ -92,6 +92,16 @@ fn describe_stack(stack: &aws_sdk_cloudformation::types::Stack) -> StackDescript
         status_reason: stack.stack_status_reason().map(str::to_owned),
         parameters: parameter_map(stack.parameters()),
         tags: tag_map(stack.tags()),
+        outputs: stack
+            .outputs()
+            .iter()
+            .filter_map(|o| {
+                Some((
+                    o.output_key()?.to_owned(),
+                    o.output_value().unwrap_or_default().to_owned(),
+                ))
+            })
+            .collect(),
     }
 }
 

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod classify;
 #[cfg(feature = "emulator")]
 pub mod demo;
+pub mod doctor;
 pub mod fleet;
 pub mod process;
 pub mod quotas;

@@ -112,6 +112,18 @@ impl Emulator {
             .map(drop)
     }
 
+    /// Confirms the pending e-mail subscription of `topic_arn` to `endpoint`, as the recipient's click on the
+    /// confirmation link does (the emulator keeps e-mail subscriptions pending, like AWS).
+    pub fn confirm_subscription(
+        &self,
+        topic_arn: &str,
+        endpoint: &str,
+    ) -> Result<(), EmulatorError> {
+        let body = json!({ "topic_arn": topic_arn, "endpoint": endpoint });
+        self.call("POST", "/_ext/sns/confirm", Some(&body))
+            .map(drop)
+    }
+
     /// Delay added before answering every AWS call (0 turns it off).
     pub fn set_latency_ms(&self, ms: u64) -> Result<(), EmulatorError> {
         self.call("POST", "/_ext/latency", Some(&json!({ "ms": ms })))
