@@ -88,6 +88,7 @@ ROLE_ACTIONS = {
         "servicequotas:GetServiceQuota", "servicequotas:GetAWSDefaultServiceQuota",
         "cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource",
         "ssm:PutParameter", "ssm:DeleteParameters", "ssm:GetParametersByPath",
+        "bedrock:GetInferenceProfile",
     },
     "AlarmUpdaterRole": {
         "logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
@@ -839,3 +840,17 @@ def test_model_id_parameters_accept_every_id_kind(template):
         assert monitored.fullmatch(kind), kind
     assert extra.fullmatch(",".join(kinds))
     assert not monitored.fullmatch("has space") and not extra.fullmatch("a,,b")
+
+
+def test_calculator_reads_only_this_accounts_application_profiles_in_this_region(stack):
+    (statement,) = [s for s in role_statements(stack, "QuotaCalculatorRole") if "bedrock:GetInferenceProfile" in actions_of(s)]
+    assert actions_of(statement) == ["bedrock:GetInferenceProfile"]
+    assert as_list(statement["Resource"]) == [f"arn:aws:bedrock:us-east-1:{ACCOUNT_ID}:application-inference-profile/*"]
+    # IAM's own ARN format of the resource type, from the service authorization data checkov ships.
+    bedrock = iam_definition()["bedrock"]
+    assert "application-inference-profile" in bedrock["privileges"]["GetInferenceProfile"]["resource_types"]
+    arn_format = bedrock["resources"]["application-inference-profile"]["arn"]
+    assert arn_format.replace("${Partition}", "aws").replace("${Region}", "us-east-1").replace(
+        "${Account}", ACCOUNT_ID).replace("${ResourceId}", "*") == as_list(statement["Resource"])[0]
+    for role in ("NotificationProcessorRole", "AlarmUpdaterRole"):
+        assert not any(a.startswith("bedrock:") for s in role_statements(stack, role) for a in actions_of(s)), role
