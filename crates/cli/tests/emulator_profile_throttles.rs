@@ -86,7 +86,10 @@ fn query(item: &Value) -> MetricDataQuery {
 }
 
 fn now_minute() -> i64 {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     now - now % 60
 }
 
@@ -126,7 +129,12 @@ fn throttles_reported_only_under_an_application_profile_breach_the_summed_alarm(
         .map(|i| {
             MetricDatum::builder()
                 .metric_name("InvocationThrottles")
-                .dimensions(Dimension::builder().name("ModelId").value(PROFILE_ARN).build())
+                .dimensions(
+                    Dimension::builder()
+                        .name("ModelId")
+                        .value(PROFILE_ARN)
+                        .build(),
+                )
                 .timestamp(DateTime::from_secs(now - 60 * i))
                 .value(THROTTLES_PER_MINUTE)
                 .build()

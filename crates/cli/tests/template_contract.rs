@@ -296,7 +296,12 @@ fn alarm_model_ids(props: &Value) -> Vec<String> {
         .as_array()
         .into_iter()
         .flatten()
-        .flat_map(|q| q["MetricStat"]["Metric"]["Dimensions"].as_array().into_iter().flatten());
+        .flat_map(|q| {
+            q["MetricStat"]["Metric"]["Dimensions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+        });
     single
         .chain(math)
         .filter(|d| d["Name"] == "ModelId")
@@ -314,14 +319,21 @@ fn every_bedrock_alarm_of_the_template_reads_every_model_id() {
             .find(|(k, _)| *k == "ExtraModelIds")
             .map(|(_, v)| *v);
         let mut expected = vec![monitored];
-        expected.extend(extra.into_iter().flat_map(|v| v.split(',')).map(str::to_owned));
+        expected.extend(
+            extra
+                .into_iter()
+                .flat_map(|v| v.split(','))
+                .map(str::to_owned),
+        );
         let mut seen = 0;
         for (logical_id, alarm) in of_type(&stack, "AWS::CloudWatch::Alarm") {
             let props = &alarm["Properties"];
             let bedrock = props["Namespace"] == "AWS/Bedrock"
-                || props["Metrics"].as_array().into_iter().flatten().any(|q| {
-                    q["MetricStat"]["Metric"]["Namespace"] == "AWS/Bedrock"
-                });
+                || props["Metrics"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|q| q["MetricStat"]["Metric"]["Namespace"] == "AWS/Bedrock");
             if bedrock {
                 seen += 1;
                 assert_eq!(alarm_model_ids(props), expected, "{logical_id}");

@@ -63,14 +63,22 @@ struct BedrockArn<'a> {
 
 fn parse_arn(arn: &str) -> Option<BedrockArn<'_>> {
     let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), Some(_partition), Some("bedrock"), Some(region), Some(_account), Some(resource)) = (
+    let (
+        Some("arn"),
+        Some(_partition),
+        Some("bedrock"),
+        Some(region),
+        Some(_account),
+        Some(resource),
+    ) = (
         parts.next(),
         parts.next(),
         parts.next(),
         parts.next(),
         parts.next(),
         parts.next(),
-    ) else {
+    )
+    else {
         return None;
     };
     let (resource_type, resource_id) = resource.split_once('/')?;
@@ -182,7 +190,8 @@ mod tests {
     use super::*;
 
     const HAIKU: &str = "anthropic.claude-3-5-haiku-20241022-v1:0";
-    const APP_ARN: &str = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6";
+    const APP_ARN: &str =
+        "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6";
 
     fn named(id: &str) -> ModelIdKind {
         ModelIdKind::Named { id: id.to_owned() }
@@ -201,14 +210,18 @@ mod tests {
     fn arns_of_models_and_system_profiles_name_their_resource_id() {
         let model = format!("arn:aws:bedrock:us-east-1::foundation-model/{HAIKU}");
         assert_eq!(classify(&model), Ok(named(HAIKU)));
-        let profile = format!("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.{HAIKU}");
+        let profile =
+            format!("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.{HAIKU}");
         assert_eq!(classify(&profile), Ok(named(&format!("us.{HAIKU}"))));
     }
 
     #[test]
     fn application_profile_ids_and_arns_need_bedrock() {
         assert_eq!(classify(APP_ARN), Ok(ModelIdKind::ApplicationProfile));
-        assert_eq!(classify("a1b2c3d4e5f6"), Ok(ModelIdKind::ApplicationProfile));
+        assert_eq!(
+            classify("a1b2c3d4e5f6"),
+            Ok(ModelIdKind::ApplicationProfile)
+        );
         let gov = "arn:aws-us-gov:bedrock:us-gov-west-1:123456789012:application-inference-profile/zz99yy88xx77";
         assert_eq!(classify(gov), Ok(ModelIdKind::ApplicationProfile));
     }
@@ -222,7 +235,11 @@ mod tests {
         ] {
             let err = classify(id).unwrap_err();
             assert_eq!(err.id, id);
-            assert!(err.to_string().contains("application-inference-profile/<id>"), "{err}");
+            assert!(
+                err.to_string()
+                    .contains("application-inference-profile/<id>"),
+                "{err}"
+            );
         }
     }
 
@@ -240,7 +257,10 @@ mod tests {
     #[test]
     fn several_regions_are_cross_region_or_global_and_a_regionless_arn_is_global() {
         let geo = subject_of_profile_models(&[arn("us-east-1"), arn("us-west-2")]).unwrap();
-        assert_eq!(geo.modes, [InvocationMode::CrossRegion, InvocationMode::Global]);
+        assert_eq!(
+            geo.modes,
+            [InvocationMode::CrossRegion, InvocationMode::Global]
+        );
         let global = subject_of_profile_models(&[arn("us-east-1"), arn("")]).unwrap();
         assert_eq!(global.modes, [InvocationMode::Global]);
         assert_eq!(global.to_string(), format!("{HAIKU} (global)"));

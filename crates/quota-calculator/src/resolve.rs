@@ -5,8 +5,8 @@
 //! (core's `model_id` turns that into the model and mode). Whatever cannot be resolved is refused with a
 //! message that names the id and what to pass instead, because it becomes the stack event a person reads.
 
-use bedrock_ops_aws::inference_profiles::{InferenceProfiles, ProfileType};
 use bedrock_ops_aws::AwsError;
+use bedrock_ops_aws::inference_profiles::{InferenceProfiles, ProfileType};
 use bedrock_ops_core::model_id::{ModelIdKind, QuotaSubject, classify, subject_of_profile_models};
 
 /// What to do instead, appended to every refusal of an application profile.
@@ -63,7 +63,8 @@ mod tests {
     use super::*;
 
     const OPUS: &str = "anthropic.claude-opus-4-6-v1";
-    const ARN: &str = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6";
+    const ARN: &str =
+        "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6";
 
     fn profile(regions: &[&str]) -> InferenceProfile {
         InferenceProfile {
@@ -88,7 +89,11 @@ mod tests {
     #[test]
     fn model_and_system_profile_ids_need_no_call() {
         let profiles = MemoryInferenceProfiles::new();
-        for id in [OPUS.to_owned(), format!("global.{OPUS}"), format!("us-gov.{OPUS}")] {
+        for id in [
+            OPUS.to_owned(),
+            format!("global.{OPUS}"),
+            format!("us-gov.{OPUS}"),
+        ] {
             let subject = run(quota_subject(&profiles, &id)).unwrap();
             assert_eq!(subject, QuotaSubject::named(&id));
         }
@@ -101,7 +106,10 @@ mod tests {
         for id in [ARN, "a1b2c3d4e5f6"] {
             let subject = run(quota_subject(&profiles, id)).unwrap();
             assert_eq!(subject.model_id, OPUS);
-            assert_eq!(subject.modes, [InvocationMode::CrossRegion, InvocationMode::Global]);
+            assert_eq!(
+                subject.modes,
+                [InvocationMode::CrossRegion, InvocationMode::Global]
+            );
         }
         assert_eq!(profiles.calls("GetInferenceProfile"), 2);
     }
@@ -134,13 +142,21 @@ mod tests {
     fn an_inactive_profile_or_one_of_two_models_is_refused() {
         let mut inactive = profile(&["us-east-1"]);
         inactive.status = "DELETING".into();
-        let err = run(quota_subject(&MemoryInferenceProfiles::new().with(inactive), ARN)).unwrap_err();
+        let err = run(quota_subject(
+            &MemoryInferenceProfiles::new().with(inactive),
+            ARN,
+        ))
+        .unwrap_err();
         assert!(err.contains("is DELETING, not ACTIVE"), "{err}");
         let mut mixed = profile(&["us-east-1"]);
         mixed
             .model_arns
             .push("arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-pro-v1:0".into());
-        let err = run(quota_subject(&MemoryInferenceProfiles::new().with(mixed), ARN)).unwrap_err();
+        let err = run(quota_subject(
+            &MemoryInferenceProfiles::new().with(mixed),
+            ARN,
+        ))
+        .unwrap_err();
         assert!(err.contains("more than one model"), "{err}");
     }
 

@@ -225,8 +225,13 @@ mod tests {
 
     #[test]
     fn right_codes_for_global_opus_pass() {
-        let ok =
-            validate_codes(&fixture(), &named(MODEL_ID), &rpm(RPM_CODE), Some(&code(TPM_CODE))).unwrap();
+        let ok = validate_codes(
+            &fixture(),
+            &named(MODEL_ID),
+            &rpm(RPM_CODE),
+            Some(&code(TPM_CODE)),
+        )
+        .unwrap();
         assert_eq!(ok.tpm.as_str(), TPM_CODE);
     }
 
@@ -234,7 +239,9 @@ mod tests {
     fn cross_region_and_apac_profiles_pass_with_their_cross_region_codes() {
         let quotas = fixture();
         assert!(
-            validate_codes(&quotas, &named("us.anthropic.claude-opus-4-6-v1"),
+            validate_codes(
+                &quotas,
+                &named("us.anthropic.claude-opus-4-6-v1"),
                 &rpm("L-4B7E2D10"),
                 Some(&code("L-4B7E2D11"))
             )
@@ -242,13 +249,21 @@ mod tests {
         );
         let apac = "apac.anthropic.claude-sonnet-4-5-20250929-v1:0";
         assert!(
-            validate_codes(&quotas, &named(apac), &rpm("L-6D11B301"), Some(&code("L-6D11B302"))).is_ok()
+            validate_codes(
+                &quotas,
+                &named(apac),
+                &rpm("L-6D11B301"),
+                Some(&code("L-6D11B302"))
+            )
+            .is_ok()
         );
     }
 
     #[test]
     fn the_1m_context_length_variant_is_refused_and_the_real_code_named() {
-        let err = validate_codes(&fixture(), &named(MODEL_ID),
+        let err = validate_codes(
+            &fixture(),
+            &named(MODEL_ID),
             &rpm(RPM_CODE),
             Some(&code("L-9A1F0C22")),
         )
@@ -268,7 +283,9 @@ mod tests {
     #[test]
     fn a_code_of_the_wrong_mode_is_refused_with_the_candidates_of_the_right_mode() {
         // The cross-region Opus quota for a global profile.
-        let err = validate_codes(&fixture(), &named(MODEL_ID),
+        let err = validate_codes(
+            &fixture(),
+            &named(MODEL_ID),
             &rpm("L-4B7E2D10"),
             Some(&code(TPM_CODE)),
         )
@@ -289,7 +306,9 @@ mod tests {
 
     #[test]
     fn a_swapped_kind_and_an_unknown_code_are_both_reported() {
-        let err = validate_codes(&fixture(), &named(MODEL_ID),
+        let err = validate_codes(
+            &fixture(),
+            &named(MODEL_ID),
             &rpm(TPM_CODE),
             Some(&code("L-FFFFFFFF")),
         )
@@ -317,13 +336,17 @@ mod tests {
             name: "On-demand model inference tokens per minute for Acme Tiny".into(),
             ..quotas[0].clone()
         });
-        let ok = validate_codes(&with_tpm_only, &named("acme.tiny-v1:0"),
+        let ok = validate_codes(
+            &with_tpm_only,
+            &named("acme.tiny-v1:0"),
             &RpmQuotaCode::NotApplicable,
             Some(&code("L-00000001")),
         )
         .unwrap();
         assert_eq!(ok.rpm, RpmQuotaCode::NotApplicable);
-        let err = validate_codes(&quotas, &named(MODEL_ID),
+        let err = validate_codes(
+            &quotas,
+            &named(MODEL_ID),
             &RpmQuotaCode::NotApplicable,
             Some(&code(TPM_CODE)),
         )
@@ -352,14 +375,18 @@ mod tests {
     #[test]
     fn mantle_quotas_and_unknown_models_say_what_to_check() {
         let quotas = fixture();
-        let err = validate_codes(&quotas, &named("us.anthropic.claude-opus-4-6-v1"),
+        let err = validate_codes(
+            &quotas,
+            &named("us.anthropic.claude-opus-4-6-v1"),
             &rpm("L-0A1B2C03"),
             Some(&code("L-4B7E2D11")),
         )
         .unwrap_err()
         .0;
         assert!(err.contains("bedrock-mantle"), "{err}");
-        let err = validate_codes(&quotas, &named("acme.unknown-v1:0"),
+        let err = validate_codes(
+            &quotas,
+            &named("acme.unknown-v1:0"),
             &rpm(RPM_CODE),
             Some(&code(TPM_CODE)),
         )
@@ -369,7 +396,10 @@ mod tests {
             err.contains("No requests per minute quota of model acme.unknown-v1:0 (on-demand)"),
             "{err}"
         );
-        assert!(err.contains("application inference profile id or ARN"), "{err}");
+        assert!(
+            err.contains("application inference profile id or ARN"),
+            "{err}"
+        );
     }
 
     fn wrapped(modes: &[InvocationMode]) -> QuotaSubject {
@@ -386,13 +416,21 @@ mod tests {
         let subject = wrapped(&[CrossRegion, Global]);
         assert!(validate_codes(&quotas, &subject, &rpm(RPM_CODE), Some(&code(TPM_CODE))).is_ok());
         assert!(
-            validate_codes(&quotas, &subject, &rpm("L-4B7E2D10"), Some(&code("L-4B7E2D11")))
-                .is_ok()
+            validate_codes(
+                &quotas,
+                &subject,
+                &rpm("L-4B7E2D10"),
+                Some(&code("L-4B7E2D11"))
+            )
+            .is_ok()
         );
         let err = validate_codes(&quotas, &subject, &rpm(RPM_CODE), Some(&code("L-9A1F0C22")))
             .unwrap_err()
             .0;
-        assert!(err.contains("cross-region or global, tokens per minute"), "{err}");
+        assert!(
+            err.contains("cross-region or global, tokens per minute"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -361,11 +361,17 @@ fn an_application_profile_arn_creates_with_its_codes_checked_against_the_wrapped
     assert_eq!(answer["Data"]["TpmThreshold"], "5000000");
     let reads: Vec<&CallRecord> = calls.iter().filter(|c| c.service == "bedrock").collect();
     assert_eq!(reads.len(), 1, "{}", summary(&calls));
-    assert!(reads[0].operation.starts_with("GET /inference-profiles/"), "{reads:?}");
+    assert!(
+        reads[0].operation.starts_with("GET /inference-profiles/"),
+        "{reads:?}"
+    );
     assert!(reads[0].error_code.is_none(), "{reads:?}");
     // The alarms watch the profile's ARN: CloudWatch reports the profile's traffic under the id it was called by.
     let tpm = &s.alarms()[TPM_ALARM];
-    assert_eq!(tpm.metrics[0].metric_stat.as_ref().unwrap().dimensions[0].value, PROFILE_ARN);
+    assert_eq!(
+        tpm.metrics[0].metric_stat.as_ref().unwrap().dimensions[0].value,
+        PROFILE_ARN
+    );
 }
 
 #[test]
@@ -407,11 +413,19 @@ fn model_ids_and_system_profiles_of_every_prefix_create_without_a_bedrock_call()
     for (i, (model_id, (rpm, tpm))) in cases.iter().enumerate() {
         s.emulator.reset_calls().unwrap();
         let event = s.event("create", &format!("kind-{i}"));
-        let event = with_property(with_property(event, "BedrockModelId", model_id), "RequestsPerMinuteQuotaCode", rpm);
+        let event = with_property(
+            with_property(event, "BedrockModelId", model_id),
+            "RequestsPerMinuteQuotaCode",
+            rpm,
+        );
         let answer = s.answer(with_property(event, "TokensPerMinuteQuotaCode", tpm));
         assert_eq!(answer["Status"], "SUCCESS", "{model_id}: {answer}");
         let calls = s.calls();
-        assert!(calls.iter().all(|c| c.service != "bedrock"), "{model_id}: {}", summary(&calls));
+        assert!(
+            calls.iter().all(|c| c.service != "bedrock"),
+            "{model_id}: {}",
+            summary(&calls)
+        );
     }
 }
 
@@ -438,11 +452,17 @@ fn an_unknown_or_foreign_or_malformed_profile_fails_naming_it_and_writes_nothing
         let (answer, calls) = create_with_model_id(&s, model_id, &format!("bad-{i}"));
         assert_eq!(answer["Status"], "FAILED", "{model_id}: {answer}");
         let reason = answer["Reason"].as_str().unwrap();
-        assert!(reason.contains(&format!("BedrockModelId '{model_id}'")), "{reason}");
+        assert!(
+            reason.contains(&format!("BedrockModelId '{model_id}'")),
+            "{reason}"
+        );
         assert!(reason.contains("ExtraModelIds"), "{reason}");
         let bedrock: Vec<_> = calls.iter().filter(|c| c.service == "bedrock").collect();
         assert_eq!(bedrock.len(), 1, "{model_id}");
         assert_eq!(bedrock[0].error_code.as_deref(), Some(*code), "{model_id}");
-        assert_eq!(count(&calls, "PutMetricAlarm") + count(&calls, "PutParameter"), 0);
+        assert_eq!(
+            count(&calls, "PutMetricAlarm") + count(&calls, "PutParameter"),
+            0
+        );
     }
 }

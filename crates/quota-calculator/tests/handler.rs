@@ -70,7 +70,10 @@ impl World {
         }
     }
 
-    fn ports(&self) -> Ports<MemoryQuotas, MemoryAlarms, MemoryParameters, MemorySink, MemoryInferenceProfiles> {
+    fn ports(
+        &self,
+    ) -> Ports<MemoryQuotas, MemoryAlarms, MemoryParameters, MemorySink, MemoryInferenceProfiles>
+    {
         Ports {
             quotas: self.quotas.clone(),
             alarms: self.alarms.clone(),
@@ -179,7 +182,11 @@ async fn an_application_profile_arn_creates_with_the_codes_of_the_model_it_wraps
         ..World::new()
     };
     let answer = world
-        .run(with_property(fixture("create"), "BedrockModelId", PROFILE_ARN))
+        .run(with_property(
+            fixture("create"),
+            "BedrockModelId",
+            PROFILE_ARN,
+        ))
         .await;
     assert_eq!(answer["Status"], "SUCCESS", "{answer}");
     assert_eq!(world.profiles.calls("GetInferenceProfile"), 1);
@@ -193,11 +200,18 @@ async fn an_application_profile_arn_creates_with_the_codes_of_the_model_it_wraps
 async fn an_unknown_application_profile_fails_naming_it_and_writes_nothing() {
     let world = World::new();
     let answer = world
-        .run(with_property(fixture("create"), "BedrockModelId", PROFILE_ARN))
+        .run(with_property(
+            fixture("create"),
+            "BedrockModelId",
+            PROFILE_ARN,
+        ))
         .await;
     assert_eq!(answer["Status"], "FAILED", "{answer}");
     let reason = answer["Reason"].as_str().unwrap();
-    assert!(reason.contains(&format!("BedrockModelId '{PROFILE_ARN}'")), "{reason}");
+    assert!(
+        reason.contains(&format!("BedrockModelId '{PROFILE_ARN}'")),
+        "{reason}"
+    );
     assert!(reason.contains("ExtraModelIds"), "{reason}");
     assert_eq!(world.writes(), 0);
 }

@@ -55,5 +55,8 @@ pub struct InferenceProfile {
 pub trait InferenceProfiles: Send + Sync {
     /// GetInferenceProfile by id or ARN. An unknown profile (or one of another account or Region) is
     /// [`AwsError::NotFound`] or [`AwsError::AccessDenied`], a malformed id [`AwsError::IllegalArgument`].
-    fn get(&self, id_or_arn: &str) -> impl Future<Output = Result<InferenceProfile, AwsError>> + Send;
+    fn get(
+        &self,
+        id_or_arn: &str,
+    ) -> impl Future<Output = Result<InferenceProfile, AwsError>> + Send;
 }

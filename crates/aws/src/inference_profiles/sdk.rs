@@ -31,11 +31,7 @@ impl InferenceProfiles for SdkInferenceProfiles {
             arn: out.inference_profile_arn,
             kind: ProfileType::parse(out.r#type.as_str()),
             status: out.status.as_str().to_owned(),
-            model_arns: out
-                .models
-                .into_iter()
-                .filter_map(|m| m.model_arn)
-                .collect(),
+            model_arns: out.models.into_iter().filter_map(|m| m.model_arn).collect(),
         })
     }
 }
