@@ -1,7 +1,7 @@
 """The WSGI app the launcher serves: our `/_ext/` endpoints and fakes in front of moto's own dispatcher.
 
 Every AWS call passes through `EmulatorApp.aws_call`, which logs it, applies the injected latency and faults, and
-hands it to our fakes (Support, Service Quotas, parts of CloudWatch) or to moto, translating CloudWatch's RPCv2-CBOR
+hands it to our fakes (Support, Service Quotas, Bedrock inference profiles, parts of CloudWatch) or to moto, translating CloudWatch's RPCv2-CBOR
 to the JSON 1.0 protocol moto speaks.
 """
 
@@ -36,6 +36,7 @@ from protocols import (
     identify,
     json_response,
 )
+from bedrock_fake import BedrockFake
 from quotas_fake import QuotasFake
 from support_fake import SupportFake
 
@@ -107,6 +108,7 @@ class EmulatorApp:
         self.moto_app = moto_app
         self.support = SupportFake()
         self.quotas = QuotasFake(self.support)
+        self.bedrock = BedrockFake()
         self.lock = threading.Lock()
         self.dynamodb_lock = threading.Lock()
         self.calls: list[dict[str, Any]] = []
@@ -195,6 +197,8 @@ class EmulatorApp:
             return self.support.handle(request)
         if request.service == "servicequotas":
             return self.quotas.handle(request)
+        if request.service == "bedrock":
+            return self.bedrock.handle(request, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
         if request.service == "cloudwatch" and request.protocol in ("cbor", "json"):
             if request.operation in cloudwatch_ext.OWN_OPERATIONS:
                 return cloudwatch_ext.handle(request, self._output_shape(request))
@@ -289,6 +293,9 @@ class EmulatorApp:
             if route == ("POST", "/_ext/service-quotas/requests/status"):
                 refused = self.quotas.set_request_status(payload)
                 return _ext_error(404, refused) if refused else _ok({})
+            if route == ("POST", "/_ext/bedrock/inference-profiles"):
+                self.bedrock.seed(payload)
+                return _ok({})
             if route == ("GET", "/_ext/support/cases"):
                 return _ok({"cases": self.support.snapshot()})
             if route == ("POST", "/_ext/support/subscription"):
@@ -415,6 +422,7 @@ class EmulatorApp:
         moto_api_backend.reset()
         self.support.reset()
         self.quotas.reset()
+        self.bedrock.reset()
         cloudformation_ext.STATE.reset()
         sns_ext.reset()
         with _publish_lock:

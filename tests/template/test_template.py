@@ -88,6 +88,7 @@ ROLE_ACTIONS = {
         "servicequotas:GetServiceQuota", "servicequotas:GetAWSDefaultServiceQuota",
         "cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource",
         "ssm:PutParameter", "ssm:DeleteParameters", "ssm:GetParametersByPath",
+        "bedrock:GetInferenceProfile",
     },
     "AlarmUpdaterRole": {
         "logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
@@ -741,3 +742,115 @@ def test_samconfig_builds_with_cargo_lambda_and_deploys_guided():
     assert set(deploy["capabilities"].split()) == {"CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"}
     assert deploy["confirm_changeset"] is True and deploy["resolve_s3"] is True
     assert "stack_name" not in config["default"].get("global", {}).get("parameters", {})
+
+
+# ----- every id in every alarm (issue 16) ------------------------------------------------------------------
+
+PROFILE_ARN = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6"
+EXTRA_ID_SETS = {
+    "one application profile ARN": [PROFILE_ARN],
+    "seven ids, the most a parameter holds": [PROFILE_ARN, "us.anthropic.claude-opus-4-6-v1", "a1b2c3d4e5f6"]
+    + [f"profile-{i}" for i in range(4)],
+}
+# CloudWatch: at most 10 metric data queries in one alarm (PutMetricAlarm, Metrics).
+MAX_ALARM_QUERIES = 10
+
+
+def alarm_model_ids(props: dict) -> list[str]:
+    """The ModelId of every metric an alarm reads, single-metric or metric math."""
+    if "Metrics" not in props:
+        return [d["Value"] for d in props["Dimensions"] if d["Name"] == "ModelId"]
+    return [d["Value"] for q in props["Metrics"] if "MetricStat" in q for d in q["MetricStat"]["Metric"]["Dimensions"]]
+
+
+@pytest.mark.parametrize("extra", list(EXTRA_ID_SETS), ids=list(EXTRA_ID_SETS))
+def test_every_template_alarm_watches_every_model_id(transformed, extra):
+    ids = EXTRA_ID_SETS[extra]
+    stack = Stack(transformed, {**LONGEST, "ExtraModelIds": ",".join(ids)})
+    every = [stack.params["BedrockModelId"], *ids]
+    for kind, logical_id in bedrock_alarms(stack).items():
+        props = stack.eval(stack.resources[logical_id]["Properties"])
+        assert alarm_model_ids(props) == every, kind
+        queries = {q["Id"]: q for q in props["Metrics"]}
+        assert len(props["Metrics"]) <= MAX_ALARM_QUERIES, kind
+        metric_ids = [q["Id"] for q in props["Metrics"] if "MetricStat" in q]
+        assert metric_ids == [f"m{i}" for i in range(1, len(every) + 1)], kind
+        assert all(q["ReturnData"] is False for q in props["Metrics"] if "MetricStat" in q), kind
+        combined = next(q for q in props["Metrics"] if q["Id"] in ("total", "worst"))
+        how = "MAX" if kind in ("HighLatency", "LatencyAnomaly") else "SUM"
+        assert combined["Expression"] == f"{how}([{','.join(metric_ids)}])", kind
+        returned = [q for q in props["Metrics"] if q.get("ReturnData")]
+        if kind in L1:
+            assert [q["Expression"] for q in returned] == ["total / (PERIOD(m1) / 60)"], kind
+        elif kind in L3:
+            band = queries[props["ThresholdMetricId"]]
+            assert band["Expression"] == f"ANOMALY_DETECTION_BAND(total, {stack.params['AnomalySensitivity']})", kind
+            assert {q["Id"] for q in returned} == {"total", "ad1"}, kind
+        else:
+            assert kind == "HighLatency"
+            assert [q["Id"] for q in returned] == ["worst"]
+            assert not {"MetricName", "Namespace", "Dimensions", "Statistic", "Period"} & set(props)
+
+
+@pytest.mark.parametrize("extra", list(EXTRA_ID_SETS), ids=list(EXTRA_ID_SETS))
+def test_anomaly_detectors_model_the_expression_their_alarm_bands(transformed, extra):
+    stack = Stack(transformed, {**LONGEST, "ExtraModelIds": ",".join(EXTRA_ID_SETS[extra])})
+    detectors = [stack.eval(r["Properties"]) for r in stack.of_type("AWS::CloudWatch::AnomalyDetector").values()]
+    modelled = sorted(json.dumps(d["MetricMathAnomalyDetector"]["MetricDataQueries"], sort_keys=True) for d in detectors)
+    banded = []
+    for kind in L3:
+        props = stack.eval(stack.resources[bedrock_alarms(stack)[kind]]["Properties"])
+        banded.append(json.dumps([q for q in props["Metrics"] if q["Id"] != "ad1"], sort_keys=True))
+    assert all("SingleMetricAnomalyDetector" not in d for d in detectors)
+    assert modelled == sorted(banded)
+
+
+def test_without_extra_ids_every_alarm_reads_only_the_monitored_id(stack):
+    assert stack.params.get("ExtraModelIds", "") == ""
+    for kind, logical_id in bedrock_alarms(stack).items():
+        props = stack.eval(stack.resources[logical_id]["Properties"])
+        assert alarm_model_ids(props) == [stack.params["BedrockModelId"]], kind
+    latency = stack.eval(stack.resources[bedrock_alarms(stack)["HighLatency"]]["Properties"])
+    assert "Metrics" not in latency and latency["Statistic"] == "Average"
+
+
+@pytest.mark.parametrize("rpm_code", ["L-3DD46812", "NA"])
+def test_dashboard_shows_every_id_and_the_live_quota_thresholds(transformed, rpm_code):
+    ids = EXTRA_ID_SETS["seven ids, the most a parameter holds"]
+    stack = Stack(transformed, {**LONGEST, "ExtraModelIds": ",".join(ids), "RequestsPerMinuteQuotaCode": rpm_code})
+    (logical_id,) = stack.of_type("AWS::CloudWatch::Dashboard")
+    body = json.loads(stack.prop(logical_id, "DashboardBody"))
+    expressions = [q["expression"] for w in body["widgets"] for row in w["properties"].get("metrics", []) for q in row if isinstance(q, dict)]
+    searches = [e for e in expressions if e.startswith("SEARCH(")]
+    assert len(searches) == 9
+    for search in searches:
+        assert re.findall(r'ModelId="([^"]+)"', search) == [stack.params["BedrockModelId"], *ids], search
+    annotated = [a for w in body["widgets"] for a in w["properties"].get("annotations", {}).get("alarms", [])]
+    wanted = [kind for kind in RUST_OWNED_ALARMS if rpm_code != "NA" or kind != "HighInvocationRate"]
+    assert sorted(annotated) == sorted(alarm_arn(alarm_name(kind)) for kind in wanted)
+
+
+def test_model_id_parameters_accept_every_id_kind(template):
+    params = template["Parameters"]
+    monitored = re.compile(params["BedrockModelId"]["AllowedPattern"])
+    extra = re.compile(params["ExtraModelIds"]["AllowedPattern"])
+    kinds = ["anthropic.claude-3-5-haiku-20241022-v1:0", "global.anthropic.claude-opus-4-6-v1",
+             "us-gov.anthropic.claude-3-5-sonnet-20240620-v1:0", "apac.amazon.nova-pro-v1:0", "a1b2c3d4e5f6", PROFILE_ARN]
+    for kind in kinds:
+        assert monitored.fullmatch(kind), kind
+    assert extra.fullmatch(",".join(kinds))
+    assert not monitored.fullmatch("has space") and not extra.fullmatch("a,,b")
+
+
+def test_calculator_reads_only_this_accounts_application_profiles_in_this_region(stack):
+    (statement,) = [s for s in role_statements(stack, "QuotaCalculatorRole") if "bedrock:GetInferenceProfile" in actions_of(s)]
+    assert actions_of(statement) == ["bedrock:GetInferenceProfile"]
+    assert as_list(statement["Resource"]) == [f"arn:aws:bedrock:us-east-1:{ACCOUNT_ID}:application-inference-profile/*"]
+    # IAM's own ARN format of the resource type, from the service authorization data checkov ships.
+    bedrock = iam_definition()["bedrock"]
+    assert "application-inference-profile" in bedrock["privileges"]["GetInferenceProfile"]["resource_types"]
+    arn_format = bedrock["resources"]["application-inference-profile"]["arn"]
+    assert arn_format.replace("${Partition}", "aws").replace("${Region}", "us-east-1").replace(
+        "${Account}", ACCOUNT_ID).replace("${ResourceId}", "*") == as_list(statement["Resource"])[0]
+    for role in ("NotificationProcessorRole", "AlarmUpdaterRole"):
+        assert not any(a.startswith("bedrock:") for s in role_statements(stack, role) for a in actions_of(s)), role

@@ -53,6 +53,15 @@ impl ClientSettings {
         RetryConfig::standard().with_max_attempts(self.max_attempts)
     }
 
+    /// `config` with these retry and timeout settings: what every client is built from.
+    pub fn apply(&self, config: &SdkConfig) -> SdkConfig {
+        config
+            .to_builder()
+            .retry_config(self.retry_config())
+            .timeout_config(self.timeout_config())
+            .build()
+    }
+
     fn timeout_config(&self) -> TimeoutConfig {
         TimeoutConfig::builder()
             .connect_timeout(self.connect_timeout)
@@ -92,6 +101,9 @@ pub struct AwsClients {
     pub support: aws_sdk_support::Client,
     pub sns: aws_sdk_sns::Client,
     pub dynamodb: aws_sdk_dynamodb::Client,
+    /// The configuration every client above was built from: clients used by one function only (the
+    /// calculator's Bedrock client) are built from it on demand rather than in every function.
+    pub config: SdkConfig,
 }
 
 impl AwsClients {
@@ -102,11 +114,7 @@ impl AwsClients {
 
     /// Builds every client from one configuration, overriding its retry and timeout settings.
     pub fn with_settings(config: &SdkConfig, settings: ClientSettings) -> Self {
-        let config = config
-            .to_builder()
-            .retry_config(settings.retry_config())
-            .timeout_config(settings.timeout_config())
-            .build();
+        let config = settings.apply(config);
         // The builder keeps the configuration's endpoint URL, so an emulator override still applies to Support.
         let support = aws_sdk_support::config::Builder::from(&config)
             .region(Region::from_static(SUPPORT_REGION))
@@ -118,6 +126,7 @@ impl AwsClients {
             support: aws_sdk_support::Client::from_conf(support),
             sns: aws_sdk_sns::Client::new(&config),
             dynamodb: aws_sdk_dynamodb::Client::new(&config),
+            config,
         }
     }
 
@@ -143,6 +152,15 @@ impl AwsClients {
 
     pub fn notifier(&self) -> SdkNotifier {
         SdkNotifier::new(self.sns.clone())
+    }
+
+    /// The Bedrock control-plane reads of the quota calculator (feature `bedrock`). Built on demand, not
+    /// held as a client: only the calculator calls this, so only its bootstrap links the Bedrock SDK.
+    #[cfg(feature = "bedrock")]
+    pub fn inference_profiles(&self) -> crate::inference_profiles::sdk::SdkInferenceProfiles {
+        crate::inference_profiles::sdk::SdkInferenceProfiles::new(aws_sdk_bedrock::Client::new(
+            &self.config,
+        ))
     }
 
     /// The idempotency ledger over the given DynamoDB table.

@@ -18,6 +18,7 @@ pub mod diagnostic;
 pub mod error;
 #[cfg(any(test, feature = "test-util"))]
 mod fake;
+pub mod inference_profiles;
 pub mod ledger;
 pub mod live_thresholds;
 pub mod metrics;
@@ -32,6 +33,7 @@ mod test_support;
 pub use alarms::AlarmAdmin;
 pub use clients::{AwsClients, ClientSettings};
 pub use error::AwsError;
+pub use inference_profiles::InferenceProfiles;
 pub use ledger::Ledger;
 pub use metrics::UsageMetrics;
 pub use notify::Notifier;

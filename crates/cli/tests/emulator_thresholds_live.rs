@@ -43,6 +43,7 @@ fn session() -> (MutexGuard<'static, ()>, &'static Emulator) {
         alarms: clients.alarms(),
         parameters: clients.parameters(),
         sink: quota_calculator::HttpsSink::new().unwrap(),
+        profiles: clients.inference_profiles(),
     };
     let mut create = custom_resource("create");
     create["ResponseURL"] = json!(emulator.cfn_response_url("cli-create"));

@@ -288,3 +288,57 @@ fn the_settings_the_template_writes_are_exactly_the_keys_the_processor_reads_und
         }
     }
 }
+
+/// The `ModelId` of every metric an alarm reads (single-metric or metric math).
+fn alarm_model_ids(props: &Value) -> Vec<String> {
+    let single = props["Dimensions"].as_array().into_iter().flatten();
+    let math = props["Metrics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|q| {
+            q["MetricStat"]["Metric"]["Dimensions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+        });
+    single
+        .chain(math)
+        .filter(|d| d["Name"] == "ModelId")
+        .map(|d| text(&d["Value"]))
+        .collect()
+}
+
+#[test]
+fn every_bedrock_alarm_of_the_template_reads_every_model_id() {
+    for parameters in STACKS {
+        let stack = render(parameters);
+        let monitored = text(&stack["Parameters"]["BedrockModelId"]);
+        let extra = parameters
+            .iter()
+            .find(|(k, _)| *k == "ExtraModelIds")
+            .map(|(_, v)| *v);
+        let mut expected = vec![monitored];
+        expected.extend(
+            extra
+                .into_iter()
+                .flat_map(|v| v.split(','))
+                .map(str::to_owned),
+        );
+        let mut seen = 0;
+        for (logical_id, alarm) in of_type(&stack, "AWS::CloudWatch::Alarm") {
+            let props = &alarm["Properties"];
+            let bedrock = props["Namespace"] == "AWS/Bedrock"
+                || props["Metrics"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|q| q["MetricStat"]["Metric"]["Namespace"] == "AWS/Bedrock");
+            if bedrock {
+                seen += 1;
+                assert_eq!(alarm_model_ids(props), expected, "{logical_id}");
+            }
+        }
+        assert_eq!(seen, 8, "the template's eight Bedrock alarms");
+    }
+}

@@ -14,6 +14,7 @@
 //! | the stack's identity (names, model ids, quota codes, Region) parsed once, and the names derived from it | [`stack`] |
 //! | live quotas → thresholds, the stored record, the change and its `last-change` record | [`live_thresholds`] |
 //! | quota name ↔ model id / invocation mode / kind | [`quota_match`] |
+//! | the kind of a `BedrockModelId` (model, system profile, application profile) and the quotas it draws on | [`model_id`] |
 //! | the RPM and TPM quota codes of a model id in a Region's quota list (found, none, ambiguous) | [`quota_discovery`] |
 //! | the two L2 quota alarms (metric math, actions, what to put and delete) as plain data | [`alarm_spec`] |
 //! | one alarm transition → classification, scenario and the planned requests, cases and skips | [`plan`] |
@@ -28,6 +29,7 @@ pub mod fleet;
 pub mod increase;
 pub mod live_thresholds;
 pub mod messages;
+pub mod model_id;
 pub mod outcome;
 pub mod plan;
 pub mod quota_discovery;

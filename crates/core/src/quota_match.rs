@@ -268,8 +268,18 @@ pub fn check_quota_name(
     model_id: &str,
     kind: QuotaKind,
 ) -> Result<QuotaName, QuotaNameError> {
+    check_quota_name_in(name, model_id, InvocationMode::of_model_id(model_id), kind)
+}
+
+/// [`check_quota_name`] with the mode given: an application inference profile's mode comes from the
+/// Regions it routes to, not from its id.
+pub fn check_quota_name_in(
+    name: &str,
+    model_id: &str,
+    expected: InvocationMode,
+    kind: QuotaKind,
+) -> Result<QuotaName, QuotaNameError> {
     let parsed = parse_quota_name(name)?;
-    let expected = InvocationMode::of_model_id(model_id);
     if parsed.mode != expected {
         return Err(QuotaNameError::WrongMode {
             name: name.to_owned(),

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceRequest;
 use bedrock_ops_aws::diagnostic::{self, Classified};
 use bedrock_ops_aws::live_thresholds::{finish_record, read_live, read_stored, write_record};
-use bedrock_ops_aws::{AlarmAdmin, AwsError, ParameterStore, QuotaService};
+use bedrock_ops_aws::{AlarmAdmin, AwsError, InferenceProfiles, ParameterStore, QuotaService};
 use bedrock_ops_core::alarm_spec::plan_quota_alarms;
 use bedrock_ops_core::alarms::AlarmKind;
 use bedrock_ops_core::live_thresholds::{self, LiveThresholds, QuotaConfig};
@@ -20,15 +20,18 @@ use serde_json::Value;
 
 use crate::alarm_def::to_alarm_def;
 use crate::properties;
+use crate::resolve::quota_subject;
 use crate::response::{self, RequestIds, ResponseSink, SinkError, Status};
 use crate::validate::validate_codes;
 
 /// What the handler talks to.
-pub struct Ports<Q, A, P, S> {
+pub struct Ports<Q, A, P, S, B> {
     pub quotas: Q,
     pub alarms: A,
     pub parameters: P,
     pub sink: S,
+    /// Bedrock's inference profiles: read only when BedrockModelId is an application profile.
+    pub profiles: B,
 }
 
 /// Time kept back from the Lambda deadline to deliver the answer: the work is cut off this much earlier, so
@@ -187,8 +190,8 @@ async fn put_if<A: AlarmAdmin>(
 
 /// Create and Update are the same: whatever the stack changed, the live quotas are read again, so a stack
 /// update can never put back a threshold older than the quota in force (W-9).
-async fn create_or_update<Q, A, P, S>(
-    ports: &Ports<Q, A, P, S>,
+async fn create_or_update<Q, A, P, S, B>(
+    ports: &Ports<Q, A, P, S, B>,
     properties: &Value,
     at: i64,
 ) -> Result<Written, Failure>
@@ -196,6 +199,7 @@ where
     Q: QuotaService,
     A: AlarmAdmin,
     P: ParameterStore,
+    B: InferenceProfiles,
 {
     let props = properties::parse(properties)
         .map_err(|e| Failure::before_writes(format!("Invalid properties: {e}.")))?;
@@ -208,7 +212,9 @@ where
         tpm_percent: props.tpm_percent,
     });
 
-    // One round trip: the quota list (validation), both quota values and the stored record, concurrently.
+    // One round trip: the quota list (validation), both quota values, the stored record and, for an
+    // application inference profile only, what it wraps, concurrently.
+    let subject = quota_subject(&ports.profiles, model_id);
     let list = ports.quotas.list(SERVICE_CODE);
     let values = async {
         match &config {
@@ -217,14 +223,15 @@ where
         }
     };
     let stored = read_stored(&ports.parameters, &identity.customer, &identity.model_name);
-    let (list, values, stored) = tokio::join!(list, values, stored);
+    let (subject, list, values, stored) = tokio::join!(subject, list, values, stored);
 
     let list = list.map_err(|e| {
         Failure::before_writes(format!(
             "Could not list the bedrock quotas to check the quota codes: {e}."
         ))
     })?;
-    validate_codes(&list, model_id, &props.rpm_code, props.tpm_code.as_ref())
+    let subject = subject.map_err(Failure::before_writes)?;
+    validate_codes(&list, &subject, &props.rpm_code, props.tpm_code.as_ref())
         .map_err(|e| Failure::before_writes(e.0))?;
     let Some(values) = values else {
         return Err(Failure::before_writes(
@@ -292,8 +299,8 @@ where
     })
 }
 
-async fn delete<Q, A, P, S>(
-    ports: &Ports<Q, A, P, S>,
+async fn delete<Q, A, P, S, B>(
+    ports: &Ports<Q, A, P, S, B>,
     physical_id: &str,
     properties: &Value,
 ) -> Result<String, String>
@@ -357,8 +364,8 @@ fn raw_ids(event: &Value) -> RequestIds {
 
 /// Handles one custom-resource event and answers CloudFormation, whatever happens, within `budget` (the
 /// time left until the Lambda deadline). `at` is the current time in epoch seconds.
-pub async fn handle<Q, A, P, S>(
-    ports: &Ports<Q, A, P, S>,
+pub async fn handle<Q, A, P, S, B>(
+    ports: &Ports<Q, A, P, S, B>,
     event: Value,
     budget: Duration,
     at: i64,
@@ -368,6 +375,7 @@ where
     A: AlarmAdmin,
     P: ParameterStore,
     S: ResponseSink,
+    B: InferenceProfiles,
 {
     let started = Instant::now();
     let work_budget = budget.saturating_sub(RESPONSE_MARGIN);

@@ -8,6 +8,7 @@
 //! |---|---|
 //! | [`handler`] | the Lambda handler, generic over the adapter traits, and its error type |
 //! | [`properties`] | the custom resource's properties, parsed and checked |
+//! | [`resolve`] | which model and mode the codes must fit: an application inference profile resolved (GetInferenceProfile) |
 //! | [`validate`] | quota codes against ListServiceQuotas and the core's name matching |
 //! | [`alarm_def`] | the core's alarm definition in the adapter's PutMetricAlarm shape |
 //! | [`response`] | the answer PUT to CloudFormation's pre-signed URL |
@@ -15,6 +16,7 @@
 pub mod alarm_def;
 pub mod handler;
 pub mod properties;
+pub mod resolve;
 pub mod response;
 pub mod validate;
 

@@ -18,6 +18,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         alarms: clients.alarms(),
         parameters: clients.parameters(),
         sink: HttpsSink::new()?,
+        profiles: clients.inference_profiles(),
     };
     let ports = &ports;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {

@@ -6,7 +6,8 @@
 //! to type instead of only what was wrong.
 
 use bedrock_ops_aws::quotas::QuotaInfo;
-use bedrock_ops_core::quota_match::{InvocationMode, QuotaKind, candidate_codes, check_quota_name};
+use bedrock_ops_core::model_id::QuotaSubject;
+use bedrock_ops_core::quota_match::{QuotaKind, candidate_codes, check_quota_name_in};
 use bedrock_ops_core::thresholds::{QuotaCode, RpmQuotaCode};
 
 use crate::properties::{RPM_QUOTA_CODE, TPM_QUOTA_CODE};
@@ -30,25 +31,45 @@ fn property(kind: QuotaKind) -> &'static str {
     }
 }
 
-fn candidates<'a>(quotas: &'a [QuotaInfo], model_id: &str, kind: QuotaKind) -> Vec<&'a QuotaInfo> {
-    let mode = InvocationMode::of_model_id(model_id);
-    let codes = candidate_codes(
-        quotas.iter().map(|q| (q.code.as_str(), q.name.as_str())),
-        model_id,
-        mode,
-        kind,
-    );
+fn modes_text(subject: &QuotaSubject) -> String {
+    subject
+        .modes
+        .iter()
+        .map(|m| m.as_str())
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// The quotas of the subject's model and kind in any of its modes.
+fn candidates<'a>(
+    quotas: &'a [QuotaInfo],
+    subject: &QuotaSubject,
+    kind: QuotaKind,
+) -> Vec<&'a QuotaInfo> {
+    let codes: Vec<String> = subject
+        .modes
+        .iter()
+        .flat_map(|&mode| {
+            candidate_codes(
+                quotas.iter().map(|q| (q.code.as_str(), q.name.as_str())),
+                &subject.model_id,
+                mode,
+                kind,
+            )
+        })
+        .collect();
     quotas.iter().filter(|q| codes.contains(&q.code)).collect()
 }
 
-fn candidates_text(quotas: &[QuotaInfo], model_id: &str, kind: QuotaKind) -> String {
-    let mode = InvocationMode::of_model_id(model_id);
-    let found = candidates(quotas, model_id, kind);
+fn candidates_text(quotas: &[QuotaInfo], subject: &QuotaSubject, kind: QuotaKind) -> String {
+    let model_id = &subject.model_id;
+    let modes = modes_text(subject);
+    let found = candidates(quotas, subject, kind);
     if found.is_empty() {
         return format!(
-            "No {kind} quota of model {model_id} ({mode}) is among the {} bedrock quotas of this Region; \
-             check BedrockModelId (for an application inference profile, monitor the model or system \
-             profile it wraps and list the profile in ExtraModelIds).",
+            "No {kind} quota of model {model_id} ({modes}) is among the {} bedrock quotas of this Region; \
+             check BedrockModelId: a model id, a system-defined inference profile id (us., eu., apac., jp., \
+             au., ca., us-gov. or global. and the model id) or an application inference profile id or ARN.",
             quotas.len()
         );
     }
@@ -57,48 +78,60 @@ fn candidates_text(quotas: &[QuotaInfo], model_id: &str, kind: QuotaKind) -> Str
         .map(|q| format!("{} (\"{}\")", q.code, q.name))
         .collect::<Vec<_>>()
         .join(", ");
-    format!("Candidates for model {model_id} ({mode}, {kind}): {list}.")
+    format!("Candidates for model {model_id} ({modes}, {kind}): {list}.")
 }
 
 fn check_code(
     quotas: &[QuotaInfo],
-    model_id: &str,
+    subject: &QuotaSubject,
     kind: QuotaKind,
     code: &QuotaCode,
 ) -> Option<String> {
     let name = property(kind);
     let problem = match quotas.iter().find(|q| q.code == code.as_str()) {
         None => format!("{name} {code} is not a bedrock quota in this Region."),
-        Some(quota) => match check_quota_name(&quota.name, model_id, kind) {
-            Ok(_) => return None,
-            Err(err) => format!("{name} {code} does not fit: {err}."),
-        },
+        Some(quota) => {
+            // Accepted in any of the subject's modes; the first mode's refusal is the one reported.
+            let verdicts: Vec<_> = subject
+                .modes
+                .iter()
+                .map(|&mode| check_quota_name_in(&quota.name, &subject.model_id, mode, kind))
+                .collect();
+            if verdicts.iter().any(Result::is_ok) {
+                return None;
+            }
+            match verdicts.into_iter().find_map(Result::err) {
+                Some(err) => format!("{name} {code} does not fit: {err}."),
+                None => return None,
+            }
+        }
     };
     Some(format!(
         "{problem} {}",
-        candidates_text(quotas, model_id, kind)
+        candidates_text(quotas, subject, kind)
     ))
 }
 
 /// Checks both codes against the service's quota list; `tpm` is `None` when the template passed `NA`.
 pub fn validate_codes(
     quotas: &[QuotaInfo],
-    model_id: &str,
+    subject: &QuotaSubject,
     rpm: &RpmQuotaCode,
     tpm: Option<&QuotaCode>,
 ) -> Result<ValidCodes, ValidationError> {
+    let model_id = &subject.model_id;
     let mut problems = Vec::new();
     match rpm {
         RpmQuotaCode::Code(code) => {
             problems.extend(check_code(
                 quotas,
-                model_id,
+                subject,
                 QuotaKind::RequestsPerMinute,
                 code,
             ));
         }
         RpmQuotaCode::NotApplicable => {
-            let found = candidates(quotas, model_id, QuotaKind::RequestsPerMinute);
+            let found = candidates(quotas, subject, QuotaKind::RequestsPerMinute);
             if !found.is_empty() {
                 problems.push(format!(
                     "{RPM_QUOTA_CODE} is NA (no RPM quota), but model {model_id} has one: set it to {}. {}",
@@ -107,19 +140,19 @@ pub fn validate_codes(
                         .map(|q| q.code.as_str())
                         .collect::<Vec<_>>()
                         .join(" or "),
-                    candidates_text(quotas, model_id, QuotaKind::RequestsPerMinute)
+                    candidates_text(quotas, subject, QuotaKind::RequestsPerMinute)
                 ));
             }
         }
     }
     match tpm {
         Some(code) => {
-            problems.extend(check_code(quotas, model_id, QuotaKind::TokensPerMinute, code));
+            problems.extend(check_code(quotas, subject, QuotaKind::TokensPerMinute, code));
         }
         None => problems.push(format!(
             "{TPM_QUOTA_CODE} cannot be NA: every Bedrock model has a tokens-per-minute quota, and the TPM \
              alarm needs it. {}",
-            candidates_text(quotas, model_id, QuotaKind::TokensPerMinute)
+            candidates_text(quotas, subject, QuotaKind::TokensPerMinute)
         )),
     }
     match (problems.is_empty(), tpm) {
@@ -141,7 +174,13 @@ mod tests {
     use bedrock_ops_testkit::fixtures::{MODEL_ID, RPM_CODE, TPM_CODE, TPM_NAME};
     use serde::Deserialize;
 
+    use bedrock_ops_core::quota_match::InvocationMode;
+
     use super::*;
+
+    fn named(id: &str) -> QuotaSubject {
+        QuotaSubject::named(id)
+    }
 
     #[derive(Deserialize)]
     #[serde(rename_all = "PascalCase")]
@@ -186,8 +225,13 @@ mod tests {
 
     #[test]
     fn right_codes_for_global_opus_pass() {
-        let ok =
-            validate_codes(&fixture(), MODEL_ID, &rpm(RPM_CODE), Some(&code(TPM_CODE))).unwrap();
+        let ok = validate_codes(
+            &fixture(),
+            &named(MODEL_ID),
+            &rpm(RPM_CODE),
+            Some(&code(TPM_CODE)),
+        )
+        .unwrap();
         assert_eq!(ok.tpm.as_str(), TPM_CODE);
     }
 
@@ -197,7 +241,7 @@ mod tests {
         assert!(
             validate_codes(
                 &quotas,
-                "us.anthropic.claude-opus-4-6-v1",
+                &named("us.anthropic.claude-opus-4-6-v1"),
                 &rpm("L-4B7E2D10"),
                 Some(&code("L-4B7E2D11"))
             )
@@ -205,7 +249,13 @@ mod tests {
         );
         let apac = "apac.anthropic.claude-sonnet-4-5-20250929-v1:0";
         assert!(
-            validate_codes(&quotas, apac, &rpm("L-6D11B301"), Some(&code("L-6D11B302"))).is_ok()
+            validate_codes(
+                &quotas,
+                &named(apac),
+                &rpm("L-6D11B301"),
+                Some(&code("L-6D11B302"))
+            )
+            .is_ok()
         );
     }
 
@@ -213,7 +263,7 @@ mod tests {
     fn the_1m_context_length_variant_is_refused_and_the_real_code_named() {
         let err = validate_codes(
             &fixture(),
-            MODEL_ID,
+            &named(MODEL_ID),
             &rpm(RPM_CODE),
             Some(&code("L-9A1F0C22")),
         )
@@ -235,7 +285,7 @@ mod tests {
         // The cross-region Opus quota for a global profile.
         let err = validate_codes(
             &fixture(),
-            MODEL_ID,
+            &named(MODEL_ID),
             &rpm("L-4B7E2D10"),
             Some(&code(TPM_CODE)),
         )
@@ -258,7 +308,7 @@ mod tests {
     fn a_swapped_kind_and_an_unknown_code_are_both_reported() {
         let err = validate_codes(
             &fixture(),
-            MODEL_ID,
+            &named(MODEL_ID),
             &rpm(TPM_CODE),
             Some(&code("L-FFFFFFFF")),
         )
@@ -288,7 +338,7 @@ mod tests {
         });
         let ok = validate_codes(
             &with_tpm_only,
-            "acme.tiny-v1:0",
+            &named("acme.tiny-v1:0"),
             &RpmQuotaCode::NotApplicable,
             Some(&code("L-00000001")),
         )
@@ -296,7 +346,7 @@ mod tests {
         assert_eq!(ok.rpm, RpmQuotaCode::NotApplicable);
         let err = validate_codes(
             &quotas,
-            MODEL_ID,
+            &named(MODEL_ID),
             &RpmQuotaCode::NotApplicable,
             Some(&code(TPM_CODE)),
         )
@@ -312,7 +362,7 @@ mod tests {
 
     #[test]
     fn tpm_na_is_refused_clearly_with_the_right_code() {
-        let err = validate_codes(&fixture(), MODEL_ID, &rpm(RPM_CODE), None)
+        let err = validate_codes(&fixture(), &named(MODEL_ID), &rpm(RPM_CODE), None)
             .unwrap_err()
             .0;
         assert!(
@@ -327,7 +377,7 @@ mod tests {
         let quotas = fixture();
         let err = validate_codes(
             &quotas,
-            "us.anthropic.claude-opus-4-6-v1",
+            &named("us.anthropic.claude-opus-4-6-v1"),
             &rpm("L-0A1B2C03"),
             Some(&code("L-4B7E2D11")),
         )
@@ -336,16 +386,64 @@ mod tests {
         assert!(err.contains("bedrock-mantle"), "{err}");
         let err = validate_codes(
             &quotas,
-            "e5t98lwp1dsr",
+            &named("acme.unknown-v1:0"),
             &rpm(RPM_CODE),
             Some(&code(TPM_CODE)),
         )
         .unwrap_err()
         .0;
         assert!(
-            err.contains("No requests per minute quota of model e5t98lwp1dsr (on-demand)"),
+            err.contains("No requests per minute quota of model acme.unknown-v1:0 (on-demand)"),
             "{err}"
         );
-        assert!(err.contains("ExtraModelIds"), "{err}");
+        assert!(
+            err.contains("application inference profile id or ARN"),
+            "{err}"
+        );
+    }
+
+    fn wrapped(modes: &[InvocationMode]) -> QuotaSubject {
+        QuotaSubject {
+            model_id: "anthropic.claude-opus-4-6-v1".into(),
+            modes: modes.to_vec(),
+        }
+    }
+
+    #[test]
+    fn an_application_profile_across_regions_takes_the_global_or_the_cross_region_codes() {
+        use InvocationMode::{CrossRegion, Global};
+        let quotas = fixture();
+        let subject = wrapped(&[CrossRegion, Global]);
+        assert!(validate_codes(&quotas, &subject, &rpm(RPM_CODE), Some(&code(TPM_CODE))).is_ok());
+        assert!(
+            validate_codes(
+                &quotas,
+                &subject,
+                &rpm("L-4B7E2D10"),
+                Some(&code("L-4B7E2D11"))
+            )
+            .is_ok()
+        );
+        let err = validate_codes(&quotas, &subject, &rpm(RPM_CODE), Some(&code("L-9A1F0C22")))
+            .unwrap_err()
+            .0;
+        assert!(
+            err.contains("cross-region or global, tokens per minute"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_application_profile_of_one_region_refuses_the_global_codes() {
+        let err = validate_codes(
+            &fixture(),
+            &wrapped(&[InvocationMode::OnDemand]),
+            &rpm(RPM_CODE),
+            Some(&code(TPM_CODE)),
+        )
+        .unwrap_err()
+        .0;
+        assert!(err.contains("does not fit"), "{err}");
+        assert!(err.contains("(on-demand)"), "{err}");
     }
 }

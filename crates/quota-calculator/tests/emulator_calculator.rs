@@ -322,3 +322,147 @@ fn the_answer_carries_the_request_ids_and_the_signed_query_reaches_only_the_sink
     assert_eq!(response.query, SIGNATURE);
     assert!(!answer.to_string().contains("NOT-TO-BE-LOGGED"));
 }
+
+// ----- BedrockModelId of every kind (issue 16) ------------------------------------------------------------
+
+const OPUS: &str = "anthropic.claude-opus-4-6-v1";
+const PROFILE_ID: &str = "a1b2c3d4e5f6";
+const PROFILE_ARN: &str =
+    "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6";
+
+/// An application profile copied from the global Opus profile (it routes to Opus in three Regions) and the
+/// system-defined global profile itself.
+fn seed_profiles(s: &Session) {
+    let models: Vec<String> = ["us-east-1", "us-west-2", "eu-west-1"]
+        .iter()
+        .map(|r| format!("arn:aws:bedrock:{r}::foundation-model/{OPUS}"))
+        .collect();
+    s.emulator
+        .seed_inference_profiles(&[
+            json!({"id": PROFILE_ID, "type": "APPLICATION", "models": models, "name": "team-a"}),
+            json!({"id": MODEL_ID, "type": "SYSTEM_DEFINED", "models": models}),
+        ])
+        .unwrap();
+}
+
+fn create_with_model_id(s: &Session, model_id: &str, id: &str) -> (Value, Vec<CallRecord>) {
+    s.emulator.reset_calls().unwrap();
+    let event = with_property(s.event("create", id), "BedrockModelId", model_id);
+    let answer = s.answer(event);
+    (answer, s.calls())
+}
+
+#[test]
+fn an_application_profile_arn_creates_with_its_codes_checked_against_the_wrapped_model() {
+    let s = session();
+    seed_profiles(&s);
+    let (answer, calls) = create_with_model_id(&s, PROFILE_ARN, "app-arn");
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(answer["Data"]["TpmThreshold"], "5000000");
+    let reads: Vec<&CallRecord> = calls.iter().filter(|c| c.service == "bedrock").collect();
+    assert_eq!(reads.len(), 1, "{}", summary(&calls));
+    assert!(
+        reads[0].operation.starts_with("GET /inference-profiles/"),
+        "{reads:?}"
+    );
+    assert!(reads[0].error_code.is_none(), "{reads:?}");
+    // The alarms watch the profile's ARN: CloudWatch reports the profile's traffic under the id it was called by.
+    let tpm = &s.alarms()[TPM_ALARM];
+    assert_eq!(
+        tpm.metrics[0].metric_stat.as_ref().unwrap().dimensions[0].value,
+        PROFILE_ARN
+    );
+}
+
+#[test]
+fn an_application_profile_id_creates_too() {
+    let s = session();
+    seed_profiles(&s);
+    let (answer, _) = create_with_model_id(&s, PROFILE_ID, "app-id");
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+}
+
+#[test]
+fn model_ids_and_system_profiles_of_every_prefix_create_without_a_bedrock_call() {
+    let s = session();
+    s.emulator
+        .seed_quotas(
+            &[
+                bedrock_ops_testkit::emulator::SeedQuota::bedrock(
+                    "L-0D0D0D01",
+                    "On-demand model inference requests per minute for Anthropic Claude Opus 4.6 V1",
+                    1_000.0,
+                ),
+                bedrock_ops_testkit::emulator::SeedQuota::bedrock(
+                    "L-0D0D0D02",
+                    "On-demand model inference tokens per minute for Anthropic Claude Opus 4.6 V1",
+                    100_000.0,
+                ),
+            ],
+            &[],
+        )
+        .unwrap();
+    let cross = ("L-4B7E2D10", "L-4B7E2D11");
+    let mut cases = vec![
+        (OPUS.to_owned(), ("L-0D0D0D01", "L-0D0D0D02")),
+        (MODEL_ID.to_owned(), (RPM_CODE, TPM_CODE)),
+    ];
+    for geo in ["us", "eu", "apac", "jp", "au", "ca", "us-gov"] {
+        cases.push((format!("{geo}.{OPUS}"), cross));
+    }
+    for (i, (model_id, (rpm, tpm))) in cases.iter().enumerate() {
+        s.emulator.reset_calls().unwrap();
+        let event = s.event("create", &format!("kind-{i}"));
+        let event = with_property(
+            with_property(event, "BedrockModelId", model_id),
+            "RequestsPerMinuteQuotaCode",
+            rpm,
+        );
+        let answer = s.answer(with_property(event, "TokensPerMinuteQuotaCode", tpm));
+        assert_eq!(answer["Status"], "SUCCESS", "{model_id}: {answer}");
+        let calls = s.calls();
+        assert!(
+            calls.iter().all(|c| c.service != "bedrock"),
+            "{model_id}: {}",
+            summary(&calls)
+        );
+    }
+}
+
+#[test]
+fn an_unknown_or_foreign_or_malformed_profile_fails_naming_it_and_writes_nothing() {
+    let s = session();
+    seed_profiles(&s);
+    let cases = [
+        (
+            "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/zzzzzzzzzzzz",
+            "ResourceNotFoundException",
+        ),
+        (
+            "arn:aws:bedrock:us-east-1:999999999999:application-inference-profile/a1b2c3d4e5f6",
+            "AccessDeniedException",
+        ),
+        (
+            "arn:aws:bedrock:eu-west-1:123456789012:application-inference-profile/a1b2c3d4e5f6",
+            "ResourceNotFoundException",
+        ),
+        ("zzzzzzzzzzzz", "ResourceNotFoundException"),
+    ];
+    for (i, (model_id, code)) in cases.iter().enumerate() {
+        let (answer, calls) = create_with_model_id(&s, model_id, &format!("bad-{i}"));
+        assert_eq!(answer["Status"], "FAILED", "{model_id}: {answer}");
+        let reason = answer["Reason"].as_str().unwrap();
+        assert!(
+            reason.contains(&format!("BedrockModelId '{model_id}'")),
+            "{reason}"
+        );
+        assert!(reason.contains("ExtraModelIds"), "{reason}");
+        let bedrock: Vec<_> = calls.iter().filter(|c| c.service == "bedrock").collect();
+        assert_eq!(bedrock.len(), 1, "{model_id}");
+        assert_eq!(bedrock[0].error_code.as_deref(), Some(*code), "{model_id}");
+        assert_eq!(
+            count(&calls, "PutMetricAlarm") + count(&calls, "PutParameter"),
+            0
+        );
+    }
+}

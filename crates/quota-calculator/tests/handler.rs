@@ -6,6 +6,8 @@ use std::time::Duration;
 use bedrock_ops_aws::alarms::memory::MemoryAlarms;
 use bedrock_ops_aws::alarms::{AlarmAdmin, MetricAlarmDef};
 use bedrock_ops_aws::diagnostic::Classified;
+use bedrock_ops_aws::inference_profiles::memory::MemoryInferenceProfiles;
+use bedrock_ops_aws::inference_profiles::{InferenceProfile, ProfileType};
 use bedrock_ops_aws::parameters::memory::MemoryParameters;
 use bedrock_ops_aws::quotas::memory::MemoryQuotas;
 use bedrock_ops_aws::quotas::{QuotaInfo, QuotaService, RequestedChange};
@@ -54,6 +56,7 @@ struct World {
     alarms: MemoryAlarms,
     parameters: MemoryParameters,
     sink: MemorySink,
+    profiles: MemoryInferenceProfiles,
 }
 
 impl World {
@@ -63,15 +66,20 @@ impl World {
             alarms: MemoryAlarms::new(),
             parameters: MemoryParameters::new(),
             sink: MemorySink::new(),
+            profiles: MemoryInferenceProfiles::new(),
         }
     }
 
-    fn ports(&self) -> Ports<MemoryQuotas, MemoryAlarms, MemoryParameters, MemorySink> {
+    fn ports(
+        &self,
+    ) -> Ports<MemoryQuotas, MemoryAlarms, MemoryParameters, MemorySink, MemoryInferenceProfiles>
+    {
         Ports {
             quotas: self.quotas.clone(),
             alarms: self.alarms.clone(),
             parameters: self.parameters.clone(),
             sink: self.sink.clone(),
+            profiles: self.profiles.clone(),
         }
     }
 
@@ -148,6 +156,71 @@ async fn create_reads_in_one_round_trip_the_list_both_quotas_and_the_stored_reco
     assert_eq!(world.parameters.calls("GetParametersByPath"), 1);
     assert_eq!(world.alarms.calls("PutMetricAlarm"), 2);
     assert_eq!(world.alarms.calls("DescribeAlarms"), 0);
+}
+
+const PROFILE_ARN: &str =
+    "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6";
+
+/// An application profile copied from the global Opus profile: it routes to Opus in several Regions.
+fn opus_application_profile() -> InferenceProfile {
+    InferenceProfile {
+        id: "a1b2c3d4e5f6".into(),
+        arn: PROFILE_ARN.into(),
+        kind: ProfileType::Application,
+        status: "ACTIVE".into(),
+        model_arns: ["us-east-1", "us-west-2", "eu-west-1"]
+            .iter()
+            .map(|r| format!("arn:aws:bedrock:{r}::foundation-model/anthropic.claude-opus-4-6-v1"))
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn an_application_profile_arn_creates_with_the_codes_of_the_model_it_wraps() {
+    let world = World {
+        profiles: MemoryInferenceProfiles::new().with(opus_application_profile()),
+        ..World::new()
+    };
+    let answer = world
+        .run(with_property(
+            fixture("create"),
+            "BedrockModelId",
+            PROFILE_ARN,
+        ))
+        .await;
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(world.profiles.calls("GetInferenceProfile"), 1);
+    // The alarms watch the profile's own ModelId: that is where CloudWatch reports its traffic.
+    let tpm = world.alarms.alarm(TPM_ALARM).unwrap();
+    let watched = &tpm.metrics[0].metric_stat.as_ref().unwrap().dimensions[0];
+    assert_eq!(watched.value, PROFILE_ARN);
+}
+
+#[tokio::test]
+async fn an_unknown_application_profile_fails_naming_it_and_writes_nothing() {
+    let world = World::new();
+    let answer = world
+        .run(with_property(
+            fixture("create"),
+            "BedrockModelId",
+            PROFILE_ARN,
+        ))
+        .await;
+    assert_eq!(answer["Status"], "FAILED", "{answer}");
+    let reason = answer["Reason"].as_str().unwrap();
+    assert!(
+        reason.contains(&format!("BedrockModelId '{PROFILE_ARN}'")),
+        "{reason}"
+    );
+    assert!(reason.contains("ExtraModelIds"), "{reason}");
+    assert_eq!(world.writes(), 0);
+}
+
+#[tokio::test]
+async fn a_model_id_needs_no_inference_profile_call() {
+    let world = World::new();
+    world.run(fixture("create")).await;
+    assert_eq!(world.profiles.total_calls(), 0);
 }
 
 #[tokio::test]
@@ -458,6 +531,7 @@ async fn work_that_outlives_the_budget_is_cut_off_and_answered_failed_in_time() 
         alarms: world.alarms.clone(),
         parameters: world.parameters.clone(),
         sink: world.sink.clone(),
+        profiles: world.profiles.clone(),
     };
     let budget = RESPONSE_MARGIN + Duration::from_millis(100);
     let started = std::time::Instant::now();

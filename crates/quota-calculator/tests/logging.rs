@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use bedrock_ops_aws::alarms::memory::MemoryAlarms;
+use bedrock_ops_aws::inference_profiles::memory::MemoryInferenceProfiles;
 use bedrock_ops_aws::parameters::memory::MemoryParameters;
 use bedrock_ops_aws::quotas::memory::MemoryQuotas;
 use bedrock_ops_core::thresholds::SERVICE_CODE;
@@ -34,6 +35,7 @@ async fn the_presigned_url_is_never_logged_on_success_failure_or_a_delivery_erro
         alarms: MemoryAlarms::new(),
         parameters: MemoryParameters::new(),
         sink: sink.clone(),
+        profiles: MemoryInferenceProfiles::new(),
     };
     let budget = Duration::from_secs(60);
     let created = handle(&ports, event(TPM_CODE, "Create"), budget, 0)

@@ -94,5 +94,6 @@ pub fn isolated(config: &SdkConfig, partition: &str) -> AwsClients {
             aws_sdk_dynamodb,
             aws_sdk_dynamodb::config::Builder::from(config)
         ),
+        config: config.clone(),
     }
 }

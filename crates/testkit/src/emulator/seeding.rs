@@ -3,7 +3,7 @@
 
 use bedrock_ops_core::thresholds::SERVICE_CODE;
 use serde::Serialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{Emulator, EmulatorError};
 
@@ -83,6 +83,15 @@ impl Emulator {
     ) -> Result<(), EmulatorError> {
         let body = json!({ "quotas": quotas, "defaults": defaults });
         self.call("POST", "/_ext/service-quotas/seed", Some(&body))
+            .map(drop)
+    }
+
+    /// Seeds Bedrock inference profiles (in the emulator's Region): each `{"id", "type": "APPLICATION" |
+    /// "SYSTEM_DEFINED", "models": [foundation-model ARN, ...], "status"?, "region"?}`; the fake derives
+    /// the ARN, so `application_profile_arn(id)` is what GetInferenceProfile answers.
+    pub fn seed_inference_profiles(&self, profiles: &[Value]) -> Result<(), EmulatorError> {
+        let body = json!({ "profiles": profiles });
+        self.call("POST", "/_ext/bedrock/inference-profiles", Some(&body))
             .map(drop)
     }
 

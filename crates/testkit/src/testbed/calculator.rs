@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use bedrock_ops_aws::AwsClients;
 use bedrock_ops_aws::alarms::sdk::SdkAlarms;
+use bedrock_ops_aws::inference_profiles::memory::MemoryInferenceProfiles;
+use bedrock_ops_aws::inference_profiles::sdk::SdkInferenceProfiles;
 use bedrock_ops_aws::parameters::sdk::SdkParameters;
 use bedrock_ops_aws::quotas::sdk::SdkQuotas;
 use bedrock_ops_aws::{AlarmAdmin, ParameterStore, QuotaService};
@@ -28,7 +30,7 @@ pub const PATH: &str = "/Acme/bedrock/quota-monitoring/Opus/thresholds/";
 pub const SIGNATURE: &str = "X-Amz-Signature=NOT-TO-BE-LOGGED";
 
 /// The handler's wiring on the real SDK clients.
-pub type SdkPorts = Ports<SdkQuotas, SdkAlarms, SdkParameters, HttpsSink>;
+pub type SdkPorts = Ports<SdkQuotas, SdkAlarms, SdkParameters, HttpsSink, SdkInferenceProfiles>;
 
 /// The Opus quotas of the blog example (10,000 RPM, 6,250,000 TPM) and the look-alikes the validator must not
 /// take, plus a model with no RPM quota. More than one ListServiceQuotas page (the emulator pages by 5).
@@ -92,6 +94,7 @@ pub fn ports(clients: &AwsClients) -> SdkPorts {
         alarms: clients.alarms(),
         parameters: clients.parameters(),
         sink: HttpsSink::new().expect("HTTPS client"),
+        profiles: clients.inference_profiles(),
     }
 }
 
@@ -122,6 +125,7 @@ where
         alarms,
         parameters,
         sink: sink.clone(),
+        profiles: MemoryInferenceProfiles::new(),
     };
     quota_calculator::handle(&ports, event, Duration::from_secs(60), at)
         .await

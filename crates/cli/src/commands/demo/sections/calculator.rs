@@ -91,6 +91,7 @@ pub async fn run(demo: &Demo<'_>) -> Step<CalculatorFacts> {
         alarms: demo.clients.alarms(),
         parameters: demo.clients.parameters(),
         sink: quota_calculator::HttpsSink::new().map_err(failed("the response client"))?,
+        profiles: demo.clients.inference_profiles(),
     };
     let outcome = Box::pin(quota_calculator::handle(
         &ports,
