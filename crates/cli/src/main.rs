@@ -3,6 +3,8 @@
 
 mod cloudformation;
 mod commands;
+#[cfg(test)]
+mod docs_check;
 
 use std::io::Write;
 use std::process::ExitCode;

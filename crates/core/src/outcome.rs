@@ -119,6 +119,25 @@ impl NotFiledReason {
             NotFiledReason::Error { .. } => "error",
         }
     }
+
+    /// Every code [`NotFiledReason::code`] returns, then [`DRY_RUN_REASON`]: every `reason` an
+    /// action of type `none` can carry. docs/runbook.md's "Nothing filed because…" table lists
+    /// exactly these; the docs check (crates/cli/src/docs_check) compares the two.
+    pub const CODES: &'static [&'static str] = &[
+        "automation_disabled",
+        "increase_percent_zero",
+        "rpm_quota_not_applicable",
+        "investigate_first",
+        "already_reported",
+        "support_plan_missing",
+        "case_creation_limit_exceeded",
+        "throttled",
+        "access_denied",
+        "not_adjustable",
+        "above_maximum",
+        "error",
+        DRY_RUN_REASON,
+    ];
 }
 
 impl From<SupportCaseReason> for NotFiledReason {
@@ -423,5 +442,63 @@ impl fmt::Display for NotFiledReason {
             }
             other => f.write_str(other.code()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One value of every variant. The match makes a new variant a compile error here, so it
+    /// cannot be left out of [`NotFiledReason::CODES`] (and of the runbook) by accident.
+    fn one_of_each() -> Vec<NotFiledReason> {
+        let case = CaseRef {
+            case_id: "case-1".into(),
+            display_id: "1".into(),
+        };
+        let all = vec![
+            NotFiledReason::AutomationDisabled,
+            NotFiledReason::IncreasePercentZero,
+            NotFiledReason::RpmQuotaNotApplicable,
+            NotFiledReason::InvestigateFirst,
+            NotFiledReason::AlreadyReported { case },
+            NotFiledReason::SupportPlanMissing,
+            NotFiledReason::CaseCreationLimitExceeded,
+            NotFiledReason::Throttled,
+            NotFiledReason::AccessDenied,
+            NotFiledReason::NotAdjustable,
+            NotFiledReason::AboveMaximum { maximum: 1 },
+            NotFiledReason::Error {
+                message: "m".into(),
+            },
+        ];
+        for reason in &all {
+            match reason {
+                NotFiledReason::AutomationDisabled
+                | NotFiledReason::IncreasePercentZero
+                | NotFiledReason::RpmQuotaNotApplicable
+                | NotFiledReason::InvestigateFirst
+                | NotFiledReason::AlreadyReported { .. }
+                | NotFiledReason::SupportPlanMissing
+                | NotFiledReason::CaseCreationLimitExceeded
+                | NotFiledReason::Throttled
+                | NotFiledReason::AccessDenied
+                | NotFiledReason::NotAdjustable
+                | NotFiledReason::AboveMaximum { .. }
+                | NotFiledReason::Error { .. } => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn reason_codes_list_every_variant_once_and_the_dry_run() {
+        let mut codes: Vec<&str> = one_of_each().iter().map(NotFiledReason::code).collect();
+        codes.push(DRY_RUN_REASON);
+        assert_eq!(codes, NotFiledReason::CODES);
+        let mut unique = codes.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), codes.len(), "a code is used twice: {codes:?}");
     }
 }
