@@ -75,6 +75,9 @@ pub enum Target {
 pub enum NotFiledReason {
     /// `enable-automated-support-case` is `No`.
     AutomationDisabled,
+    /// The settings could not be read: a value that is not allowed (a typo: the message names the key,
+    /// the value and what is allowed) or a failed Parameter Store read. Every filing is held.
+    SettingsUnreadable { message: String },
     /// The side's increase percent setting is 0 ("do not request").
     IncreasePercentZero,
     /// The model has no requests-per-minute quota (RPM quota code `NA`).
@@ -106,6 +109,7 @@ impl NotFiledReason {
     pub fn code(&self) -> &'static str {
         match self {
             NotFiledReason::AutomationDisabled => "automation_disabled",
+            NotFiledReason::SettingsUnreadable { .. } => "settings_unreadable",
             NotFiledReason::IncreasePercentZero => "increase_percent_zero",
             NotFiledReason::RpmQuotaNotApplicable => "rpm_quota_not_applicable",
             NotFiledReason::InvestigateFirst => "investigate_first",
@@ -125,6 +129,7 @@ impl NotFiledReason {
     /// exactly these; the docs check (crates/cli/src/docs_check) compares the two.
     pub const CODES: &'static [&'static str] = &[
         "automation_disabled",
+        "settings_unreadable",
         "increase_percent_zero",
         "rpm_quota_not_applicable",
         "investigate_first",
@@ -376,7 +381,9 @@ fn not_filed_view(target: &Target, reason: &NotFiledReason) -> ActionView {
         }
     }
     match reason {
-        NotFiledReason::Error { message } => details.message = Some(message.clone()),
+        NotFiledReason::Error { message } | NotFiledReason::SettingsUnreadable { message } => {
+            details.message = Some(message.clone())
+        }
         NotFiledReason::AboveMaximum { maximum } => {
             details.message = Some(format!("Service Quotas grants at most {maximum}"));
         }
@@ -434,6 +441,9 @@ impl fmt::Display for NotFiledReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             NotFiledReason::Error { message } => write!(f, "error: {message}"),
+            NotFiledReason::SettingsUnreadable { message } => {
+                write!(f, "settings_unreadable: {message}")
+            }
             NotFiledReason::AboveMaximum { maximum } => {
                 write!(f, "above_maximum (Service Quotas grants at most {maximum})")
             }
@@ -458,6 +468,9 @@ mod tests {
         };
         let all = vec![
             NotFiledReason::AutomationDisabled,
+            NotFiledReason::SettingsUnreadable {
+                message: "m".into(),
+            },
             NotFiledReason::IncreasePercentZero,
             NotFiledReason::RpmQuotaNotApplicable,
             NotFiledReason::InvestigateFirst,
@@ -475,6 +488,7 @@ mod tests {
         for reason in &all {
             match reason {
                 NotFiledReason::AutomationDisabled
+                | NotFiledReason::SettingsUnreadable { .. }
                 | NotFiledReason::IncreasePercentZero
                 | NotFiledReason::RpmQuotaNotApplicable
                 | NotFiledReason::InvestigateFirst

@@ -183,8 +183,8 @@ pub fn stored_thresholds(values: &BTreeMap<String, String>) -> Result<Thresholds
 
 fn execution(settings: Reading<'_, Settings>) -> Execution {
     match settings {
-        Err(reason) => Execution::Held(NotFiledReason::Error {
-            message: format!("the settings could not be read from Parameter Store: {reason}"),
+        Err(reason) => Execution::Held(NotFiledReason::SettingsUnreadable {
+            message: reason.to_owned(),
         }),
         Ok(s) if !s.automated_support_case => Execution::Held(NotFiledReason::AutomationDisabled),
         Ok(s) if s.mode == Mode::DryRun => Execution::DryRun,
@@ -990,7 +990,8 @@ mod tests {
             rpm: &case.rpm,
             tpm: &case.tpm,
         });
-        let Execution::Held(NotFiledReason::Error { message }) = &plan.execution else {
+        let Execution::Held(NotFiledReason::SettingsUnreadable { message }) = &plan.execution
+        else {
             panic!("{:?}", plan.execution)
         };
         assert!(message.contains("access denied"), "{message}");

@@ -612,6 +612,18 @@ fn email_per_not_filed_reason() {
             }],
         ),
         ("no_action_recorded", &nq, vec![]),
+        (
+            "settings_unreadable",
+            &hu,
+            not_filed_all(
+                &hu,
+                NotFiledReason::SettingsUnreadable {
+                    message: "Parameter Store setting 'mode' has the invalid value 'sometimes': \
+                              allowed live or dry-run"
+                        .into(),
+                },
+            ),
+        ),
     ];
     for (name, f, actions) in cases {
         insta::assert_snapshot!(
@@ -808,6 +820,9 @@ fn actions_json() {
         NotFiledReason::Error {
             message: "InternalFailure".into(),
         },
+        NotFiledReason::SettingsUnreadable {
+            message: "Parameter Store setting 'mode' has the invalid value 'x'".into(),
+        },
     ];
     for reason in reasons {
         actions.push(Action::NotFiled {
@@ -953,6 +968,13 @@ fn every_not_filed_reason_is_worded_on_its_own() {
                 message: "boom".into(),
             },
             "the call failed: boom",
+        ),
+        (
+            NotFiledReason::SettingsUnreadable {
+                message: "Parameter Store setting 'mode' has the invalid value 'x'".into(),
+            },
+            "the settings in Parameter Store could not be read, so nothing is filed until they are \
+             fixed: Parameter Store setting 'mode' has the invalid value 'x'.",
         ),
     ];
     for (reason, expected) in reasons {

@@ -248,12 +248,16 @@ fn is_failure(reason: &NotFiledReason) -> bool {
             | NotFiledReason::Throttled
             | NotFiledReason::AccessDenied
             | NotFiledReason::Error { .. }
+            | NotFiledReason::SettingsUnreadable { .. }
     )
 }
 
 fn short_reason(reason: &NotFiledReason) -> String {
     match reason {
         NotFiledReason::AutomationDisabled => "automated filing is turned off".to_owned(),
+        NotFiledReason::SettingsUnreadable { .. } => {
+            "the settings in Parameter Store could not be read".to_owned()
+        }
         NotFiledReason::IncreasePercentZero => "the increase percent setting is 0".to_owned(),
         NotFiledReason::RpmQuotaNotApplicable => "the model has no RPM quota".to_owned(),
         NotFiledReason::InvestigateFirst => {
@@ -284,6 +288,11 @@ fn full_reason(reason: &NotFiledReason, targets: &[&Target]) -> String {
             "automated filing is turned off (setting enable-automated-support-case is No)."
                 .to_owned()
         }
+        NotFiledReason::SettingsUnreadable { message } => format!(
+            "the settings in Parameter Store could not be read, so nothing is filed until they are \
+             fixed: {}.",
+            truncate(&one_line(message), ERROR_MAX).trim_end_matches('.')
+        ),
         NotFiledReason::IncreasePercentZero => {
             let mut keys: Vec<&str> = Vec::new();
             for target in targets {
