@@ -98,8 +98,6 @@ pub enum NotFiledReason {
     AccessDenied,
     /// Service Quotas cannot raise this quota; the Support-case path carries it instead.
     NotAdjustable,
-    /// The desired value is above what Service Quotas grants; the Support-case path carries it.
-    AboveMaximum { maximum: u64 },
     /// Any other failure, with the service's message (no secrets: error messages from AWS only).
     Error { message: String },
 }
@@ -119,7 +117,6 @@ impl NotFiledReason {
             NotFiledReason::Throttled => "throttled",
             NotFiledReason::AccessDenied => "access_denied",
             NotFiledReason::NotAdjustable => "not_adjustable",
-            NotFiledReason::AboveMaximum { .. } => "above_maximum",
             NotFiledReason::Error { .. } => "error",
         }
     }
@@ -139,7 +136,6 @@ impl NotFiledReason {
         "throttled",
         "access_denied",
         "not_adjustable",
-        "above_maximum",
         "error",
         DRY_RUN_REASON,
     ];
@@ -149,7 +145,6 @@ impl From<SupportCaseReason> for NotFiledReason {
     fn from(reason: SupportCaseReason) -> Self {
         match reason {
             SupportCaseReason::NotAdjustable => NotFiledReason::NotAdjustable,
-            SupportCaseReason::AboveMaximum { maximum } => NotFiledReason::AboveMaximum { maximum },
         }
     }
 }
@@ -384,9 +379,6 @@ fn not_filed_view(target: &Target, reason: &NotFiledReason) -> ActionView {
         NotFiledReason::Error { message } | NotFiledReason::SettingsUnreadable { message } => {
             details.message = Some(message.clone())
         }
-        NotFiledReason::AboveMaximum { maximum } => {
-            details.message = Some(format!("Service Quotas grants at most {maximum}"));
-        }
         NotFiledReason::AlreadyReported { case } => {
             details.case_id = Some(case.case_id.clone());
             details.display_id = Some(case.display_id.clone());
@@ -444,9 +436,6 @@ impl fmt::Display for NotFiledReason {
             NotFiledReason::SettingsUnreadable { message } => {
                 write!(f, "settings_unreadable: {message}")
             }
-            NotFiledReason::AboveMaximum { maximum } => {
-                write!(f, "above_maximum (Service Quotas grants at most {maximum})")
-            }
             NotFiledReason::AlreadyReported { case } => {
                 write!(f, "already_reported on case {}", case.display_id)
             }
@@ -480,7 +469,6 @@ mod tests {
             NotFiledReason::Throttled,
             NotFiledReason::AccessDenied,
             NotFiledReason::NotAdjustable,
-            NotFiledReason::AboveMaximum { maximum: 1 },
             NotFiledReason::Error {
                 message: "m".into(),
             },
@@ -498,7 +486,6 @@ mod tests {
                 | NotFiledReason::Throttled
                 | NotFiledReason::AccessDenied
                 | NotFiledReason::NotAdjustable
-                | NotFiledReason::AboveMaximum { .. }
                 | NotFiledReason::Error { .. } => {}
             }
         }

@@ -8,8 +8,7 @@
 //!   case category and the quotas asked for alike (W-4);
 //! - `high_usage`, `new_model`, `usage_unknown` ask Service Quotas for **every** requested quota
 //!   (W-5) at the desired value of [`decide_increase`]; a percent of 0 asks nothing for that quota;
-//!   a quota that is not adjustable, or whose desired value is above its maximum, goes to a Support
-//!   case instead;
+//!   a quota that is not adjustable goes to a Support case instead;
 //! - `low_usage` asks for no increase: a Quota Request case in an investigate-first tone lists the
 //!   increases for reference only (no case when there is no increase to list);
 //! - `non_quota` opens an Investigation Request case and asks for no increase;
@@ -509,7 +508,6 @@ mod tests {
             facts: QuotaFacts {
                 current: QuotaValue::new(value).unwrap(),
                 adjustable: true,
-                maximum: None,
             },
         })
     }
@@ -784,29 +782,6 @@ mod tests {
             plan.decided_actions().as_slice(),
             [Action::NotFiled {
                 reason: NotFiledReason::NotAdjustable,
-                ..
-            }]
-        ));
-    }
-
-    #[test]
-    fn desired_above_maximum_goes_to_a_support_case_instead() {
-        let mut case = Case::new(
-            &[AlarmKind::HighInvocationRate],
-            10_000,
-            6_250_000,
-            (9_500.0, 1.0),
-        );
-        if let SideQuota::Read(r) = &mut case.rpm {
-            r.facts.maximum = Some(11_000);
-        }
-        let plan = case.plan();
-        assert_eq!(requested(&plan), vec![]);
-        assert_eq!(plan.case(&[]).unwrap().increases[0].desired, 12_500);
-        assert!(matches!(
-            plan.decided_actions().as_slice(),
-            [Action::NotFiled {
-                reason: NotFiledReason::AboveMaximum { maximum: 11_000 },
                 ..
             }]
         ));

@@ -573,21 +573,6 @@ fn email_per_not_filed_reason() {
             ],
         ),
         (
-            "above_maximum_then_case",
-            &hu,
-            vec![
-                requested(&hu).remove(0),
-                Action::NotFiled {
-                    target: quota_target(&hu.increases[1]),
-                    reason: NotFiledReason::AboveMaximum { maximum: 7_000_000 },
-                },
-                Action::CaseCreated {
-                    category: CaseCategory::QuotaRequest,
-                    case: case(7),
-                },
-            ],
-        ),
-        (
             "error",
             &uu,
             uu.increases
@@ -816,7 +801,6 @@ fn actions_json() {
         NotFiledReason::Throttled,
         NotFiledReason::AccessDenied,
         NotFiledReason::NotAdjustable,
-        NotFiledReason::AboveMaximum { maximum: 7_000_000 },
         NotFiledReason::Error {
             message: "InternalFailure".into(),
         },
@@ -959,10 +943,6 @@ fn every_not_filed_reason_is_worded_on_its_own() {
         (NotFiledReason::Throttled, "throttling"),
         (NotFiledReason::AccessDenied, "access denied"),
         (NotFiledReason::NotAdjustable, "cannot adjust this quota"),
-        (
-            NotFiledReason::AboveMaximum { maximum: 9 },
-            "most Service Quotas grants for it (9)",
-        ),
         (
             NotFiledReason::Error {
                 message: "boom".into(),

@@ -275,9 +275,6 @@ fn short_reason(reason: &NotFiledReason) -> String {
         NotFiledReason::Throttled => "AWS throttled the calls".to_owned(),
         NotFiledReason::AccessDenied => "access was denied".to_owned(),
         NotFiledReason::NotAdjustable => "the quota is not adjustable".to_owned(),
-        NotFiledReason::AboveMaximum { .. } => {
-            "the desired value is above the Service Quotas maximum".to_owned()
-        }
         NotFiledReason::Error { .. } => "an AWS call failed".to_owned(),
     }
 }
@@ -348,10 +345,6 @@ fn full_reason(reason: &NotFiledReason, targets: &[&Target]) -> String {
             "the function's IAM role is not allowed to make this call (access denied).".to_owned()
         }
         NotFiledReason::NotAdjustable => "Service Quotas cannot adjust this quota.".to_owned(),
-        NotFiledReason::AboveMaximum { maximum } => format!(
-            "the desired value is above the most Service Quotas grants for it ({}).",
-            thousands(*maximum)
-        ),
         NotFiledReason::Error { message } => format!(
             "the call failed: {}.",
             truncate(&one_line(message), ERROR_MAX).trim_end_matches('.')
