@@ -9,6 +9,15 @@ use super::markdown::Doc;
 use super::template::Template;
 use super::{all_docs, doc, read, report};
 
+/// Every doc but migration.md, which names the Python sample's parameters and keys on purpose (the ones
+/// this project dropped or renamed).
+fn docs_of_this_project() -> Vec<Doc> {
+    all_docs()
+        .into_iter()
+        .filter(|d| d.path != "docs/migration.md")
+        .collect()
+}
+
 const CONFIGURATION: &str = "docs/configuration.md";
 
 fn known_keys() -> Vec<&'static str> {
@@ -116,11 +125,7 @@ fn named_key(span: &str) -> Option<&str> {
 fn docs_name_only_parameter_store_keys_that_exist() {
     let known = known_keys();
     let mut findings = Vec::new();
-    // migration.md names the Python sample's keys on purpose (the ones this project dropped).
-    for doc in all_docs()
-        .into_iter()
-        .filter(|d| d.path != "docs/migration.md")
-    {
+    for doc in docs_of_this_project() {
         let spans = doc.spans.iter().map(|s| (s.line, s.text.clone()));
         let shell = doc.shell_lines.iter().flat_map(|(line, text)| {
             text.split_whitespace()
@@ -165,4 +170,42 @@ fn named_key_reads_short_and_full_names() {
     );
     assert_eq!(named_key("/C/bedrock/quota-monitoring/M/"), None);
     assert_eq!(named_key("mode"), None);
+}
+
+/// `Name=value` in inline code (`Mode=dry-run`, `EnableAutomatedSupportCase=No`): a stack parameter
+/// being set, so `Name` must be one of the template's.
+fn parameter_assignment(span: &str) -> Option<&str> {
+    let (name, _) = span.split_once('=')?;
+    let camel = name.len() > 1
+        && name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
+        && name.chars().any(|c| c.is_ascii_lowercase());
+    (camel && !span.contains(char::is_whitespace)).then_some(name)
+}
+
+#[test]
+fn docs_set_only_stack_parameters_the_template_has() {
+    let template = Template::parse(&read("template.yaml"));
+    let mut findings = Vec::new();
+    for doc in docs_of_this_project() {
+        for span in &doc.spans {
+            if let Some(name) = parameter_assignment(&span.text)
+                && !template.parameters.iter().any(|p| p == name)
+            {
+                findings.push(format!(
+                    "{}:{}: `{}` sets `{name}`, which is not a parameter of template.yaml",
+                    doc.path, span.line, span.text
+                ));
+            }
+        }
+    }
+    report("stack parameters set in README.md and docs/", &findings);
+}
+
+#[test]
+fn parameter_assignment_reads_only_camel_case_names() {
+    assert_eq!(parameter_assignment("Mode=dry-run"), Some("Mode"));
+    assert_eq!(parameter_assignment("AWS_REGION=us-east-1"), None);
+    assert_eq!(parameter_assignment("a=b"), None);
+    assert_eq!(parameter_assignment("Mode = x"), None);
 }
