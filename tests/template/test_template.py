@@ -732,16 +732,87 @@ def test_dashboard_body_is_valid_json_naming_every_alarm(stack):
 # ----- samconfig -------------------------------------------------------------------------------------------
 
 
-def test_samconfig_builds_with_cargo_lambda_and_deploys_guided():
-    config = tomllib.loads((ROOT / "samconfig.toml").read_text())
+SAMCONFIG = ROOT / "samconfig.toml"
+# The keys without which `sam deploy --config-env NAME` misbehaves: SAM reads only the named environment (nothing
+# of [default]), so a missing stack name prompts or fails, a missing prefix mixes artifacts, a missing capability
+# fails the change set, and fail_on_empty_changeset defaults to true (an update without changes exits 1).
+DEPLOY_KEYS = {
+    "stack_name",
+    "s3_prefix",
+    "region",
+    "capabilities",
+    "confirm_changeset",
+    "resolve_s3",
+    "fail_on_empty_changeset",
+    "parameter_overrides",
+}
+# The parameters that make a stack one model's: without them a deploy would take the template's example model.
+MODEL_PARAMETERS = {
+    "CustomerName",
+    "BedrockModelName",
+    "BedrockModelId",
+    "RequestsPerMinuteQuotaCode",
+    "TokensPerMinuteQuotaCode",
+}
+
+
+def samconfig() -> dict:
+    return tomllib.loads(SAMCONFIG.read_text())
+
+
+def parameter_overrides(text: str) -> dict[str, str]:
+    """SAM's `Key="Value" Key2=Value2` form, as the SAM CLI splits it."""
+    import shlex
+
+    pairs = [word.split("=", 1) for word in shlex.split(text)]
+    assert all(len(pair) == 2 for pair in pairs), text
+    return dict(pairs)
+
+
+def test_samconfig_builds_with_cargo_lambda_and_has_no_shared_deploy_settings():
+    config = samconfig()
     assert config["version"] == 0.1
     build = config["default"]["build"]["parameters"]
     assert build["cached"] is True and build["parallel"] is True and build["beta_features"] is True
     assert config["default"]["validate"]["parameters"]["lint"] is True
-    deploy = config["default"]["deploy"]["parameters"]
-    assert set(deploy["capabilities"].split()) == {"CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"}
-    assert deploy["confirm_changeset"] is True and deploy["resolve_s3"] is True
-    assert "stack_name" not in config["default"].get("global", {}).get("parameters", {})
+    # Nothing under [default] would reach a named environment, and a default stack name is what lets a second
+    # model's deploy land in the first model's stack.
+    assert "deploy" not in config["default"], "deploy settings belong in each model's environment"
+    assert "global" not in config["default"]
+
+
+def test_samconfig_every_model_environment_carries_every_deploy_setting(template):
+    config = samconfig()
+    environments = {name: env for name, env in config.items() if isinstance(env, dict) and name != "default"}
+    assert environments, "samconfig.toml has no model environment"
+    stacks, models = {}, {}
+    for name, env in environments.items():
+        deploy = env.get("deploy", {}).get("parameters", {})
+        missing = DEPLOY_KEYS - deploy.keys()
+        assert not missing, f"samconfig.toml [{name}.deploy.parameters] lacks {sorted(missing)}"
+        assert set(deploy["capabilities"].split()) >= {"CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"}, name
+        assert deploy["fail_on_empty_changeset"] is False, name
+        assert deploy["confirm_changeset"] is True and deploy["resolve_s3"] is True, name
+        assert deploy["stack_name"] != "sam-app", name
+        overrides = parameter_overrides(deploy["parameter_overrides"])
+        assert MODEL_PARAMETERS <= overrides.keys(), f"[{name}] lacks {sorted(MODEL_PARAMETERS - overrides.keys())}"
+        assert "StakeholderEmailList" not in overrides, f"[{name}]: addresses do not belong in the repository"
+        for key, value in overrides.items():
+            assert key in template["Parameters"], f"[{name}]: {key} is not a template parameter"
+            allowed = template["Parameters"][key].get("AllowedValues")
+            assert allowed is None or value in [str(a) for a in allowed], f"[{name}]: {key}={value} not in {allowed}"
+        assert deploy["stack_name"] not in stacks, f"[{name}] and [{stacks.get(deploy['stack_name'])}] share a stack"
+        stacks[deploy["stack_name"]] = name
+        model = (deploy["region"], overrides["CustomerName"], overrides["BedrockModelName"])
+        assert model not in models, f"[{name}] and [{models.get(model)}] deploy the same model names in one Region"
+        models[model] = name
+        assert deploy["s3_prefix"] not in [e["deploy"]["parameters"]["s3_prefix"] for n, e in environments.items() if n < name]
+
+
+def test_parameter_overrides_are_split_like_the_sam_cli():
+    assert parameter_overrides('A="x y" B=z') == {"A": "x y", "B": "z"}
+    with pytest.raises(AssertionError):
+        parameter_overrides("A")
 
 
 # ----- every id in every alarm (issue 16) ------------------------------------------------------------------

@@ -47,8 +47,10 @@ pub enum UpdaterError {
         source: AwsError,
     },
     #[error(
-        "alarm {0} does not exist; the quota calculator creates it when the stack is created or updated, so \
-         update the stack to restore it (the updater only changes thresholds)"
+        "alarm {0} does not exist; only the quota calculator creates it, and a stack update runs the \
+         calculator only when one of its properties changes (model ids, quota codes, threshold percents, \
+         AlarmEvaluationPeriod, WarningAlarmEvaluationPeriods): deploy once with one of them changed, then \
+         back (the updater only changes thresholds)"
     )]
     AlarmMissing(String),
     #[error(

@@ -337,7 +337,11 @@ async fn a_missing_alarm_is_a_clear_error_naming_it_and_nothing_is_created() {
 
     let err = world.update(T0 + DAY).await.unwrap_err();
     assert_eq!(err, UpdaterError::AlarmMissing(TPM_ALARM.to_owned()));
-    assert!(err.to_string().contains("update the stack"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("only the quota calculator creates it, and a stack update runs"),
+        "{err}"
+    );
     assert_eq!(world.alarms.calls("PutMetricAlarm"), puts);
     assert!(world.alarms.alarm(TPM_ALARM).is_none());
 }

@@ -4,6 +4,8 @@
 mod cloudformation;
 mod commands;
 mod inspect;
+#[cfg(test)]
+mod docs_check;
 
 use std::io::Write;
 use std::process::ExitCode;

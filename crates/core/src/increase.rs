@@ -3,7 +3,8 @@
 //! desired = ⌈current × (100 + p) / 100⌉ in exact integer arithmetic, and always strictly greater
 //! than current (a small quota with a small percent would otherwise round back to itself, which
 //! Service Quotas rejects as "not an increase"). p = 0 means "do not request". A quota that is not
-//! adjustable, or whose desired value would pass its known maximum, goes to a Support case instead.
+//! adjustable goes to a Support case instead. (Service Quotas publishes no maximum for a quota, so a
+//! request above what AWS will grant is filed and answered by AWS, like any other.)
 
 use std::fmt;
 use std::str::FromStr;
@@ -80,8 +81,6 @@ pub fn desired_value(current: QuotaValue, percent: IncreasePercent) -> u64 {
 pub struct QuotaFacts {
     pub current: QuotaValue,
     pub adjustable: bool,
-    /// Highest value Service Quotas will grant, when known.
-    pub maximum: Option<u64>,
 }
 
 /// Why a Support case is filed instead of a Service Quotas request.
@@ -89,7 +88,6 @@ pub struct QuotaFacts {
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum SupportCaseReason {
     NotAdjustable,
-    AboveMaximum { maximum: u64 },
 }
 
 impl fmt::Display for SupportCaseReason {
@@ -98,10 +96,6 @@ impl fmt::Display for SupportCaseReason {
             SupportCaseReason::NotAdjustable => {
                 f.write_str("the quota is not adjustable through Service Quotas")
             }
-            SupportCaseReason::AboveMaximum { maximum } => write!(
-                f,
-                "the desired value is above the highest value Service Quotas grants ({maximum})"
-            ),
         }
     }
 }
@@ -128,14 +122,7 @@ pub fn decide_increase(facts: QuotaFacts, percent: IncreasePercent) -> IncreaseD
     }
     let current = facts.current.get();
     let desired = desired_value(facts.current, percent);
-    let reason = if !facts.adjustable {
-        Some(SupportCaseReason::NotAdjustable)
-    } else {
-        facts
-            .maximum
-            .filter(|max| desired > *max)
-            .map(|maximum| SupportCaseReason::AboveMaximum { maximum })
-    };
+    let reason = (!facts.adjustable).then_some(SupportCaseReason::NotAdjustable);
     match reason {
         Some(reason) => IncreaseDecision::SupportCaseInstead {
             current,
@@ -163,7 +150,6 @@ mod tests {
         QuotaFacts {
             current: q(current),
             adjustable: true,
-            maximum: None,
         }
     }
 
@@ -211,21 +197,6 @@ mod tests {
     }
 
     #[test]
-    fn adjustable_quota_below_maximum_is_requested() {
-        let f = QuotaFacts {
-            maximum: Some(12_500),
-            ..facts(10_000)
-        };
-        assert_eq!(
-            decide_increase(f, p(25)),
-            IncreaseDecision::Request {
-                current: 10_000,
-                desired: 12_500
-            }
-        );
-    }
-
-    #[test]
     fn not_adjustable_quota_goes_to_support_case() {
         let f = QuotaFacts {
             adjustable: false,
@@ -239,39 +210,5 @@ mod tests {
                 reason: SupportCaseReason::NotAdjustable
             }
         );
-    }
-
-    #[test]
-    fn desired_above_known_maximum_goes_to_support_case() {
-        let f = QuotaFacts {
-            maximum: Some(12_000),
-            ..facts(10_000)
-        };
-        let decision = decide_increase(f, p(25));
-        assert_eq!(
-            decision,
-            IncreaseDecision::SupportCaseInstead {
-                current: 10_000,
-                desired: 12_500,
-                reason: SupportCaseReason::AboveMaximum { maximum: 12_000 }
-            }
-        );
-        assert_eq!(
-            serde_json::to_value(decision).unwrap(),
-            serde_json::json!({"decision": "support_case_instead", "current": 10000,
-                "desired": 12500, "reason": "above_maximum", "maximum": 12000})
-        );
-    }
-
-    #[test]
-    fn quota_already_at_maximum_goes_to_support_case() {
-        let f = QuotaFacts {
-            maximum: Some(10_000),
-            ..facts(10_000)
-        };
-        assert!(matches!(
-            decide_increase(f, p(25)),
-            IncreaseDecision::SupportCaseInstead { .. }
-        ));
     }
 }

@@ -75,6 +75,9 @@ pub enum Target {
 pub enum NotFiledReason {
     /// `enable-automated-support-case` is `No`.
     AutomationDisabled,
+    /// The settings could not be read: a value that is not allowed (a typo: the message names the key,
+    /// the value and what is allowed) or a failed Parameter Store read. Every filing is held.
+    SettingsUnreadable { message: String },
     /// The side's increase percent setting is 0 ("do not request").
     IncreasePercentZero,
     /// The model has no requests-per-minute quota (RPM quota code `NA`).
@@ -95,8 +98,6 @@ pub enum NotFiledReason {
     AccessDenied,
     /// Service Quotas cannot raise this quota; the Support-case path carries it instead.
     NotAdjustable,
-    /// The desired value is above what Service Quotas grants; the Support-case path carries it.
-    AboveMaximum { maximum: u64 },
     /// Any other failure, with the service's message (no secrets: error messages from AWS only).
     Error { message: String },
 }
@@ -106,6 +107,7 @@ impl NotFiledReason {
     pub fn code(&self) -> &'static str {
         match self {
             NotFiledReason::AutomationDisabled => "automation_disabled",
+            NotFiledReason::SettingsUnreadable { .. } => "settings_unreadable",
             NotFiledReason::IncreasePercentZero => "increase_percent_zero",
             NotFiledReason::RpmQuotaNotApplicable => "rpm_quota_not_applicable",
             NotFiledReason::InvestigateFirst => "investigate_first",
@@ -115,17 +117,34 @@ impl NotFiledReason {
             NotFiledReason::Throttled => "throttled",
             NotFiledReason::AccessDenied => "access_denied",
             NotFiledReason::NotAdjustable => "not_adjustable",
-            NotFiledReason::AboveMaximum { .. } => "above_maximum",
             NotFiledReason::Error { .. } => "error",
         }
     }
+
+    /// Every code [`NotFiledReason::code`] returns, then [`DRY_RUN_REASON`]: every `reason` an
+    /// action of type `none` can carry. docs/runbook.md's "Nothing filed because…" table lists
+    /// exactly these; the docs check (crates/cli/src/docs_check) compares the two.
+    pub const CODES: &'static [&'static str] = &[
+        "automation_disabled",
+        "settings_unreadable",
+        "increase_percent_zero",
+        "rpm_quota_not_applicable",
+        "investigate_first",
+        "already_reported",
+        "support_plan_missing",
+        "case_creation_limit_exceeded",
+        "throttled",
+        "access_denied",
+        "not_adjustable",
+        "error",
+        DRY_RUN_REASON,
+    ];
 }
 
 impl From<SupportCaseReason> for NotFiledReason {
     fn from(reason: SupportCaseReason) -> Self {
         match reason {
             SupportCaseReason::NotAdjustable => NotFiledReason::NotAdjustable,
-            SupportCaseReason::AboveMaximum { maximum } => NotFiledReason::AboveMaximum { maximum },
         }
     }
 }
@@ -357,9 +376,8 @@ fn not_filed_view(target: &Target, reason: &NotFiledReason) -> ActionView {
         }
     }
     match reason {
-        NotFiledReason::Error { message } => details.message = Some(message.clone()),
-        NotFiledReason::AboveMaximum { maximum } => {
-            details.message = Some(format!("Service Quotas grants at most {maximum}"));
+        NotFiledReason::Error { message } | NotFiledReason::SettingsUnreadable { message } => {
+            details.message = Some(message.clone())
         }
         NotFiledReason::AlreadyReported { case } => {
             details.case_id = Some(case.case_id.clone());
@@ -415,13 +433,73 @@ impl fmt::Display for NotFiledReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             NotFiledReason::Error { message } => write!(f, "error: {message}"),
-            NotFiledReason::AboveMaximum { maximum } => {
-                write!(f, "above_maximum (Service Quotas grants at most {maximum})")
+            NotFiledReason::SettingsUnreadable { message } => {
+                write!(f, "settings_unreadable: {message}")
             }
             NotFiledReason::AlreadyReported { case } => {
                 write!(f, "already_reported on case {}", case.display_id)
             }
             other => f.write_str(other.code()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One value of every variant. The match makes a new variant a compile error here, so it
+    /// cannot be left out of [`NotFiledReason::CODES`] (and of the runbook) by accident.
+    fn one_of_each() -> Vec<NotFiledReason> {
+        let case = CaseRef {
+            case_id: "case-1".into(),
+            display_id: "1".into(),
+        };
+        let all = vec![
+            NotFiledReason::AutomationDisabled,
+            NotFiledReason::SettingsUnreadable {
+                message: "m".into(),
+            },
+            NotFiledReason::IncreasePercentZero,
+            NotFiledReason::RpmQuotaNotApplicable,
+            NotFiledReason::InvestigateFirst,
+            NotFiledReason::AlreadyReported { case },
+            NotFiledReason::SupportPlanMissing,
+            NotFiledReason::CaseCreationLimitExceeded,
+            NotFiledReason::Throttled,
+            NotFiledReason::AccessDenied,
+            NotFiledReason::NotAdjustable,
+            NotFiledReason::Error {
+                message: "m".into(),
+            },
+        ];
+        for reason in &all {
+            match reason {
+                NotFiledReason::AutomationDisabled
+                | NotFiledReason::SettingsUnreadable { .. }
+                | NotFiledReason::IncreasePercentZero
+                | NotFiledReason::RpmQuotaNotApplicable
+                | NotFiledReason::InvestigateFirst
+                | NotFiledReason::AlreadyReported { .. }
+                | NotFiledReason::SupportPlanMissing
+                | NotFiledReason::CaseCreationLimitExceeded
+                | NotFiledReason::Throttled
+                | NotFiledReason::AccessDenied
+                | NotFiledReason::NotAdjustable
+                | NotFiledReason::Error { .. } => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn reason_codes_list_every_variant_once_and_the_dry_run() {
+        let mut codes: Vec<&str> = one_of_each().iter().map(NotFiledReason::code).collect();
+        codes.push(DRY_RUN_REASON);
+        assert_eq!(codes, NotFiledReason::CODES);
+        let mut unique = codes.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), codes.len(), "a code is used twice: {codes:?}");
     }
 }

@@ -8,8 +8,7 @@
 //!   case category and the quotas asked for alike (W-4);
 //! - `high_usage`, `new_model`, `usage_unknown` ask Service Quotas for **every** requested quota
 //!   (W-5) at the desired value of [`decide_increase`]; a percent of 0 asks nothing for that quota;
-//!   a quota that is not adjustable, or whose desired value is above its maximum, goes to a Support
-//!   case instead;
+//!   a quota that is not adjustable goes to a Support case instead;
 //! - `low_usage` asks for no increase: a Quota Request case in an investigate-first tone lists the
 //!   increases for reference only (no case when there is no increase to list);
 //! - `non_quota` opens an Investigation Request case and asks for no increase;
@@ -183,8 +182,8 @@ pub fn stored_thresholds(values: &BTreeMap<String, String>) -> Result<Thresholds
 
 fn execution(settings: Reading<'_, Settings>) -> Execution {
     match settings {
-        Err(reason) => Execution::Held(NotFiledReason::Error {
-            message: format!("the settings could not be read from Parameter Store: {reason}"),
+        Err(reason) => Execution::Held(NotFiledReason::SettingsUnreadable {
+            message: reason.to_owned(),
         }),
         Ok(s) if !s.automated_support_case => Execution::Held(NotFiledReason::AutomationDisabled),
         Ok(s) if s.mode == Mode::DryRun => Execution::DryRun,
@@ -509,7 +508,6 @@ mod tests {
             facts: QuotaFacts {
                 current: QuotaValue::new(value).unwrap(),
                 adjustable: true,
-                maximum: None,
             },
         })
     }
@@ -790,29 +788,6 @@ mod tests {
     }
 
     #[test]
-    fn desired_above_maximum_goes_to_a_support_case_instead() {
-        let mut case = Case::new(
-            &[AlarmKind::HighInvocationRate],
-            10_000,
-            6_250_000,
-            (9_500.0, 1.0),
-        );
-        if let SideQuota::Read(r) = &mut case.rpm {
-            r.facts.maximum = Some(11_000);
-        }
-        let plan = case.plan();
-        assert_eq!(requested(&plan), vec![]);
-        assert_eq!(plan.case(&[]).unwrap().increases[0].desired, 12_500);
-        assert!(matches!(
-            plan.decided_actions().as_slice(),
-            [Action::NotFiled {
-                reason: NotFiledReason::AboveMaximum { maximum: 11_000 },
-                ..
-            }]
-        ));
-    }
-
-    #[test]
     fn run_time_refusal_joins_the_planned_fallback_in_one_case() {
         let mut case = Case::new(&[AlarmKind::Throttles], 10_000, 6_250_000, (9_500.0, 1.0));
         if let SideQuota::Read(r) = &mut case.tpm {
@@ -990,7 +965,8 @@ mod tests {
             rpm: &case.rpm,
             tpm: &case.tpm,
         });
-        let Execution::Held(NotFiledReason::Error { message }) = &plan.execution else {
+        let Execution::Held(NotFiledReason::SettingsUnreadable { message }) = &plan.execution
+        else {
             panic!("{:?}", plan.execution)
         };
         assert!(message.contains("access denied"), "{message}");

@@ -573,21 +573,6 @@ fn email_per_not_filed_reason() {
             ],
         ),
         (
-            "above_maximum_then_case",
-            &hu,
-            vec![
-                requested(&hu).remove(0),
-                Action::NotFiled {
-                    target: quota_target(&hu.increases[1]),
-                    reason: NotFiledReason::AboveMaximum { maximum: 7_000_000 },
-                },
-                Action::CaseCreated {
-                    category: CaseCategory::QuotaRequest,
-                    case: case(7),
-                },
-            ],
-        ),
-        (
             "error",
             &uu,
             uu.increases
@@ -612,6 +597,18 @@ fn email_per_not_filed_reason() {
             }],
         ),
         ("no_action_recorded", &nq, vec![]),
+        (
+            "settings_unreadable",
+            &hu,
+            not_filed_all(
+                &hu,
+                NotFiledReason::SettingsUnreadable {
+                    message: "Parameter Store setting 'mode' has the invalid value 'sometimes': \
+                              allowed live or dry-run"
+                        .into(),
+                },
+            ),
+        ),
     ];
     for (name, f, actions) in cases {
         insta::assert_snapshot!(
@@ -804,9 +801,11 @@ fn actions_json() {
         NotFiledReason::Throttled,
         NotFiledReason::AccessDenied,
         NotFiledReason::NotAdjustable,
-        NotFiledReason::AboveMaximum { maximum: 7_000_000 },
         NotFiledReason::Error {
             message: "InternalFailure".into(),
+        },
+        NotFiledReason::SettingsUnreadable {
+            message: "Parameter Store setting 'mode' has the invalid value 'x'".into(),
         },
     ];
     for reason in reasons {
@@ -945,14 +944,17 @@ fn every_not_filed_reason_is_worded_on_its_own() {
         (NotFiledReason::AccessDenied, "access denied"),
         (NotFiledReason::NotAdjustable, "cannot adjust this quota"),
         (
-            NotFiledReason::AboveMaximum { maximum: 9 },
-            "most Service Quotas grants for it (9)",
-        ),
-        (
             NotFiledReason::Error {
                 message: "boom".into(),
             },
             "the call failed: boom",
+        ),
+        (
+            NotFiledReason::SettingsUnreadable {
+                message: "Parameter Store setting 'mode' has the invalid value 'x'".into(),
+            },
+            "the settings in Parameter Store could not be read, so nothing is filed until they are \
+             fixed: Parameter Store setting 'mode' has the invalid value 'x'.",
         ),
     ];
     for (reason, expected) in reasons {

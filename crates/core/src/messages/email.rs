@@ -248,12 +248,16 @@ fn is_failure(reason: &NotFiledReason) -> bool {
             | NotFiledReason::Throttled
             | NotFiledReason::AccessDenied
             | NotFiledReason::Error { .. }
+            | NotFiledReason::SettingsUnreadable { .. }
     )
 }
 
 fn short_reason(reason: &NotFiledReason) -> String {
     match reason {
         NotFiledReason::AutomationDisabled => "automated filing is turned off".to_owned(),
+        NotFiledReason::SettingsUnreadable { .. } => {
+            "the settings in Parameter Store could not be read".to_owned()
+        }
         NotFiledReason::IncreasePercentZero => "the increase percent setting is 0".to_owned(),
         NotFiledReason::RpmQuotaNotApplicable => "the model has no RPM quota".to_owned(),
         NotFiledReason::InvestigateFirst => {
@@ -271,9 +275,6 @@ fn short_reason(reason: &NotFiledReason) -> String {
         NotFiledReason::Throttled => "AWS throttled the calls".to_owned(),
         NotFiledReason::AccessDenied => "access was denied".to_owned(),
         NotFiledReason::NotAdjustable => "the quota is not adjustable".to_owned(),
-        NotFiledReason::AboveMaximum { .. } => {
-            "the desired value is above the Service Quotas maximum".to_owned()
-        }
         NotFiledReason::Error { .. } => "an AWS call failed".to_owned(),
     }
 }
@@ -284,6 +285,11 @@ fn full_reason(reason: &NotFiledReason, targets: &[&Target]) -> String {
             "automated filing is turned off (setting enable-automated-support-case is No)."
                 .to_owned()
         }
+        NotFiledReason::SettingsUnreadable { message } => format!(
+            "the settings in Parameter Store could not be read, so nothing is filed until they are \
+             fixed: {}.",
+            truncate(&one_line(message), ERROR_MAX).trim_end_matches('.')
+        ),
         NotFiledReason::IncreasePercentZero => {
             let mut keys: Vec<&str> = Vec::new();
             for target in targets {
@@ -339,10 +345,6 @@ fn full_reason(reason: &NotFiledReason, targets: &[&Target]) -> String {
             "the function's IAM role is not allowed to make this call (access denied).".to_owned()
         }
         NotFiledReason::NotAdjustable => "Service Quotas cannot adjust this quota.".to_owned(),
-        NotFiledReason::AboveMaximum { maximum } => format!(
-            "the desired value is above the most Service Quotas grants for it ({}).",
-            thousands(*maximum)
-        ),
         NotFiledReason::Error { message } => format!(
             "the call failed: {}.",
             truncate(&one_line(message), ERROR_MAX).trim_end_matches('.')

@@ -177,7 +177,6 @@ pub(super) fn side_quota(
                 facts: QuotaFacts {
                     current,
                     adjustable: info.adjustable,
-                    maximum: None,
                 },
             }),
             Err(error) => unread(NotFiledReason::Error {

@@ -297,11 +297,14 @@ async fn unreadable_settings_file_nothing_and_say_why() {
 
     let decision = world.decide(&alarm("ServerErrors", "Critical")).await;
 
-    assert_eq!(types(&decision), ["none:error"]);
+    assert_eq!(types(&decision), ["none:settings_unreadable"]);
+    let email = &world.emails()[0].1;
+    assert!(email.contains("'mode' has the invalid value 'sometimes'"));
+    // The headline says what is wrong: a setting, not an AWS call.
     assert!(
-        world.emails()[0]
-            .1
-            .contains("'mode' has the invalid value 'sometimes'")
+        email.contains("nothing was filed: the settings in Parameter Store could not be read"),
+        "{email}"
     );
+    assert!(!email.contains("an AWS call failed"), "{email}");
     assert_eq!(world.support.calls("CreateCase"), 0);
 }
