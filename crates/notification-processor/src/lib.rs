@@ -3,7 +3,8 @@
 //!
 //! | Module | What |
 //! |---|---|
-//! | [`event`] | SNS event / alarm message → [`event::Transition`] (this stack's alarms only) |
+//! | [`event`] | SNS event / alarm message → [`event::Transition`] (this stack's alarms only; no panic, bounded) |
+//! | [`admission`] | only this account's and Region's alarms, within the time window |
 //! | [`config`] | the Lambda's environment variables, parsed |
 //! | [`handler`] | [`Processor`]: claim, read, plan, file, e-mail, record — in rooms, one concern each: |
 //! | `handler::alarm` | an ALARM transition, start to end |
@@ -19,6 +20,7 @@
 //!
 //! The Lambda (`main.rs`) and the CLI's `process` and `simulate` commands run the same [`Processor`].
 
+pub mod admission;
 pub mod config;
 pub mod error;
 pub mod event;
