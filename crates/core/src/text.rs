@@ -7,7 +7,8 @@
 //!   and the byte-order mark never reach an e-mail, a case body, a log or a terminal: a line break or a tab
 //!   becomes a space, the others are dropped. Ordinary Unicode (accents, CJK, emoji) is kept.
 //!
-//! [`echo`] is both, the form every error message uses.
+//! [`echo`] is both, with e-mail-shaped words masked ([`mask_addresses`]): the form every error message
+//! uses, so an address in a payload never reaches a log or an error.
 
 use std::borrow::Cow;
 
@@ -64,9 +65,52 @@ pub fn clean(text: &str) -> Cow<'_, str> {
     )
 }
 
-/// What an error message repeats of an input: cleaned, then bounded.
+/// What an error message repeats of an input: cleaned, bounded, its e-mail addresses masked.
 pub fn echo(text: &str) -> String {
-    bounded(&clean(text)).into_owned()
+    mask_addresses(&bounded(&clean(text))).into_owned()
+}
+
+/// Placeholder for a masked e-mail address.
+pub const MASKED_ADDRESS: &str = "«address»";
+
+/// Whether `word` is shaped like an e-mail address: something, `@`, a domain with a dot.
+fn is_address(word: &str) -> bool {
+    word.split_once('@').is_some_and(|(user, domain)| {
+        !user.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+    })
+}
+
+/// `text` with every e-mail-shaped word (split at white space, quotes and brackets) replaced by
+/// [`MASKED_ADDRESS`]. Borrowed when there is none.
+pub fn mask_addresses(text: &str) -> Cow<'_, str> {
+    let separator = |c: char| c.is_whitespace() || "\"'`<>()[]{},;".contains(c);
+    if !text.split(separator).any(is_address) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    for c in text.chars() {
+        if separator(c) {
+            out.push_str(if is_address(&word) {
+                MASKED_ADDRESS
+            } else {
+                &word
+            });
+            word.clear();
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    out.push_str(if is_address(&word) {
+        MASKED_ADDRESS
+    } else {
+        &word
+    });
+    Cow::Owned(out)
 }
 
 /// The first hidden character of `text`, named for an error message (`U+000A`).
@@ -95,9 +139,23 @@ mod tests {
     }
 
     #[test]
-    fn a_megabyte_echoes_in_a_few_hundred_bytes() {
+    fn a_megabyte_echoes_in_a_few_hundred_bytes_without_the_address() {
         let huge = format!("jane.doe@example.com {}", "Z".repeat(1 << 20));
-        assert!(echo(&huge).len() < 300);
+        let echoed = echo(&huge);
+        assert!(echoed.len() < 300);
+        assert!(echoed.starts_with("«address» ZZZ"), "{echoed}");
+    }
+
+    #[test]
+    fn addresses_are_masked_and_other_at_signs_kept() {
+        assert_eq!(
+            mask_addresses("string \"ops@acme.example\", expected (a@b.co) x@y @home a@b."),
+            "string \"«address»\", expected («address») x@y @home a@b."
+        );
+        assert!(matches!(
+            mask_addresses("no address @ all"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]
