@@ -9,6 +9,11 @@
 //!
 //! [`echo`] is both, with e-mail-shaped words masked ([`mask_addresses`]): the form every error message
 //! uses, so an address in a payload never reaches a log or an error.
+// Input text passes through here (issue 13): no byte-index slicing, no unwrap outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::string_slice, clippy::indexing_slicing, clippy::unwrap_used)
+)]
 
 use std::borrow::Cow;
 

@@ -19,6 +19,12 @@
 //! | [`error`] | [`ProcessorError`] with its `Retryable` / `NonRetryable` diagnostic |
 //!
 //! The Lambda (`main.rs`) and the CLI's `process` and `simulate` commands run the same [`Processor`].
+// Every event is hostile until parsed (issue 13): no byte-index slicing and no unwrap anywhere in the
+// library outside tests; the two `expect`s left are invariants of our own serialisable types.
+#![cfg_attr(
+    not(test),
+    deny(clippy::string_slice, clippy::indexing_slicing, clippy::unwrap_used)
+)]
 
 pub mod admission;
 pub mod config;

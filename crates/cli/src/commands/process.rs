@@ -8,6 +8,11 @@
 //! `FORMATTED_TOPIC_ARN`, `LEDGER_TABLE_NAME`, `AWS_REGION`), each overridable by its flag. AWS access goes
 //! through the standard configuration chain (profile, environment; `AWS_ENDPOINT_URL` points every client at
 //! the local emulator).
+// Input text passes through here (issue 13): no byte-index slicing, no unwrap outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::string_slice, clippy::indexing_slicing, clippy::unwrap_used)
+)]
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -162,6 +167,8 @@ fn parse_event(path: &str, bytes: &[u8]) -> Result<Value, String> {
 }
 
 /// The decision for people: the verdict line, the actions, then the e-mail as it was (or would be) sent.
+// `serde_json::Value[&str]` is `Null` for a missing key, it never panics.
+#[allow(clippy::indexing_slicing)]
 fn write_text(report: &Report, out: &mut impl Write) -> CommandResult {
     let value = report.to_json(true);
     // Input-derived text is cleaned where it is parsed; this is the last guard before a terminal: no
