@@ -27,4 +27,4 @@ if [[ -n "${FUZZ_RUNS:-}" ]]; then
 else
     args+=(-max_total_time="$seconds")
 fi
-"./target/$host/release/event" "${args[@]}" "$scratch" corpus/event
+"${CARGO_TARGET_DIR:-target}/$host/release/event" "${args[@]}" "$scratch" corpus/event

@@ -9,7 +9,7 @@
 //! here.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use bedrock_ops_core::text;
 use bedrock_ops_testkit::testbed::processor::{Account, Testbed};
@@ -21,12 +21,7 @@ const FILINGS: [&str; 3] = [
 ];
 
 fn cli(testbed: &Testbed, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_bedrock-ops-alert"));
-    command.args(args).env_clear();
-    for (name, value) in testbed.cli_env() {
-        command.env(name, value);
-    }
-    command.output().expect("binary runs")
+    testbed.run_cli(env!("CARGO_BIN_EXE_bedrock-ops-alert"), args)
 }
 
 fn corpus() -> Vec<PathBuf> {
