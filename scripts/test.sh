@@ -22,3 +22,8 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
     cargo test --workspace --all-features --no-fail-fast
 fi
+
+# Issue 13: the event parsing under libFuzzer for a bounded time, on the stable toolchain (a panic or an
+# unbounded error fails the run and leaves its input under tests/fuzz/artifacts/).
+step "Fuzz: the processor's event parsing, 60 s (tests/fuzz)"
+bash tests/fuzz/run.sh 60

@@ -485,8 +485,11 @@ def test_self_monitoring_alarms_cover_functions_and_dead_letter_queues(stack):
 
 
 def test_no_wildcard_action_anywhere_except_the_account_administering_its_key(stack):
+    """A wildcard only narrows in a Deny (no access without TLS); it is never granted, but to the key's account."""
     for owner, kind, doc in policy_documents(stack):
         for statement in as_list(doc["Statement"]):
+            if statement["Effect"] == "Deny":
+                continue
             for action in actions_of(statement):
                 if kind == "key" and statement.get("Sid") == "AccountAdministersKey":
                     assert action == "kms:*"
@@ -603,9 +606,13 @@ def test_service_principals_are_bound_to_this_account_and_source(stack):
     assert checked >= 6
 
 
+def allows(doc):
+    return [s for s in as_list(doc["Statement"]) if s["Effect"] == "Allow"]
+
+
 def test_raw_topic_accepts_exactly_this_stacks_alarms(stack):
     (doc,) = [d for owner, _, d in policy_documents(stack) if owner == "RawAlarmTopicPolicy"]
-    (statement,) = as_list(doc["Statement"])
+    (statement,) = allows(doc)
     assert statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
     assert statement["Action"] == "sns:Publish"
     assert statement["Resource"] == stack.ref("RawAlarmTopic")
@@ -616,12 +623,61 @@ def test_raw_topic_accepts_exactly_this_stacks_alarms(stack):
 def test_formatted_topic_accepts_only_the_processor_the_updater_and_self_monitoring(stack):
     (doc,) = [d for owner, _, d in policy_documents(stack) if owner == "FormattedTopicPolicy"]
     principals = []
-    for statement in as_list(doc["Statement"]):
+    for statement in allows(doc):
         assert statement["Action"] == "sns:Publish"
         principals.append(statement["Principal"])
     roles = {f"arn:aws:iam::{ACCOUNT_ID}:role/{r}" for r in ("NotificationProcessorRole", "AlarmUpdaterRole")}
     assert {"AWS": sorted(roles)} in [{"AWS": sorted(as_list(p["AWS"]))} for p in principals if "AWS" in p]
     assert [p for p in principals if "Service" in p] == [{"Service": "cloudwatch.amazonaws.com"}]
+
+
+def test_raw_topic_denies_publishing_to_everyone_but_this_stacks_alarms(stack):
+    """Issue 13: an explicit Deny beats any IAM grant of sns:Publish in the account; a request whose source is
+    not one of this stack's Bedrock alarms (every IAM principal: they have no aws:SourceArn) is refused."""
+    (doc,) = [d for owner, _, d in policy_documents(stack) if owner == "RawAlarmTopicPolicy"]
+    (deny,) = [s for s in as_list(doc["Statement"]) if s["Sid"] == "DenyPublishExceptThisStackAlarms"]
+    customer, model = LONGEST["CustomerName"], LONGEST["BedrockModelName"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Principal"] == "*"
+    assert deny["Action"] == "sns:Publish"
+    assert deny["Resource"] == stack.ref("RawAlarmTopic")
+    assert deny["Condition"] == {
+        "ArnNotLike": {"aws:SourceArn": alarm_arn(f"{customer}-Bedrock-*-{model}")}
+    }
+    allowed = set(as_list(allows(doc)[0]["Condition"]["ArnEquals"]["aws:SourceArn"]))
+    pattern = re.compile(re.escape(deny["Condition"]["ArnNotLike"]["aws:SourceArn"]).replace(r"\*", ".*"))
+    assert allowed and all(pattern.fullmatch(arn) for arn in allowed), "the Deny must spare every allowed alarm"
+    for outsider in (
+        alarm_arn(alarm_name("Throttles")).replace(ACCOUNT_ID, "999999999999"),
+        alarm_arn(alarm_name("Throttles"), region="eu-west-1"),
+        alarm_arn(f"{customer}-OpsAlert-ProcessorErrors-{model}"),
+        alarm_arn(alarm_name("Throttles", customer="Other")),
+    ):
+        assert not pattern.fullmatch(outsider), outsider
+
+
+def test_every_topic_and_queue_denies_access_without_tls(stack):
+    """Issue 13: each SNS topic and SQS queue has a policy that denies every action when aws:SecureTransport is
+    false, whoever the principal."""
+    guarded = {}
+    for kind, listed in (("AWS::SNS::TopicPolicy", "Topics"), ("AWS::SQS::QueuePolicy", "Queues")):
+        for policy in stack.of_type(kind):
+            props = stack.resources[policy]["Properties"]
+            for statement in as_list(props["PolicyDocument"]["Statement"]):
+                if statement.get("Sid") != "DenyInsecureTransport":
+                    continue
+                assert statement["Effect"] == "Deny"
+                assert statement["Principal"] == "*"
+                assert statement["Action"] == ("sns:*" if kind.startswith("AWS::SNS") else "sqs:*")
+                assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+                for target in as_list(props[listed]):
+                    guarded[target["Ref"]] = statement["Resource"]
+    topics, queues = list(stack.of_type("AWS::SNS::Topic")), list(stack.of_type("AWS::SQS::Queue"))
+    assert len(topics) >= 2 and len(queues) >= 2
+    for topic in topics:
+        assert guarded.get(topic) == {"Ref": topic}, f"{topic} has no TLS-only policy"
+    for queue in queues:
+        assert guarded.get(queue) == {"Fn::GetAtt": [queue, "Arn"]}, f"{queue} has no TLS-only policy"
 
 
 def test_kms_key_rotates_and_encrypts_both_topics(stack):

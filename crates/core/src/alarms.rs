@@ -4,6 +4,11 @@
 //! Every fact about an alarm kind (layer, severity, class, metric) lives in one `match` per fact on
 //! [`AlarmKind`], so the processor, the calculator and the CLI cannot disagree (the sample mixed two
 //! sources, W-4).
+// Input text passes through here (issue 13): no byte-index slicing, no unwrap outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::string_slice, clippy::indexing_slicing, clippy::unwrap_used)
+)]
 
 use std::fmt;
 
@@ -292,17 +297,23 @@ impl AlarmName {
     /// split unique, because `-Bedrock-<Kind>-<Severity>-` is longer than either part could hide.
     pub fn parse(name: &str) -> Result<AlarmName, AlarmNameError> {
         let unknown = || AlarmNameError::Unknown {
-            name: name.to_owned(),
+            name: crate::text::echo(name),
         };
         // Overlapping occurrences matter (`X-Bedrock-Bedrock-…`), so no `match_indices`.
         // Byte-wise, so non-ASCII input cannot split a character; a match starts at an ASCII `-`,
         // which is always a character boundary.
-        let starts =
-            (0..name.len()).filter(|&i| name.as_bytes()[i..].starts_with(BEDROCK_INFIX.as_bytes()));
+        let starts = (0..name.len()).filter(|&i| {
+            name.as_bytes()
+                .get(i..)
+                .is_some_and(|rest| rest.starts_with(BEDROCK_INFIX.as_bytes()))
+        });
         for at in starts {
-            let customer = &name[..at];
-            let Some((kind, severity_text, model)) = split_kind(&name[at + BEDROCK_INFIX.len()..])
+            let (Some(customer), Some(rest)) =
+                (name.get(..at), name.get(at + BEDROCK_INFIX.len()..))
             else {
+                continue;
+            };
+            let Some((kind, severity_text, model)) = split_kind(rest) else {
                 continue;
             };
             if !valid_part(customer, CUSTOMER_NAME_MAX_LEN)
@@ -315,7 +326,7 @@ impl AlarmName {
             };
             if severity != kind.severity() {
                 return Err(AlarmNameError::SeverityMismatch {
-                    name: name.to_owned(),
+                    name: crate::text::echo(name),
                     kind,
                     expected: kind.severity().name_segment(),
                     found: severity.name_segment(),
@@ -337,7 +348,7 @@ impl AlarmName {
             Ok(parsed)
         } else {
             Err(AlarmNameError::OtherStack {
-                name: name.to_owned(),
+                name: crate::text::echo(name),
                 customer: customer.to_owned(),
                 model: model.to_owned(),
             })

@@ -18,6 +18,7 @@
 //! | the RPM and TPM quota codes of a model id in a Region's quota list (found, none, ambiguous) | [`quota_discovery`] |
 //! | the two L2 quota alarms (metric math, actions, what to put and delete) as plain data | [`alarm_spec`] |
 //! | one alarm transition → classification, scenario and the planned requests, cases and skips | [`plan`] |
+//! | input text echoed bounded (200 characters and its length) and clean of controls, bidi and zero-width characters | [`text`] |
 //! | many models from one file: template parameters, `fleet.toml`, stack identity, plan, tables (feature `fleet`) | `fleet` |
 
 pub mod alarm_spec;
@@ -37,6 +38,7 @@ pub mod quota_match;
 pub mod scenario;
 pub mod settings;
 pub mod stack;
+pub mod text;
 pub mod thresholds;
 pub mod usage;
 

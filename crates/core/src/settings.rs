@@ -14,6 +14,11 @@
 //!
 //! A present but invalid value is an error naming the key, the value and what is allowed: quietly
 //! replacing a typo with a default would change what the system files (W-14).
+// Input text passes through here (issue 13): no byte-index slicing, no unwrap outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::string_slice, clippy::indexing_slicing, clippy::unwrap_used)
+)]
 
 use std::collections::BTreeMap;
 

@@ -16,6 +16,11 @@
 //! | `REQUESTS_PER_MINUTE_QUOTA_CODE` | `RequestsPerMinuteQuotaCode` | the RPM quota code, or `NA` when the model has none |
 //! | `TOKENS_PER_MINUTE_QUOTA_CODE` | `TokensPerMinuteQuotaCode` | the TPM quota code |
 //! | `AWS_REGION` | — | the Region, set by the Lambda runtime (the CLI falls back to its AWS configuration) |
+// Input text passes through here (issue 13): no byte-index slicing, no unwrap outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::string_slice, clippy::indexing_slicing, clippy::unwrap_used)
+)]
 
 use std::fmt;
 

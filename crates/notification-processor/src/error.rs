@@ -1,6 +1,8 @@
 //! Why an invocation failed, classified for Lambda: a `Retryable` error makes the asynchronous invocation
 //! retry (the ledger guarantees the retry files nothing twice), a `NonRetryable` one goes straight to the
 //! on-failure destination because retrying cannot help (the mapping is `bedrock_ops_aws::diagnostic`'s).
+//! To be corrected (issue 13 item 5, separate work): Lambda retries an asynchronous invocation twice
+//! whatever the errorType; NonRetryable only says that a retry cannot succeed.
 
 use bedrock_ops_aws::AwsError;
 use bedrock_ops_aws::diagnostic::{self, Classified};

@@ -3,7 +3,8 @@
 //!
 //! | Module | What |
 //! |---|---|
-//! | [`event`] | SNS event / alarm message → [`event::Transition`] (this stack's alarms only) |
+//! | [`event`] | SNS event / alarm message → [`event::Transition`] (this stack's alarms only; no panic, bounded) |
+//! | [`admission`] | only this account's and Region's alarms, within the time window |
 //! | [`config`] | the Lambda's environment variables, parsed |
 //! | [`handler`] | [`Processor`]: claim, read, plan, file, e-mail, record — in rooms, one concern each: |
 //! | `handler::alarm` | an ALARM transition, start to end |
@@ -18,7 +19,14 @@
 //! | [`error`] | [`ProcessorError`] with its `Retryable` / `NonRetryable` diagnostic |
 //!
 //! The Lambda (`main.rs`) and the CLI's `process` and `simulate` commands run the same [`Processor`].
+// Every event is hostile until parsed (issue 13): no byte-index slicing and no unwrap anywhere in the
+// library outside tests; the two `expect`s left are invariants of our own serialisable types.
+#![cfg_attr(
+    not(test),
+    deny(clippy::string_slice, clippy::indexing_slicing, clippy::unwrap_used)
+)]
 
+pub mod admission;
 pub mod config;
 pub mod error;
 pub mod event;

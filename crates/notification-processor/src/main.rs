@@ -19,7 +19,8 @@ async fn main() -> Result<(), Error> {
         region => region.to_owned(),
     };
     let clients = bedrock_ops_aws::AwsClients::new(&sdk_config);
-    let processor = notification_processor::sdk_processor(&clients, config, region);
+    let processor = notification_processor::sdk_processor(&clients, config, region)
+        .with_lookback(notification_processor::admission::LOOKBACK_SECONDS);
     let processor = &processor;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let deadline = i64::try_from(event.context.deadline / 1000).unwrap_or(i64::MAX);

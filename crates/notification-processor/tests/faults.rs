@@ -90,7 +90,10 @@ fn run(name: &str, row: Row) {
             .filter(|c| c.faulted)
             .map(|c| format!("{} {}", c.service, c.operation))
             .collect();
-        assert!(!faulted.is_empty(), "{name}: the fault was never hit");
+        assert!(
+            !faulted.is_empty(),
+            "{name}: the fault was never hit: {first:?}"
+        );
         match (&row.expect, &first) {
             (Expect::Recovered, Ok(reports)) => {
                 assert!(matches!(reports[0], Report::Handled(_)), "{reports:?}");

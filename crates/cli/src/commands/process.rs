@@ -8,6 +8,11 @@
 //! `FORMATTED_TOPIC_ARN`, `LEDGER_TABLE_NAME`, `AWS_REGION`), each overridable by its flag. AWS access goes
 //! through the standard configuration chain (profile, environment; `AWS_ENDPOINT_URL` points every client at
 //! the local emulator).
+// Input text passes through here (issue 13): no byte-index slicing, no unwrap outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::string_slice, clippy::indexing_slicing, clippy::unwrap_used)
+)]
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -15,6 +20,7 @@ use std::io::{Read, Write};
 use aws_config::Region;
 use bedrock_ops_aws::AwsClients;
 use bedrock_ops_aws::clock::now_epoch;
+use bedrock_ops_core::text;
 use notification_processor::config as env;
 use notification_processor::{Config, Need, Report, RunMode, sdk_processor};
 use serde_json::Value;
@@ -134,25 +140,48 @@ pub fn run_as(args: &Args, mode: RunMode, out: &mut impl Write) -> CommandResult
 }
 
 fn read_event(path: &str) -> Result<Value, String> {
-    let text = if path == "-" {
-        let mut text = String::new();
+    let bytes = if path == "-" {
+        let mut bytes = Vec::new();
         std::io::stdin()
-            .read_to_string(&mut text)
+            .read_to_end(&mut bytes)
             .map_err(|e| format!("reading the event from standard input: {e}"))?;
-        text
+        bytes
     } else {
-        std::fs::read_to_string(path).map_err(|e| format!("reading {path}: {e}"))?
+        std::fs::read(path).map_err(|e| format!("reading {path}: {e}"))?
     };
-    serde_json::from_str(&text).map_err(|e| format!("{path} is not JSON: {e}"))
+    parse_event(path, &bytes)
+}
+
+/// The event file's JSON. A leading byte-order mark (editors on Windows write one) is skipped; text that
+/// is not UTF-8 or not JSON is named as such, with where it goes wrong and never a copy of the input.
+fn parse_event(path: &str, bytes: &[u8]) -> Result<Value, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{path} is not UTF-8 text: invalid byte at offset {}; save the event as UTF-8 JSON",
+            e.valid_up_to()
+        )
+    })?;
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    serde_json::from_str(text)
+        .map_err(|e| format!("{path} is not JSON: {}", text::echo(&e.to_string())))
 }
 
 /// The decision for people: the verdict line, the actions, then the e-mail as it was (or would be) sent.
+// `serde_json::Value[&str]` is `Null` for a missing key, it never panics.
+#[allow(clippy::indexing_slicing)]
 fn write_text(report: &Report, out: &mut impl Write) -> CommandResult {
     let value = report.to_json(true);
+    // Input-derived text is cleaned where it is parsed; this is the last guard before a terminal: no
+    // control, bidi or zero-width character of any value is ever written (line breaks of the body stay).
     let text = |v: &Value| {
-        v.as_str()
+        let raw = v
+            .as_str()
             .map(str::to_owned)
-            .unwrap_or_else(|| v.to_string())
+            .unwrap_or_else(|| v.to_string());
+        raw.split('\n')
+            .map(|line| text::clean(line).into_owned())
+            .collect::<Vec<_>>()
+            .join("\n")
     };
     match value["result"].as_str() {
         Some("already_handled") => {
@@ -201,4 +230,41 @@ fn write_text(report: &Report, out: &mut impl Write) -> CommandResult {
     writeln!(out)?;
     writeln!(out, "{}", text(&value["email"]["body"]))?;
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_leading_byte_order_mark_is_skipped() {
+        let value = parse_event("e.json", "\u{FEFF}{\"AlarmName\": \"x\"}".as_bytes()).unwrap();
+        assert_eq!(value["AlarmName"], "x");
+    }
+
+    #[test]
+    fn invalid_utf8_and_invalid_json_are_named_without_echoing_the_input() {
+        let err = parse_event("e.json", b"{\"AlarmName\": \"\xff\xfe\"}").unwrap_err();
+        assert_eq!(
+            err,
+            "e.json is not UTF-8 text: invalid byte at offset 15; save the event as UTF-8 JSON"
+        );
+        let err =
+            parse_event("e.json", format!("[{}", "1,".repeat(100_000)).as_bytes()).unwrap_err();
+        assert!(err.starts_with("e.json is not JSON: "), "{err}");
+        assert!(err.len() < 400, "{err}");
+    }
+
+    #[test]
+    fn text_output_writes_no_control_character() {
+        let report = Report::Ignored {
+            key: "k".into(),
+            reason: "state \u{1b}[2J\u{202e}X is not acted on".into(),
+        };
+        let mut out = Vec::new();
+        write_text(&report, &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert_eq!(out, "k: ignored, state [2JX is not acted on\n");
+    }
 }

@@ -50,6 +50,7 @@ use bedrock_ops_core::plan::AlarmState;
 use serde_json::Value;
 use tracing::info;
 
+use crate::admission::{Admission, arn_account};
 use crate::config::Config;
 use crate::error::ProcessorError;
 use crate::event::{self, Transition};
@@ -106,6 +107,8 @@ pub struct Processor<P, M, Q, S, N, L> {
     config: Config,
     /// The stack's Parameter Store prefix, derived once.
     path: String,
+    /// The oldest state change acted on, in seconds ([`crate::admission`]); `None`: any past time.
+    lookback: Option<i64>,
 }
 
 /// The invocation's time and how long its claim lasts.
@@ -145,15 +148,24 @@ where
             ports,
             config,
             path,
+            lookback: None,
         }
+    }
+
+    /// Refuses state changes older than `seconds` (the Lambda: [`crate::admission::LOOKBACK_SECONDS`]).
+    #[must_use]
+    pub fn with_lookback(mut self, seconds: i64) -> Self {
+        self.lookback = Some(seconds);
+        self
     }
 
     pub fn ports(&self) -> &Ports<P, M, Q, S, N, L> {
         &self.ports
     }
 
-    /// Handles an SNS event (or a bare alarm message): every record is parsed before anything is done, so a
-    /// malformed record files nothing. Claims last [`DEFAULT_LEASE_SECONDS`].
+    /// Handles an SNS event (or a bare alarm message): every record is parsed and admitted (this account,
+    /// Region and time window: [`crate::admission`]) before anything is done, so a malformed or foreign
+    /// record files nothing. Claims last [`DEFAULT_LEASE_SECONDS`].
     pub async fn handle(
         &self,
         input: &Value,
@@ -191,6 +203,19 @@ where
                 )
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let admission = Admission {
+            region: &self.config.stack.region,
+            account: self
+                .config
+                .formatted_topic_arn
+                .as_deref()
+                .and_then(arn_account),
+            now,
+            lookback: self.lookback,
+        };
+        for transition in &transitions {
+            admission.check(transition)?;
+        }
         let mut reports = Vec::with_capacity(transitions.len());
         for transition in &transitions {
             // Boxed: one transition's future holds every read and filing at once, too big for a caller's

@@ -290,6 +290,17 @@ impl Testbed {
         env
     }
 
+    /// Runs the CLI binary `binary` (a test's `env!("CARGO_BIN_EXE_bedrock-ops-alert")`) with `args` in
+    /// [`Testbed::cli_env`] and nothing else of the test's environment.
+    pub fn run_cli(&self, binary: &str, args: &[&str]) -> std::process::Output {
+        let mut command = std::process::Command::new(binary);
+        command.args(args).env_clear();
+        for (name, value) in self.cli_env() {
+            command.env(name, value);
+        }
+        command.output().expect("the CLI binary runs")
+    }
+
     pub fn config(&self) -> Config {
         let env: BTreeMap<&str, String> = self.lambda_env().into_iter().collect();
         Config::from_lookup(Need::Everything, |name| env.get(name).cloned())

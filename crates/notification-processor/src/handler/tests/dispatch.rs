@@ -54,6 +54,7 @@ async fn alarm_of_another_stack_files_nothing() {
     let world = World::new();
     let other = sns(&json!({
         "AlarmName": "Acme-Bedrock-Throttles-Critical-Sonnet-4",
+        "AlarmArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:Acme-Bedrock-Throttles-Critical-Sonnet-4",
         "NewStateValue": "ALARM",
         "StateChangeTime": "2026-05-04T14:52:48Z",
         "Trigger": {}

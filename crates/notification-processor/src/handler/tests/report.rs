@@ -388,7 +388,7 @@ async fn contract_handled_recovery() {
         "Throttles",
         "Critical",
         "OK",
-        "2026-05-04T15:10:00Z",
+        "2026-05-04T14:58:00Z",
     ));
     pin("handled_recovery", &world, &[ok]).await;
 }
@@ -411,7 +411,7 @@ async fn contract_ignored() {
         "2026-05-04T14:52:48Z",
     ));
     pin("ignored_insufficient_data", &world, &[insufficient]).await;
-    let mut ok = message("Throttles", "Critical", "OK", "2026-05-04T15:10:00Z");
+    let mut ok = message("Throttles", "Critical", "OK", "2026-05-04T14:58:00Z");
     ok["OldStateValue"] = json!("INSUFFICIENT_DATA");
     pin("ignored_ok_not_after_alarm", &world, &[sns(&ok)]).await;
 }
