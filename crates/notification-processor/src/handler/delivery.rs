@@ -1,10 +1,12 @@
 //! Delivery: the e-mail is published while the transition is closed in the ledger with its outcome (one round
-//! trip, not two), and the case lock ended in the same write. When SNS refuses the e-mail for now, the
-//! transition is reopened with the typed record of what was filed ([`FiledRecord`]), and the retry only sends
-//! that e-mail ([`Processor::resume`]).
+//! trip, not two), and the case lock ended in the same write. A transition is done only when its e-mail is out
+//! or not due: when SNS refuses the e-mail, for now or for good, the transition is reopened with the typed
+//! record of what was filed ([`FiledRecord`]) and the error goes to Lambda, whose retries only send that
+//! e-mail ([`Processor::resume`]); after the third attempt the event is in the on-failure destination, and its
+//! replay sends it.
 //!
-//! Only a crash of the process between the two answers can leave a closed transition without its e-mail
-//! (docs/reliability.md).
+//! Only a crash of the process between the two answers, or a reopen that fails after a refused e-mail, can
+//! leave a closed transition without its e-mail (docs/reliability.md).
 
 use bedrock_ops_aws::{Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics};
 use serde_json::Value;

@@ -1,7 +1,9 @@
 //! What the ledger keeps of a transition between two attempts: the typed record of the `filed` step.
 //!
-//! When SNS refuses an e-mail for now (throttling), the transition is reopened with this record, so that the
-//! retry sends the same e-mail without filing anything again ([`super::delivery`]). The record is the
+//! When SNS refuses an e-mail (for now or for good), the transition is reopened with this record, so that the
+//! retry sends the same e-mail without filing anything again ([`super::delivery`]); `process --retry-failed`
+//! reopens a closed transition with it under [`RETRY_STEP`] ([`super::retry`]). Written, it carries `steps`
+//! beside the decision: which steps succeeded and which failed ([`super::steps`]). The record is the
 //! decision as the contract renders it, with the e-mail body, and whether the e-mail is wanted:
 //! `{"decision": {…, "email": {"subject", "body", "status": "pending"}}, "notify": true}` — the shape the
 //! ledger has always held, so items written by earlier builds resume.
