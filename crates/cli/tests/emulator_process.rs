@@ -1,7 +1,7 @@
 //! `simulate` and `process` against the local AWS emulator, through the normal AWS configuration chain
 //! (`AWS_ENDPOINT_URL`), on the shared event fixtures.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use bedrock_ops_testkit::testbed::processor::{
     Account, LEDGER_TABLE, RPM_CODE, Testbed, fixtures_dir,
@@ -9,12 +9,11 @@ use bedrock_ops_testkit::testbed::processor::{
 use serde_json::Value;
 
 fn cli(testbed: &Testbed, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_bedrock-ops-alert"));
-    command.args(args).env_clear();
-    for (name, value) in testbed.cli_env() {
-        command.env(name, value);
-    }
-    command.output().expect("binary runs")
+    testbed
+        .command(env!("CARGO_BIN_EXE_bedrock-ops-alert"))
+        .args(args)
+        .output()
+        .expect("binary runs")
 }
 
 fn json(output: &Output) -> Value {

@@ -5,7 +5,7 @@
 //! Named after the recipes.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use bedrock_ops_aws::clock::now_epoch;
@@ -25,12 +25,11 @@ fn account() -> Account {
 }
 
 fn cli(testbed: &Testbed, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_bedrock-ops-alert"));
-    command.args(args).env_clear();
-    for (name, value) in testbed.cli_env() {
-        command.env(name, value);
-    }
-    command.output().expect("binary runs")
+    testbed
+        .command(env!("CARGO_BIN_EXE_bedrock-ops-alert"))
+        .args(args)
+        .output()
+        .expect("binary runs")
 }
 
 fn stdout(output: &Output) -> String {

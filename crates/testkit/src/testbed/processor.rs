@@ -291,6 +291,14 @@ impl Testbed {
         env
     }
 
+    /// `program` (the CLI binary) as an operator runs it on this stack: only [`Testbed::cli_env`] in its
+    /// environment.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+        let mut command = std::process::Command::new(program);
+        command.env_clear().envs(self.cli_env());
+        command
+    }
+
     /// The ledger's item of `key`, read with the adapter the processor uses.
     pub async fn ledger_record(&self, key: &str) -> Option<bedrock_ops_aws::ledger::LedgerRecord> {
         use bedrock_ops_aws::Ledger;
