@@ -1,7 +1,9 @@
-//! The one mapping of a Lambda's error to the diagnostic Lambda reports: a [`RETRYABLE`] error makes an
-//! asynchronous invocation retry, a [`NON_RETRYABLE`] one goes straight to the on-failure destination because
-//! retrying cannot help. Each Lambda crate says which of its errors are which ([`Classified`]) and converts
-//! with [`diagnostic`]; the two `error_type` strings are a contract (alarms and runbooks match on them).
+//! The one mapping of a Lambda's error to the diagnostic Lambda reports: [`RETRYABLE`] when trying again later
+//! can succeed, [`NON_RETRYABLE`] when it cannot. Lambda itself does not read the class: it retries a failed
+//! asynchronous invocation twice whatever the errorType, then sends the event to the on-failure destination
+//! (`bedrock_ops_testkit::async_retry` models it); the class is for the people who read the error there and
+//! in the log. Each Lambda crate says which of its errors are which ([`Classified`]) and converts with
+//! [`diagnostic`]; the two `error_type` strings are a contract (alarms and runbooks match on them).
 //!
 //! It sits here, below the three Lambda crates, because they all depend on this crate already; it adds no code
 //! to a bootstrap that `lambda_runtime` (which every bootstrap links) did not bring.

@@ -21,7 +21,11 @@ const FILINGS: [&str; 3] = [
 ];
 
 fn cli(testbed: &Testbed, args: &[&str]) -> Output {
-    testbed.run_cli(env!("CARGO_BIN_EXE_bedrock-ops-alert"), args)
+    testbed
+        .command(env!("CARGO_BIN_EXE_bedrock-ops-alert"))
+        .args(args)
+        .output()
+        .expect("the CLI binary runs")
 }
 
 fn corpus() -> Vec<PathBuf> {

@@ -9,7 +9,11 @@ use bedrock_ops_testkit::testbed::processor::{
 use serde_json::Value;
 
 fn cli(testbed: &Testbed, args: &[&str]) -> Output {
-    testbed.run_cli(env!("CARGO_BIN_EXE_bedrock-ops-alert"), args)
+    testbed
+        .command(env!("CARGO_BIN_EXE_bedrock-ops-alert"))
+        .args(args)
+        .output()
+        .expect("binary runs")
 }
 
 fn json(output: &Output) -> Value {

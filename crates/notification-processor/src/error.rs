@@ -1,8 +1,9 @@
-//! Why an invocation failed, classified for Lambda: a `Retryable` error makes the asynchronous invocation
-//! retry (the ledger guarantees the retry files nothing twice), a `NonRetryable` one goes straight to the
-//! on-failure destination because retrying cannot help (the mapping is `bedrock_ops_aws::diagnostic`'s).
-//! To be corrected (issue 13 item 5, separate work): Lambda retries an asynchronous invocation twice
-//! whatever the errorType; NonRetryable only says that a retry cannot succeed.
+//! Why an invocation failed, classified as `Retryable` or `NonRetryable` (the mapping is
+//! `bedrock_ops_aws::diagnostic`'s). Lambda does not read the class: it retries every failed asynchronous
+//! invocation twice (three attempts in all, a minute or two apart), whatever the errorType, and then sends
+//! the event with the error to the on-failure destination (the notification dead-letter queue). The class
+//! tells the operator reading the error there (or in the log) whether waiting could have helped; the ledger
+//! makes every attempt harmless (a retry redoes only what is not done, never a filing or an e-mail twice).
 
 use bedrock_ops_aws::AwsError;
 use bedrock_ops_aws::diagnostic::{self, Classified};

@@ -224,5 +224,6 @@ bedrock_ops_testkit::fault_rows! {
     publish_throttled_once_is_retried: row(Quota, vec![err("sns", "Publish", "Throttling", 400).times(1)], Recovered);
     publish_throttled_throughout_is_retryable_and_the_retry_files_nothing_again: row(Quota, vec![err("sns", "Publish", "Throttling", 400)], Retry);
     publish_5xx_throughout_is_retryable_and_the_retry_files_nothing_again: row(Case, vec![err("sns", "Publish", "InternalError", 500)], Retry);
-    publish_denied_is_non_retryable_and_recorded: Row { emails: 0, ..row(Quota, vec![err("sns", "Publish", "AuthorizationError", 403)], Fail("publishing the e-mail")) };
+    // Refused for good: still not done, so the retry (or a replay) publishes once the topic accepts it.
+    publish_denied_is_non_retryable_not_done_and_the_retry_sends_it_once: row(Quota, vec![err("sns", "Publish", "AuthorizationError", 403)], Fail("publishing the e-mail"));
 }

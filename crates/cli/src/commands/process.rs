@@ -1,7 +1,8 @@
 //! `process --event FILE`: runs the notification processor Lambda's own handler on an event file (an SNS
 //! event, or the bare CloudWatch alarm message), to replay an alarm the Lambda missed. It claims the
 //! transition in the ledger, files what the settings allow and publishes the e-mail, exactly like the Lambda;
-//! a transition the ledger already holds is reported and left alone.
+//! a transition the ledger already holds is reported and left alone. With `--retry-failed` it redoes exactly
+//! the failed steps of the recorded transition instead (docs/runbook.md says which outcome needs it).
 //!
 //! Configuration: the Lambda's environment variables (`CUSTOMER_NAME`, `BEDROCK_MODEL_NAME`,
 //! `BEDROCK_MODEL_ID`, `EXTRA_MODEL_IDS`, `REQUESTS_PER_MINUTE_QUOTA_CODE`, `TOKENS_PER_MINUTE_QUOTA_CODE`,
@@ -36,6 +37,11 @@ pub struct Args {
     /// an array when the event holds several).
     #[arg(long)]
     json: bool,
+    /// `process` only: redo exactly the failed steps of the transition the ledger recorded (a quota request,
+    /// the Support case or its append, the e-mail), never one that succeeded; says so when nothing failed or
+    /// no record exists.
+    #[arg(long)]
+    retry_failed: bool,
     /// Customer name [env: CUSTOMER_NAME].
     #[arg(long, value_name = "C")]
     customer: Option<String>,
@@ -91,6 +97,12 @@ pub fn run(args: &Args, out: &mut impl Write) -> CommandResult {
 
 /// `process` and `simulate` alike; `mode` says which.
 pub fn run_as(args: &Args, mode: RunMode, out: &mut impl Write) -> CommandResult {
+    if args.retry_failed && mode == RunMode::Simulate {
+        return Err(
+            "--retry-failed redoes recorded steps for real: use it with `process`, not `simulate`"
+                .into(),
+        );
+    }
     let event = read_event(&args.event)?;
     let overrides = args.overrides();
     let need = match mode {
@@ -117,10 +129,12 @@ pub fn run_as(args: &Args, mode: RunMode, out: &mut impl Write) -> CommandResult
             .map(ToString::to_string)
             .ok_or("no AWS Region: set AWS_REGION or pass --region")?;
         let processor = sdk_processor(&AwsClients::new(&sdk), config, region);
-        processor
-            .handle(&event, now_epoch(), mode)
-            .await
-            .map_err(Into::<Box<dyn std::error::Error>>::into)
+        let reports = if args.retry_failed {
+            processor.retry_failed(&event, now_epoch()).await
+        } else {
+            processor.handle(&event, now_epoch(), mode).await
+        };
+        reports.map_err(Into::<Box<dyn std::error::Error>>::into)
     })?;
     if args.json {
         let mut values: Vec<Value> = reports.iter().map(|r| r.to_json(true)).collect();
@@ -201,6 +215,24 @@ fn write_text(report: &Report, out: &mut impl Write) -> CommandResult {
             )?;
             return Ok(());
         }
+        Some("no_record") => {
+            writeln!(
+                out,
+                "{}: no record to retry, {}",
+                text(&value["key"]),
+                text(&value["reason"])
+            )?;
+            return Ok(());
+        }
+        Some("nothing_to_retry") => {
+            writeln!(
+                out,
+                "{}: nothing to retry, every step succeeded",
+                text(&value["key"])
+            )?;
+            write_steps(&value, out)?;
+            return Ok(());
+        }
         _ => {}
     }
     writeln!(
@@ -225,10 +257,37 @@ fn write_text(report: &Report, out: &mut impl Write) -> CommandResult {
             .collect();
         writeln!(out, "  - {}: {}", text(&action["type"]), fields.join(" "))?;
     }
+    if value["result"] == "retried" {
+        writeln!(out, "retried: only the failed steps were redone")?;
+        write_steps(&value, out)?;
+    }
     writeln!(out, "e-mail ({}):", text(&value["email"]["status"]))?;
     writeln!(out, "  Subject: {}", text(&value["email"]["subject"]))?;
     writeln!(out)?;
     writeln!(out, "{}", text(&value["email"]["body"]))?;
+    Ok(())
+}
+
+/// The steps of a record, one line each: `step [quota code | category]: status (reason)`.
+fn write_steps(value: &Value, out: &mut impl Write) -> CommandResult {
+    writeln!(out, "steps:")?;
+    for step in value["steps"].as_array().into_iter().flatten() {
+        let target = ["quota_code", "category"]
+            .iter()
+            .find_map(|field| step[field].as_str())
+            .map(|target| format!(" {target}"))
+            .unwrap_or_default();
+        let reason = step["reason"]
+            .as_str()
+            .map(|reason| format!(" ({reason})"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  - {}{target}: {}{reason}",
+            step["step"].as_str().unwrap_or_default(),
+            step["status"].as_str().unwrap_or_default()
+        )?;
+    }
     Ok(())
 }
 

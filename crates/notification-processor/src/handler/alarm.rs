@@ -14,6 +14,7 @@ use super::case_lock::case_lock_key;
 use super::gate::Admission;
 use super::reads::{live_or_stored, read_settings, side_quota, within_lookback};
 use super::report::{Decided, Decision, EmailStatus, Report};
+use super::steps::Redo;
 use super::{Clock, Processor, RunMode, maybe};
 use crate::error::ProcessorError;
 use crate::event::Transition;
@@ -59,10 +60,17 @@ where
             ),
             self.read_open_cases(now),
         );
-        let mut held = match admission? {
+        let (mut held, prior) = match admission? {
             Admission::Stop(report) => return Ok(report),
             Admission::Resume(filed) => return self.resume(t, filed, now, run).await,
-            Admission::Fresh { lock } => lock,
+            Admission::Retry(filed) => {
+                let redo = Redo::of(&filed.steps());
+                if !redo.filings() {
+                    return self.retried(t, filed, &redo, &[], None, now).await;
+                }
+                (None, Some((filed, redo)))
+            }
+            Admission::Fresh { lock } => (lock, None),
         };
         let parameters = match parameters {
             Err(error) if error.is_retryable() => {
@@ -119,13 +127,19 @@ where
                 .unwrap_or_default(),
         };
 
+        let redo = prior.as_ref().map(|(_, redo)| redo);
         let actions = match &plan.execution {
             Execution::Live => {
-                self.execute(&plan, &facts, &open_cases, &mut held, now)
+                self.execute(&plan, &facts, &open_cases, &mut held, now, redo)
                     .await
             }
+            // A retry under settings that now hold filings back redoes nothing: the failed steps stay failed.
+            Execution::DryRun | Execution::Held(_) if redo.is_some() => Vec::new(),
             Execution::DryRun | Execution::Held(_) => self.unsent(&plan, &open_cases),
         };
+        if let Some((filed, redo)) = prior {
+            return self.retried(t, filed, &redo, &actions, held, now).await;
+        }
         let email = email::alarm_email(&facts, &actions);
         let decision = Decision {
             key: t.key.clone(),

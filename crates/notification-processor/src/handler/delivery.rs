@@ -1,20 +1,21 @@
 //! Delivery: the e-mail is published while the transition is closed in the ledger with its outcome (one round
-//! trip, not two), and the case lock ended in the same write. When SNS refuses the e-mail for now, the
-//! transition is reopened with the typed record of what was filed ([`FiledRecord`]), and the retry only sends
-//! that e-mail ([`Processor::resume`]).
+//! trip, not two), and the case lock ended in the same write. A transition is done only when its e-mail is out
+//! or not due: when SNS refuses the e-mail, for now or for good, the transition is reopened with the typed
+//! record of what was filed ([`FiledRecord`]) and the error goes to Lambda, whose retries only send that
+//! e-mail ([`Processor::resume`]); after the third attempt the event is in the on-failure destination, and its
+//! replay sends it.
 //!
-//! Only a crash of the process between the two answers can leave a closed transition without its e-mail
-//! (docs/reliability.md).
+//! Only a crash of the process between the two answers, or a reopen that fails after a refused e-mail, can
+//! leave a closed transition without its e-mail (docs/reliability.md).
 
-use bedrock_ops_aws::{
-    AwsError, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics,
-};
+use bedrock_ops_aws::{Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics};
 use serde_json::Value;
 use tracing::{error, info};
 
 use super::case_lock::HeldLock;
 use super::record::{FILED_STEP, FiledRecord};
 use super::report::{Decision, EmailStatus, Report};
+use super::steps::with_steps;
 use super::{Processor, RunMode, maybe};
 use crate::error::ProcessorError;
 use crate::event::Transition;
@@ -29,7 +30,7 @@ where
     L: Ledger,
 {
     /// The formatted topic the e-mails go to (checked to be set before a live run starts).
-    fn topic(&self) -> &str {
+    pub(super) fn topic(&self) -> &str {
         self.config
             .formatted_topic_arn
             .as_deref()
@@ -59,7 +60,7 @@ where
         } else {
             EmailStatus::Filtered
         };
-        let closing = closing.to_json(true);
+        let closing = with_steps(closing.to_json(true), &closing.email_status);
         let (_, published) = tokio::join!(
             self.close(&t.key, &closing, held.as_ref(), now),
             maybe(notify.then(|| {
@@ -73,37 +74,41 @@ where
         decision.email_status = match published {
             None => EmailStatus::Filtered,
             Some(Ok(message_id)) => EmailStatus::Published { message_id },
-            Some(Err(error)) if error.is_retryable() => {
-                let filed = FiledRecord::of(&decision, notify).to_json();
-                if let Err(reopen) = self.ports.ledger.reopen(&t.key, FILED_STEP, &filed).await {
-                    error!(key = %t.key, error = %reopen, "the e-mail failed and the closed transition could not be reopened: a retry finds it done");
-                }
+            Some(Err(error)) => {
+                // Whatever SNS said, the transition is not done: it is reopened with what was filed and the
+                // e-mail recorded, and the error goes to Lambda, whose retries only publish; after the last
+                // one the event is in the on-failure destination, and a replay publishes.
+                decision.email_status = EmailStatus::Failed {
+                    error: error.to_string(),
+                };
+                self.record_unsent(&t.key, FILED_STEP, &FiledRecord::of(&decision, notify))
+                    .await;
                 return Err(ProcessorError::aws("publishing the e-mail", error));
             }
-            Some(Err(error)) => EmailStatus::Failed {
-                error: error.to_string(),
-            },
         };
         decision.log();
-        if let EmailStatus::Failed { error } = &decision.email_status {
-            self.close(&t.key, &decision.to_json(true), None, now).await;
-            return Err(ProcessorError::aws(
-                "publishing the e-mail",
-                AwsError::Other {
-                    service: "sns",
-                    operation: "Publish",
-                    code: "NotPublished".into(),
-                    message: error.clone(),
-                },
-            ));
-        }
         Ok(Report::Handled(decision))
+    }
+
+    /// Takes back the closing write of a transition whose e-mail is not out, recording under `step` what
+    /// was filed and the e-mail to send. A failure here is the one way left to lose the e-mail: it is logged
+    /// at ERROR level (docs/reliability.md).
+    pub(super) async fn record_unsent(&self, key: &str, step: &str, record: &FiledRecord) {
+        if let Err(reopen) = self.ports.ledger.reopen(key, step, &record.to_json()).await {
+            error!(key, error = %reopen, "the e-mail failed and the closed transition could not be reopened: a retry finds it done");
+        }
     }
 
     /// Marks the transition done with its outcome, ending the case lock it holds in the same write. A failure
     /// here is logged, not returned: the filings are made and the e-mail is on its way, so a retry would only
     /// repeat them.
-    async fn close(&self, key: &str, outcome: &Value, held: Option<&HeldLock>, now: i64) {
+    pub(super) async fn close(
+        &self,
+        key: &str,
+        outcome: &Value,
+        held: Option<&HeldLock>,
+        now: i64,
+    ) {
         let closed = match held {
             Some(lock) => {
                 self.ports
@@ -136,18 +141,20 @@ where
                 .await
             {
                 Ok(message_id) => EmailStatus::Published { message_id },
-                Err(error) if error.is_retryable() => {
+                Err(error) => {
+                    // Refused again, for now or for good: the record stays, the claim is given back, and the
+                    // error goes to Lambda (a retry, or at last the on-failure destination).
                     self.release(&t.key, run).await;
                     return Err(ProcessorError::aws("publishing the recorded e-mail", error));
                 }
-                Err(error) => EmailStatus::Failed {
-                    error: error.to_string(),
-                },
             }
         } else {
             EmailStatus::Filtered
         };
-        let outcome = super::report::json_of(&decision.delivered(email_status.clone(), true));
+        let outcome = with_steps(
+            super::report::json_of(&decision.delivered(email_status.clone(), true)),
+            &email_status,
+        );
         self.close(&t.key, &outcome, None, now).await;
         info!(key = %t.key, "resumed: the recorded e-mail was delivered");
         Ok(Report::Resumed {

@@ -15,6 +15,7 @@ use bedrock_ops_core::thresholds::SERVICE_CODE;
 use tracing::{info, warn};
 
 use super::case_lock::{CaseLock, HeldLock, case_lock_key};
+use super::steps::Redo;
 use super::{Processor, maybe};
 
 /// The open cases read in the first round trip (or why they could not be).
@@ -108,7 +109,8 @@ where
         plan.unsent_actions(open.as_ref())
     }
 
-    /// Files what the plan says, and reports every filing (or why not).
+    /// Files what the plan says, and reports every filing (or why not). A retry (`redo`) files only the
+    /// steps that failed before, and reports only those.
     pub(super) async fn execute(
         &self,
         plan: &Plan,
@@ -116,8 +118,11 @@ where
         open_cases: &OpenCases,
         held: &mut Option<HeldLock>,
         now: i64,
+        redo: Option<&Redo>,
     ) -> Vec<Action> {
-        let mut requests = plan.requests();
+        let mut requests = plan
+            .requests()
+            .filter(|i| redo.is_none_or(|redo| redo.request(i.quota_code.as_str())));
         let (first, second) = (requests.next(), requests.next());
         let (first, second) = tokio::join!(
             maybe(first.map(|i| self.request(i, facts, open_cases))),
@@ -129,13 +134,17 @@ where
             actions.push(action);
             refused.extend(increase);
         }
-        if let Some(step) = plan.case(&refused) {
+        // A retry opens the case when it failed before, or as the fallback of a request refused now.
+        let case_due = redo.is_none_or(|redo| redo.case_due(!refused.is_empty()));
+        if let Some(step) = plan.case(&refused).filter(|_| case_due) {
             actions.push(
                 self.file_case(plan, &step, facts, open_cases, held, now)
                     .await,
             );
         }
-        actions.extend(plan.decided_actions());
+        if redo.is_none() {
+            actions.extend(plan.decided_actions());
+        }
         actions
     }
 

@@ -13,7 +13,7 @@ use bedrock_ops_aws::{
 use tracing::{info, warn};
 
 use super::case_lock::{HeldLock, lock_terms};
-use super::record::{FILED_STEP, FiledRecord};
+use super::record::{FILED_STEP, FiledRecord, RETRY_STEP};
 use super::report::Report;
 use super::{Clock, Processor, RunMode};
 use crate::error::ProcessorError;
@@ -28,6 +28,8 @@ pub(super) enum Admission {
     Fresh { lock: Option<HeldLock> },
     /// An earlier attempt filed and recorded everything: only its e-mail is left.
     Resume(FiledRecord),
+    /// The failed steps of a recorded attempt are to be redone, and nothing else (`process --retry-failed`).
+    Retry(FiledRecord),
     /// Nothing to do; the report says why.
     Stop(Report),
 }
@@ -62,24 +64,37 @@ fn admit(key: &str, claim: Result<Claim, AwsError>) -> Result<Admission, Process
                 lease_until,
             })
         }
-        Ok(Claim::Acquired(record)) => match record.steps.get(FILED_STEP) {
-            Some(filed) => {
-                info!(
-                    key,
-                    attempts = record.attempts,
-                    "an earlier attempt filed already: only its e-mail is left"
-                );
-                match FiledRecord::parse(filed) {
-                    Ok(filed) => Ok(Admission::Resume(filed)),
-                    Err(problem) => Err(ProcessorError::UnreadableRecord {
-                        key: key.to_owned(),
-                        step: FILED_STEP,
-                        problem,
-                    }),
-                }
+        Ok(Claim::Acquired(record)) => {
+            // A retry's record is newer than the filed one it was made from.
+            let found = record
+                .steps
+                .get(RETRY_STEP)
+                .map(|detail| (RETRY_STEP, true, detail))
+                .or_else(|| {
+                    record
+                        .steps
+                        .get(FILED_STEP)
+                        .map(|detail| (FILED_STEP, false, detail))
+                });
+            let Some((step, retry, detail)) = found else {
+                return Ok(Admission::Fresh { lock: None });
+            };
+            info!(
+                key,
+                step,
+                attempts = record.attempts,
+                "an earlier attempt filed already: only its failed steps are left"
+            );
+            match FiledRecord::parse(detail) {
+                Ok(filed) if retry => Ok(Admission::Retry(filed)),
+                Ok(filed) => Ok(Admission::Resume(filed)),
+                Err(problem) => Err(ProcessorError::UnreadableRecord {
+                    key: key.to_owned(),
+                    step,
+                    problem,
+                }),
             }
-            None => Ok(Admission::Fresh { lock: None }),
-        },
+        }
     }
 }
 

@@ -19,7 +19,8 @@
 //! Measured with the emulator (`bedrock-ops-alert bench`, `scripts/bench.sh`, docs/performance.md): 3 round
 //! trips for Service Quotas requests and appends, 4 when a case is created.
 //!
-//! A retry after a failed e-mail finds the transition reopened with the e-mail recorded and only publishes it.
+//! A transition is done only when its e-mail is out or not due: a failed e-mail reopens it with what was filed
+//! and the e-mail recorded, and returns the error to Lambda, whose retries only publish it.
 //! There are no polling loops on AWS state (W-2): the SDK's bounded retries are the only waiting, with one
 //! bounded exception — an alarm that finds another alarm of its category holding the case lock waits at most
 //! 5.5 s in total (`CASE_LOCK_WAITS_MS`) for it to be released or to name the case it opened, so it can append
@@ -37,7 +38,9 @@
 //! | `reads` | settings, usage, live quotas and open cases, read into the plan's input |
 //! | `filing` | Service Quotas requests, appends to open cases, new Support cases |
 //! | `delivery` | the e-mail with the closing write; the recorded e-mail of an earlier attempt |
-//! | `record` | the typed record the ledger keeps between attempts ([`FILED_STEP`]) |
+//! | `record` | the typed record the ledger keeps between attempts ([`FILED_STEP`], [`RETRY_STEP`]) |
+//! | `steps` | which steps of a transition succeeded and which failed; what a retry redoes |
+//! | `retry` | `process --retry-failed`: the failed steps of a recorded transition redone, and nothing else |
 //! | `report` | the output contract: [`Decision`], [`Report`], [`EmailStatus`] and their JSON |
 //!
 //! Each room's unit tests are in `tests/<room>.rs`, over the in-memory fakes of `test_support`.
@@ -64,14 +67,17 @@ mod reads;
 mod record;
 mod recovery;
 mod report;
+mod retry;
+mod steps;
 #[cfg(test)]
 mod test_support;
 
 pub use gate::LEDGER_TTL_SECONDS;
-pub use record::{FILED_STEP, RecordedDecision, RecordedEmail};
+pub use record::{FILED_STEP, RETRY_STEP, RecordedDecision, RecordedEmail};
 pub use report::{
     Decided, Decision, DecisionView, EmailStatus, EmailView, Report, lambda_response,
 };
+pub use steps::{StepResult, StepStatus};
 
 /// How long a claim keeps other invocations off a transition when the caller has no deadline (the CLI): a
 /// run takes seconds, so a crashed one frees the transition within minutes.
@@ -191,6 +197,20 @@ where
         run: RunMode,
     ) -> Result<Vec<Report>, ProcessorError> {
         let lease = (deadline - now).max(0) + LEASE_MARGIN_SECONDS;
+        let transitions = self.transitions(input, now)?;
+        let mut reports = Vec::with_capacity(transitions.len());
+        for transition in &transitions {
+            // Boxed: one transition's future holds every read and filing at once, too big for a caller's
+            // stack (a test thread has 2 MiB) when kept inline.
+            let handled = self.handle_transition(transition, Clock { now, lease }, run);
+            reports.push(Box::pin(handled).await?);
+        }
+        Ok(reports)
+    }
+
+    /// Every transition of the event, parsed and admitted (this account and Region, a believable time)
+    /// before anything is done.
+    fn transitions(&self, input: &Value, now: i64) -> Result<Vec<Transition>, ProcessorError> {
         let transitions = event::messages(input)?
             .iter()
             .enumerate()
@@ -216,14 +236,7 @@ where
         for transition in &transitions {
             admission.check(transition)?;
         }
-        let mut reports = Vec::with_capacity(transitions.len());
-        for transition in &transitions {
-            // Boxed: one transition's future holds every read and filing at once, too big for a caller's
-            // stack (a test thread has 2 MiB) when kept inline.
-            let handled = self.handle_transition(transition, Clock { now, lease }, run);
-            reports.push(Box::pin(handled).await?);
-        }
-        Ok(reports)
+        Ok(transitions)
     }
 
     /// Handles one parsed transition.

@@ -1,7 +1,9 @@
 //! What the ledger keeps of a transition between two attempts: the typed record of the `filed` step.
 //!
-//! When SNS refuses an e-mail for now (throttling), the transition is reopened with this record, so that the
-//! retry sends the same e-mail without filing anything again ([`super::delivery`]). The record is the
+//! When SNS refuses an e-mail (for now or for good), the transition is reopened with this record, so that the
+//! retry sends the same e-mail without filing anything again ([`super::delivery`]); `process --retry-failed`
+//! reopens a closed transition with it under [`RETRY_STEP`] ([`super::retry`]). Written, it carries `steps`
+//! beside the decision: which steps succeeded and which failed ([`super::steps`]). The record is the
 //! decision as the contract renders it, with the e-mail body, and whether the e-mail is wanted:
 //! `{"decision": {…, "email": {"subject", "body", "status": "pending"}}, "notify": true}` — the shape the
 //! ledger has always held, so items written by earlier builds resume.
@@ -17,9 +19,13 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::report::{Decided, Decision, DecisionView, EmailStatus, EmailView};
+use super::steps::{StepResult, steps};
 
 /// The ledger step that holds what was filed and the e-mail to send.
 pub const FILED_STEP: &str = "filed";
+/// The ledger step that holds a record whose failed steps are being redone (`process --retry-failed`, see
+/// [`super::retry`]): the same shape as [`FILED_STEP`], with the e-mail's status as it was recorded.
+pub const RETRY_STEP: &str = "retry";
 
 /// The decision as an earlier attempt recorded it.
 pub type RecordedDecision = DecisionView<RecordedEmail>;
@@ -29,8 +35,9 @@ pub type RecordedDecision = DecisionView<RecordedEmail>;
 pub struct RecordedEmail {
     pub(crate) subject: String,
     pub(crate) body: String,
-    /// `pending`: the e-mail was not out when the record was written. Not read back: the retry that reads
-    /// the record says what became of the e-mail.
+    /// `pending`: the e-mail was not out when the record was written; `failed`: SNS refused it; `published`
+    /// or `filtered_by_notification_preference` in the record of a closed transition. Read back as one of
+    /// those (without the message id or the error), so a retry knows whether the e-mail is still due.
     #[serde(flatten)]
     pub(crate) status: EmailStatus,
 }
@@ -56,8 +63,31 @@ impl FiledRecord {
         }
     }
 
+    /// The record as the ledger keeps it, with its `steps` (which succeeded, which failed) beside it.
     pub(crate) fn to_json(&self) -> Value {
-        serde_json::to_value(self).expect("the filed record serialises to JSON")
+        let mut record = serde_json::to_value(self).expect("the filed record serialises to JSON");
+        if let Value::Object(object) = &mut record {
+            object.insert(
+                "steps".into(),
+                serde_json::to_value(self.steps()).unwrap_or_default(),
+            );
+        }
+        record
+    }
+
+    /// Which steps of the recorded attempt succeeded and which failed.
+    pub(crate) fn steps(&self) -> Vec<StepResult> {
+        steps(&self.decision.actions, &self.decision.email.status)
+    }
+
+    /// The record of a closed transition, read from its outcome (the decision as the contract renders it,
+    /// with the e-mail's body): the e-mail was wanted unless the preference filtered it.
+    pub(crate) fn from_outcome(outcome: &Value) -> Result<Self, String> {
+        let notify = outcome
+            .pointer("/email/status")
+            .and_then(Value::as_str)
+            .is_none_or(|status| status != "filtered_by_notification_preference");
+        Self::parse(&serde_json::json!({"decision": outcome, "notify": notify}))
     }
 
     /// Reads the step back. A record that does not parse is an error naming the field that is missing or of
@@ -84,11 +114,26 @@ impl FiledRecord {
                 email: RecordedEmail {
                     subject: email.text("subject")?.to_owned(),
                     body: email.text("body")?.to_owned(),
-                    status: EmailStatus::Pending,
+                    status: recorded_status(
+                        email.optional("status", Value::as_str, "a string")?,
+                        email.optional("error", Value::as_str, "a string")?,
+                    ),
                 },
             },
             notify: record.field("notify", Value::as_bool, "a boolean")?,
         })
+    }
+}
+
+/// The e-mail status a record holds, read back: whether the e-mail is out, not wanted, refused, or still due.
+fn recorded_status(status: Option<&str>, error: Option<&str>) -> EmailStatus {
+    match status {
+        Some("published") => EmailStatus::Sent,
+        Some("filtered_by_notification_preference") => EmailStatus::Filtered,
+        Some("failed") => EmailStatus::Failed {
+            error: error.unwrap_or_default().to_owned(),
+        },
+        _ => EmailStatus::Pending,
     }
 }
 

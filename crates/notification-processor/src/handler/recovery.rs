@@ -10,6 +10,7 @@ use bedrock_ops_core::settings::keys;
 use super::gate::Admission;
 use super::reads::read_settings;
 use super::report::{Decided, Decision, EmailStatus, Report};
+use super::steps::Redo;
 use super::{Clock, Processor, RunMode};
 use crate::error::ProcessorError;
 use crate::event::Transition;
@@ -38,6 +39,11 @@ where
         match admission? {
             Admission::Stop(report) => return Ok(report),
             Admission::Resume(filed) => return self.resume(t, filed, now, run).await,
+            // A recovery files nothing: only its e-mail can be left to retry.
+            Admission::Retry(filed) => {
+                let redo = Redo::of(&filed.steps());
+                return self.retried(t, filed, &redo, &[], None, now).await;
+            }
             // The claim of a recovery takes no case lock: a recovery files nothing.
             Admission::Fresh { lock: _ } => {}
         }

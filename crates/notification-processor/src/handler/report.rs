@@ -15,6 +15,7 @@ use serde_json::Value;
 use tracing::info;
 
 use super::record::RecordedDecision;
+use super::steps::StepResult;
 
 /// What happened to the e-mail. Its JSON is the `status` of the `email` object, with `message_id` or
 /// `error` beside it.
@@ -224,7 +225,7 @@ impl Decision {
 }
 
 /// One action as the contract renders it.
-fn action_json(action: &Action) -> Value {
+pub(super) fn action_json(action: &Action) -> Value {
     json_of(&ActionView::from(action))
 }
 
@@ -244,6 +245,26 @@ pub enum Report {
     AlreadyHandled {
         key: String,
     },
+    /// `process --retry-failed`: the failed steps of the recorded attempt were redone, and nothing else.
+    Retried {
+        key: String,
+        /// The recorded decision, its failed actions replaced by what the retry did, with the recorded e-mail.
+        decision: RecordedDecision,
+        /// What became of the e-mail (as recorded when it was out already).
+        email_status: EmailStatus,
+        /// Every step after the retry.
+        steps: Vec<StepResult>,
+    },
+    /// `process --retry-failed` on a record whose steps all succeeded (or were not due).
+    NothingToRetry {
+        key: String,
+        steps: Vec<StepResult>,
+    },
+    /// `process --retry-failed` without a record of a finished attempt to retry; the reason says what to do.
+    NoRecord {
+        key: String,
+        reason: String,
+    },
     /// Nothing to act on (e.g. INSUFFICIENT_DATA).
     Ignored {
         key: String,
@@ -259,12 +280,16 @@ enum ReportView<'a> {
         #[serde(flatten)]
         decision: DecisionView,
         result: ResultName,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        steps: Option<&'a [StepResult]>,
     },
     Key {
         key: &'a str,
         result: ResultName,
         #[serde(skip_serializing_if = "Option::is_none")]
         reason: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        steps: Option<&'a [StepResult]>,
     },
 }
 
@@ -276,6 +301,9 @@ enum ResultName {
     Resumed,
     AlreadyHandled,
     Ignored,
+    Retried,
+    NothingToRetry,
+    NoRecord,
 }
 
 impl Report {
@@ -284,6 +312,7 @@ impl Report {
             Report::Handled(decision) => ReportView::Decision {
                 decision: decision.view(with_body),
                 result: ResultName::Handled,
+                steps: None,
             },
             Report::Resumed {
                 key,
@@ -295,16 +324,44 @@ impl Report {
                     ..decision.delivered(email_status.clone(), with_body)
                 },
                 result: ResultName::Resumed,
+                steps: None,
+            },
+            Report::Retried {
+                key,
+                decision,
+                email_status,
+                steps,
+            } => ReportView::Decision {
+                decision: DecisionView {
+                    key: key.clone(),
+                    ..decision.delivered(email_status.clone(), with_body)
+                },
+                result: ResultName::Retried,
+                steps: Some(steps),
             },
             Report::AlreadyHandled { key } => ReportView::Key {
                 key,
                 result: ResultName::AlreadyHandled,
                 reason: None,
+                steps: None,
             },
             Report::Ignored { key, reason } => ReportView::Key {
                 key,
                 result: ResultName::Ignored,
                 reason: Some(reason),
+                steps: None,
+            },
+            Report::NothingToRetry { key, steps } => ReportView::Key {
+                key,
+                result: ResultName::NothingToRetry,
+                reason: None,
+                steps: Some(steps),
+            },
+            Report::NoRecord { key, reason } => ReportView::Key {
+                key,
+                result: ResultName::NoRecord,
+                reason: Some(reason),
+                steps: None,
             },
         }
     }

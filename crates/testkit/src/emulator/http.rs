@@ -38,7 +38,8 @@ impl Emulator {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Value, EmulatorError> {
-        let (status, text) = http_request(self.port(), method, path, body)?;
+        let payload = body.map(Value::to_string).unwrap_or_default();
+        let (status, text) = http_request(self.port(), method, path, "", &payload)?;
         if !(200..300).contains(&status) {
             return Err(EmulatorError::Http {
                 method: method.to_owned(),
@@ -72,22 +73,28 @@ pub(super) fn percent_encode(text: &str) -> String {
         .collect()
 }
 
-/// One HTTP/1.1 exchange with `Connection: close`; returns the status and the body.
-fn http_request(
+/// One HTTP/1.1 exchange with `Connection: close` (`headers`: more header lines, each ending in CRLF, the
+/// content type among them when it is not JSON); returns the status and the body.
+pub(super) fn http_request(
     port: u16,
     method: &str,
     path: &str,
-    body: Option<&Value>,
+    headers: &str,
+    payload: &str,
 ) -> Result<(u16, String), EmulatorError> {
     let what = || format!("{method} {path} on the emulator");
-    let payload = body.map(Value::to_string).unwrap_or_default();
     let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(io_error(what()))?;
     stream
         .set_read_timeout(Some(EXT_TIMEOUT))
         .map_err(io_error(what()))?;
     let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n{headers}\
+         {}Content-Length: {}\r\n\r\n",
+        if headers.to_ascii_lowercase().contains("content-type:") {
+            ""
+        } else {
+            "Content-Type: application/json\r\n"
+        },
         payload.len()
     );
     stream

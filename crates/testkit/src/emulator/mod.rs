@@ -29,6 +29,7 @@ mod http;
 pub mod readback;
 pub mod seeding;
 pub mod setup;
+pub mod sqs;
 pub mod turn;
 
 use std::fs::{self, File};

@@ -32,6 +32,7 @@ pub const MODEL: &str = "Opus-4-6";
 pub use crate::fixtures::{MODEL_ID, RPM_CODE, TPM_CODE};
 pub const TOPIC_NAME: &str = "Acme-Bedrock-Formatted-Opus-4-6";
 pub const LEDGER_TABLE: &str = "Acme-Bedrock-Ledger-Opus-4-6";
+pub const DEAD_LETTER_QUEUE: &str = "Acme-Bedrock-Notification-DLQ-Opus-4-6";
 pub const QUOTA_SUBJECT: &str = "Acme - Bedrock Ops Alert - Opus-4-6 - Quota Request";
 pub const INVESTIGATION_SUBJECT: &str =
     "Acme - Bedrock Ops Alert - Opus-4-6 - Investigation Request";
@@ -290,15 +291,29 @@ impl Testbed {
         env
     }
 
-    /// Runs the CLI binary `binary` (a test's `env!("CARGO_BIN_EXE_bedrock-ops-alert")`) with `args` in
-    /// [`Testbed::cli_env`] and nothing else of the test's environment.
-    pub fn run_cli(&self, binary: &str, args: &[&str]) -> std::process::Output {
-        let mut command = std::process::Command::new(binary);
-        command.args(args).env_clear();
-        for (name, value) in self.cli_env() {
-            command.env(name, value);
-        }
-        command.output().expect("the CLI binary runs")
+    /// `program` (the CLI binary) as an operator runs it on this stack: only [`Testbed::cli_env`] in its
+    /// environment.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+        let mut command = std::process::Command::new(program);
+        command.env_clear().envs(self.cli_env());
+        command
+    }
+
+    /// The ledger's item of `key`, read with the adapter the processor uses.
+    pub async fn ledger_record(&self, key: &str) -> Option<bedrock_ops_aws::ledger::LedgerRecord> {
+        use bedrock_ops_aws::Ledger;
+        AwsClients::new(&self.sdk)
+            .ledger(LEDGER_TABLE)
+            .get(key)
+            .await
+            .expect("the ledger item is read")
+    }
+
+    /// The notification dead-letter queue (the processor's on-failure destination): its URL.
+    pub fn dead_letter_queue(&self) -> String {
+        self.emulator
+            .create_queue(DEAD_LETTER_QUEUE)
+            .expect("the dead-letter queue is created")
     }
 
     pub fn config(&self) -> Config {

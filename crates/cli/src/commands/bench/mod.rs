@@ -8,7 +8,6 @@
 //! | [`budget`] | the processor's call and round-trip budget, one measured run |
 //! | [`calls`] | a run's call log: calls by operation, writes, sequential round trips (the algorithm) |
 //! | [`scenarios`] | the processor's scenarios, one new transition per run, each run's filings closed again |
-//! | [`runtime_api`] | the runtime-API stub and a release bootstrap run behind it |
 //! | [`stats`] | median and p95 |
 //! | [`report`] | the table (figure, target, PASS/MISS) and its section of docs/performance.md |
 //!
@@ -18,7 +17,6 @@
 mod budget;
 mod calls;
 mod report;
-mod runtime_api;
 mod scenarios;
 mod stats;
 
@@ -34,10 +32,10 @@ use serde_json::{Value, json};
 use self::budget::{MAX_CALLS, MAX_ROUND_TRIPS, measure_run};
 use self::calls::CallLog;
 use self::report::{Table, judged, mib, ms};
-use self::runtime_api::Bootstrap;
 use self::scenarios::{Baseline, Scenario};
 use self::stats::{median, p95};
 use super::CommandResult;
+use bedrock_ops_testkit::runtime_api::Bootstrap;
 
 const FUNCTIONS: [&str; 3] = [
     "notification-processor",

@@ -32,24 +32,50 @@ async fn preference_critical_files_a_warning_alarm_without_an_email() {
 }
 
 #[tokio::test]
-async fn a_refused_email_corrects_the_closing_record_and_is_an_error() {
+async fn a_refused_email_leaves_the_transition_not_done_and_every_retry_only_publishes() {
     let world = World::new();
     world.usage(9_500.0, 3_000_000.0);
-    world.notifier.fail_next(
-        "Publish",
-        AwsError::from_code("sns", "Publish", "AuthorizationError", "no", Some(403)),
-    );
+    let denied = || AwsError::from_code("sns", "Publish", "AuthorizationError", "no", Some(403));
+    world.notifier.fail_next("Publish", denied());
+    let event = alarm("Throttles", "Critical");
 
-    let error = world
-        .run(&alarm("Throttles", "Critical"))
-        .await
-        .unwrap_err();
+    let error = world.run(&event).await.unwrap_err();
 
     assert_eq!(error.error_type(), "NonRetryable");
+    assert!(error.to_string().contains("access denied"), "{error}");
+    let record = done_record(&world);
+    assert_eq!(record.status, LedgerStatus::InProgress, "not done");
+    assert_eq!(record.lease_until, 0, "a retry may take it at once");
+    let filed = &record.steps[FILED_STEP];
+    assert_eq!(filed["decision"]["email"]["status"], "failed");
+    assert_eq!(
+        filed["steps"].as_array().unwrap().last().unwrap(),
+        &json!({"step": "email", "status": "failed", "reason": "refused"})
+    );
+    assert_eq!(world.quotas.requests().len(), 2);
+
+    // Lambda retries whatever the errorType: the second attempt is refused again, the third gets through.
+    world.notifier.fail_next("Publish", denied());
+    let second = world.run(&event).await.unwrap_err();
+    assert_eq!(second.error_type(), "NonRetryable");
+    assert_eq!(done_record(&world).status, LedgerStatus::InProgress);
+    let third = world.run(&event).await.unwrap();
+
+    assert!(matches!(third[0], Report::Resumed { .. }), "{third:?}");
+    assert_eq!(world.quotas.requests().len(), 2, "nothing filed twice");
+    assert_eq!(world.emails().len(), 1, "one e-mail in all");
     let record = done_record(&world);
     assert_eq!(record.status, LedgerStatus::Done);
-    assert_eq!(record.outcome.unwrap()["email"]["status"], "failed");
-    assert_eq!(world.quotas.requests().len(), 2);
+    let outcome = record.outcome.unwrap();
+    assert_eq!(outcome["email"]["status"], "published");
+    assert_eq!(
+        outcome["steps"].as_array().unwrap().last().unwrap(),
+        &json!({"step": "email", "status": "succeeded"})
+    );
+    // A redelivery after that is already handled: the e-mail is out.
+    let again = world.run(&event).await.unwrap();
+    assert!(matches!(again[0], Report::AlreadyHandled { .. }));
+    assert_eq!(world.emails().len(), 1);
 }
 
 #[tokio::test]
@@ -130,7 +156,12 @@ async fn a_record_in_todays_shape_is_resumed_its_email_sent_and_nothing_filed_ag
     let mut outcome = step["decision"].clone();
     outcome["email"]["status"] = json!("published");
     outcome["email"]["message_id"] = json!(message_id);
+    outcome["steps"] = json!([
+        {"step": "quota_request", "quota_code": RPM, "status": "succeeded"},
+        {"step": "email", "status": "succeeded"},
+    ]);
     assert_eq!(record.outcome.unwrap(), outcome);
+    outcome.as_object_mut().unwrap().remove("steps");
     let mut reported = outcome.clone();
     reported["result"] = json!("resumed");
     assert_eq!(reports[0].to_json(true), reported);

@@ -456,3 +456,38 @@ async fn contract_resumed_and_refused() {
     );
     pin("resumed_refused", &world, &[event]).await;
 }
+
+/// Pins `process --retry-failed` on `event` after the runs the caller made.
+async fn pin_retry(name: &str, world: &World, event: &Value) {
+    let result = world.processor().retry_failed(event, world.now).await;
+    pin_result(name, world, &result);
+}
+
+#[tokio::test]
+async fn contract_retried_the_throttled_case() {
+    let world = pinned_world();
+    world.usage(100.0, 1_000.0);
+    let event = alarm("ServerErrors", "Critical");
+    world.support.fail_always(
+        "CreateCase",
+        AwsError::from_code(
+            "support",
+            "CreateCase",
+            "ThrottlingException",
+            "slow",
+            Some(400),
+        ),
+    );
+    world.run(&event).await.unwrap();
+    world.support.clear_failures();
+    pin_retry("retried_case", &world, &event).await;
+}
+
+#[tokio::test]
+async fn contract_nothing_to_retry_and_no_record() {
+    let world = pinned_world();
+    world.usage(9_500.0, 3_000_000.0);
+    pin_retry("no_record", &world, &alarm("Throttles", "Critical")).await;
+    world.run(&alarm("Throttles", "Critical")).await.unwrap();
+    pin_retry("nothing_to_retry", &world, &alarm("Throttles", "Critical")).await;
+}

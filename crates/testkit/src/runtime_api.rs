@@ -1,6 +1,8 @@
 //! A local Lambda runtime API (the part a bootstrap talks to: `invocation/next`, `…/response`, `…/error`,
-//! `init/error`) and a release bootstrap run behind it as Lambda runs it, so the benchmark sees the real
-//! binary's init time, handler time, CPU time and peak RSS.
+//! `init/error`) and a bootstrap run behind it as Lambda runs it: the benchmark (`bedrock-ops-alert bench`)
+//! sees the release binary's init time, handler time, CPU time and peak RSS, and the tests run the real
+//! binary's invocations, failures included ([`Bootstrap::call`], and Lambda's asynchronous retry in
+//! [`crate::async_retry`]).
 //!
 //! Init time is measured from just before the process is spawned until the stub has read its first
 //! `invocation/next` request. Handler time runs from the moment the stub has written an event to the moment
@@ -212,10 +214,19 @@ pub struct Invoked {
     pub response: Value,
 }
 
-/// A release bootstrap running behind the stub.
+/// What the function answered to one invocation.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    Response(Invoked),
+    /// The error the runtime reported: `{"errorType": …, "errorMessage": …}`.
+    Error(Value),
+}
+
+/// A bootstrap running behind the stub.
 pub struct Bootstrap {
     child: Child,
     api: RuntimeApi,
+    function_arn: String,
     /// Process start until its first poll of the runtime API.
     pub init: Duration,
 }
@@ -232,7 +243,7 @@ impl Bootstrap {
         log: &Path,
     ) -> Result<Bootstrap, String> {
         let arn = format!("arn:aws:lambda:us-east-1:123456789012:function:{function}");
-        let api = RuntimeApi::start(arn).map_err(|e| format!("runtime API stub: {e}"))?;
+        let api = RuntimeApi::start(arn.clone()).map_err(|e| format!("runtime API stub: {e}"))?;
         let out = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
         let err = out.try_clone().map_err(|e| e.to_string())?;
         let lambda_env: BTreeMap<&str, String> = [
@@ -264,6 +275,7 @@ impl Bootstrap {
         let mut bootstrap = Bootstrap {
             child,
             api,
+            function_arn: arn,
             init: Duration::ZERO,
         };
         match bootstrap.api.next_seen()? {
@@ -274,8 +286,17 @@ impl Bootstrap {
         Ok(bootstrap)
     }
 
-    /// Delivers `payload` as one invocation and waits for its answer.
+    /// Delivers `payload` as one invocation and waits for its answer; a function error is an `Err`.
     pub fn invoke(&mut self, payload: &Value) -> Result<Invoked, String> {
+        match self.call(payload)? {
+            Answer::Response(invoked) => Ok(invoked),
+            Answer::Error(error) => Err(format!("the function failed: {error}")),
+        }
+    }
+
+    /// Delivers `payload` as one invocation and returns the function's answer: its response, or the error it
+    /// reported (`{"errorType", "errorMessage"}`).
+    pub fn call(&mut self, payload: &Value) -> Result<Answer, String> {
         let id = format!("bench-{}", REQUEST_IDS.fetch_add(1, Ordering::SeqCst));
         self.api
             .invocations
@@ -292,17 +313,29 @@ impl Bootstrap {
                     let start = delivered.ok_or("a response before the event was delivered")?;
                     let elapsed = at - start;
                     // The runtime polls again at once; its CPU time settles before the next invocation.
-                    if let Ok(Seen::Poll(_)) = self.api.seen.recv_timeout(RUN_TIMEOUT) {}
+                    self.settle();
                     let response = serde_json::from_str(&body).unwrap_or(Value::String(body));
-                    return Ok(Invoked { elapsed, response });
+                    return Ok(Answer::Response(Invoked { elapsed, response }));
                 }
                 Seen::Error(got, body) if got == id => {
-                    return Err(format!("the function failed: {body}"));
+                    self.settle();
+                    let error = serde_json::from_str(&body).unwrap_or(Value::String(body));
+                    return Ok(Answer::Error(error));
                 }
                 Seen::InitError(body) => return Err(format!("init error: {body}")),
                 _ => {}
             }
         }
+    }
+
+    /// Waits for the runtime's next poll, which follows every answer.
+    fn settle(&self) {
+        if let Ok(Seen::Poll(_)) = self.api.seen.recv_timeout(RUN_TIMEOUT) {}
+    }
+
+    /// The function's ARN, as the stub hands it to every invocation.
+    pub fn function_arn(&self) -> &str {
+        &self.function_arn
     }
 
     pub fn pid(&self) -> u32 {
