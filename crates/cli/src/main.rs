@@ -3,9 +3,9 @@
 
 mod cloudformation;
 mod commands;
-mod inspect;
 #[cfg(test)]
 mod docs_check;
+mod inspect;
 
 use std::io::Write;
 use std::process::ExitCode;
