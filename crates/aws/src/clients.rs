@@ -14,6 +14,7 @@ use crate::ledger::sdk::SdkLedger;
 use crate::metrics::sdk::SdkUsageMetrics;
 use crate::notify::sdk::SdkNotifier;
 use crate::parameters::sdk::SdkParameters;
+use crate::queue::sdk::SdkQueue;
 use crate::quotas::sdk::SdkQuotas;
 use crate::support::sdk::SdkSupport;
 
@@ -92,6 +93,7 @@ pub struct AwsClients {
     pub support: aws_sdk_support::Client,
     pub sns: aws_sdk_sns::Client,
     pub dynamodb: aws_sdk_dynamodb::Client,
+    pub sqs: aws_sdk_sqs::Client,
 }
 
 impl AwsClients {
@@ -118,6 +120,7 @@ impl AwsClients {
             support: aws_sdk_support::Client::from_conf(support),
             sns: aws_sdk_sns::Client::new(&config),
             dynamodb: aws_sdk_dynamodb::Client::new(&config),
+            sqs: aws_sdk_sqs::Client::new(&config),
         }
     }
 
@@ -143,6 +146,11 @@ impl AwsClients {
 
     pub fn notifier(&self) -> SdkNotifier {
         SdkNotifier::new(self.sns.clone())
+    }
+
+    /// The follow-up queue at this URL.
+    pub fn follow_up_queue(&self, queue_url: impl Into<String>) -> SdkQueue {
+        SdkQueue::new(self.sqs.clone(), queue_url)
     }
 
     /// The idempotency ledger over the given DynamoDB table.

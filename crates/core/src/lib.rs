@@ -17,6 +17,7 @@
 //! | the RPM and TPM quota codes of a model id in a Region's quota list (found, none, ambiguous) | [`quota_discovery`] |
 //! | the two L2 quota alarms (metric math, actions, what to put and delete) as plain data | [`alarm_spec`] |
 //! | one alarm transition → classification, scenario and the planned requests, cases and skips | [`plan`] |
+//! | the follow-up of a Service Quotas request: its queue message, back-off, and what one look decides | [`follow_up`] |
 //! | many models from one file: template parameters, `fleet.toml`, stack identity, plan, tables (feature `fleet`) | `fleet` |
 
 pub mod alarm_spec;
@@ -24,6 +25,7 @@ pub mod alarms;
 pub mod dedup;
 #[cfg(feature = "fleet")]
 pub mod fleet;
+pub mod follow_up;
 pub mod increase;
 pub mod live_thresholds;
 pub mod messages;

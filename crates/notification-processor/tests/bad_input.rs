@@ -13,6 +13,7 @@ use bedrock_ops_aws::ledger::memory::MemoryLedger;
 use bedrock_ops_aws::metrics::memory::MemoryUsageMetrics;
 use bedrock_ops_aws::notify::memory::MemoryNotifier;
 use bedrock_ops_aws::parameters::memory::MemoryParameters;
+use bedrock_ops_aws::queue::memory::MemoryQueue;
 use bedrock_ops_aws::quotas::memory::MemoryQuotas;
 use bedrock_ops_aws::support::memory::MemorySupport;
 use bedrock_ops_testkit::fixtures::{MODEL_ID, RPM_CODE, TPM_CODE};
@@ -28,6 +29,7 @@ type Fakes = Processor<
     MemorySupport,
     MemoryNotifier,
     MemoryLedger,
+    MemoryQueue,
 >;
 
 fn processor() -> Fakes {
@@ -54,6 +56,7 @@ fn processor() -> Fakes {
         support: MemorySupport::new(),
         notifier: MemoryNotifier::new(),
         ledger: MemoryLedger::new(),
+        follow_ups: MemoryQueue::new(),
     };
     Processor::new(ports, config, "us-east-1")
 }

@@ -2,7 +2,9 @@
 //! quotas, open cases, all at once), the core's plan, the filings (or, in a dry run, what they would have
 //! been), the e-mail, and its delivery with the closing write.
 
-use bedrock_ops_aws::{Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics};
+use bedrock_ops_aws::{
+    FollowUpQueue, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics,
+};
 use bedrock_ops_core::alarms::Classification;
 use bedrock_ops_core::dedup::CaseCategory;
 use bedrock_ops_core::messages::{AlarmFacts, SideFigures, email};
@@ -18,7 +20,7 @@ use super::{Clock, Processor, RunMode, maybe};
 use crate::error::ProcessorError;
 use crate::event::Transition;
 
-impl<P, M, Q, S, N, L> Processor<P, M, Q, S, N, L>
+impl<P, M, Q, S, N, L, F> Processor<P, M, Q, S, N, L, F>
 where
     P: ParameterStore,
     M: UsageMetrics,
@@ -26,6 +28,7 @@ where
     S: SupportDesk,
     N: Notifier,
     L: Ledger,
+    F: FollowUpQueue,
 {
     pub(super) async fn alarm(
         &self,
@@ -121,8 +124,12 @@ where
 
         let actions = match &plan.execution {
             Execution::Live => {
-                self.execute(&plan, &facts, &open_cases, &mut held, now)
-                    .await
+                let mut actions = self
+                    .execute(&plan, &facts, &open_cases, &mut held, now)
+                    .await;
+                self.schedule_follow_ups(&t.key, &facts, &mut actions, plan.notify, now)
+                    .await;
+                actions
             }
             Execution::DryRun | Execution::Held(_) => self.unsent(&plan, &open_cases),
         };

@@ -7,7 +7,8 @@
 //! (docs/reliability.md).
 
 use bedrock_ops_aws::{
-    AwsError, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics,
+    AwsError, FollowUpQueue, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk,
+    UsageMetrics,
 };
 use serde_json::Value;
 use tracing::{error, info};
@@ -19,7 +20,7 @@ use super::{Processor, RunMode, maybe};
 use crate::error::ProcessorError;
 use crate::event::Transition;
 
-impl<P, M, Q, S, N, L> Processor<P, M, Q, S, N, L>
+impl<P, M, Q, S, N, L, F> Processor<P, M, Q, S, N, L, F>
 where
     P: ParameterStore,
     M: UsageMetrics,
@@ -27,6 +28,7 @@ where
     S: SupportDesk,
     N: Notifier,
     L: Ledger,
+    F: FollowUpQueue,
 {
     /// The formatted topic the e-mails go to (checked to be set before a live run starts).
     fn topic(&self) -> &str {

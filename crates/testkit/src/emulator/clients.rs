@@ -94,5 +94,6 @@ pub fn isolated(config: &SdkConfig, partition: &str) -> AwsClients {
             aws_sdk_dynamodb,
             aws_sdk_dynamodb::config::Builder::from(config)
         ),
+        sqs: client!(aws_sdk_sqs, aws_sdk_sqs::config::Builder::from(config)),
     }
 }
