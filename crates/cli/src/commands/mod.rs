@@ -7,6 +7,7 @@ pub mod classify;
 #[cfg(feature = "emulator")]
 pub mod demo;
 pub mod fleet;
+pub mod follow_up;
 pub mod process;
 pub mod quotas;
 pub mod simulate;

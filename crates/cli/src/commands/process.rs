@@ -133,7 +133,7 @@ pub fn run_as(args: &Args, mode: RunMode, out: &mut impl Write) -> CommandResult
     Ok(())
 }
 
-fn read_event(path: &str) -> Result<Value, String> {
+pub(super) fn read_event(path: &str) -> Result<Value, String> {
     let text = if path == "-" {
         let mut text = String::new();
         std::io::stdin()
