@@ -8,7 +8,7 @@
 //!    see whether AWS's automated first reply is there;
 //! 3. the core decides ([`follow_up::decide`]): append the context (AddCommunicationToCase), or put the next
 //!    look on the queue (SendMessageBatch);
-//! 4. the follow-up e-mail is published while the look is closed in the ledger.
+//! 4. the follow-up e-mail is published while the look is closed in the ledger (a refused e-mail reopens it).
 //!
 //! The context is appended by exactly one look: the looks of a request form a chain (each schedules the next
 //! only when it found nothing to do), and each look is claimed once. When the e-mail fails after the append,
@@ -35,6 +35,8 @@ use crate::error::ProcessorError;
 
 /// The step a look records when it appended the context but its e-mail still has to go out.
 pub const CONTEXT_ADDED_STEP: &str = "context_added";
+/// The step a look records when its e-mail failed with nothing appended.
+const EMAIL_FAILED_STEP: &str = "email_failed";
 
 /// What one look did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -299,36 +301,39 @@ where
             next_look_in_seconds: None,
             email: if m.notify { "published" } else { "filtered" },
         };
-        let published = maybe(m.notify.then(|| {
-            self.ports
-                .notifier
-                .publish(topic, &email.subject, &email.body)
-        }))
-        .await;
+        // Published while the look is closed (one round trip); a refused e-mail takes the close back.
+        let (published, ()) = tokio::join!(
+            maybe(m.notify.then(|| {
+                self.ports
+                    .notifier
+                    .publish(topic, &email.subject, &email.body)
+            })),
+            self.close_look(&key, &report, now),
+        );
         match published {
             Some(Err(error)) => {
                 report.email = "failed";
-                let step = json!({"case": report.case});
-                let kept = if ending == Ending::ContextAdded {
-                    self.ports
-                        .ledger
-                        .reopen(&key, CONTEXT_ADDED_STEP, &step)
-                        .await
+                // The retry finds the look open again: after an append it only publishes; otherwise it looks
+                // again and comes to the same ending.
+                let step = if ending == Ending::ContextAdded {
+                    CONTEXT_ADDED_STEP
                 } else {
-                    self.ports.ledger.release(&key).await
+                    EMAIL_FAILED_STEP
                 };
-                if let Err(kept) = kept {
-                    warn!(key, error = %kept, "the look could not be kept open for its retry");
+                if let Err(kept) = self
+                    .ports
+                    .ledger
+                    .reopen(&key, step, &json!({"case": report.case}))
+                    .await
+                {
+                    warn!(key, error = %kept, "the look could not be reopened for its retry");
                 }
                 Err(ProcessorError::aws(
                     "publishing the follow-up e-mail",
                     error,
                 ))
             }
-            _ => {
-                self.close_look(&key, &report, now).await;
-                Ok(report)
-            }
+            _ => Ok(report),
         }
     }
 
