@@ -99,6 +99,27 @@ def sns_messages(topic_arn: str | None) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------------------------------------------
 
 
+def sqs_advance(queue_url: str, seconds: float) -> int:
+    """Moves a queue's clock on by `seconds`: every message's delay (and visibility timeout) ends that much
+    sooner, so a test plays Lambda's event source mapping a minute or an hour later without waiting for it.
+    moto honours per-message DelaySeconds in ReceiveMessage (checked in tests/emulator/README.md)."""
+    from moto.sqs.models import sqs_backends
+
+    name = queue_url.rstrip("/").rsplit("/", 1)[-1]
+    moved = 0
+    for account in list(sqs_backends.keys()):
+        for region, backend in list(sqs_backends[account].items()):
+            queue = backend.queues.get(name)
+            if queue is None:
+                continue
+            for message in queue._messages:
+                message.delayed_until -= int(seconds * 1000)
+                if message.visible_at:
+                    message.visible_at -= int(seconds * 1000)
+                moved += 1
+    return moved
+
+
 # The service name that targets the custom-resource response sink with `/_ext/faults` (operation `PUT`).
 CFN_RESPONSE_SERVICE = "cfn-response"
 
@@ -296,6 +317,14 @@ class EmulatorApp:
             if route == ("POST", "/_ext/bedrock/inference-profiles"):
                 self.bedrock.seed(payload)
                 return _ok({})
+            if route == ("POST", "/_ext/service-quotas/settings"):
+                self.quotas.configure(payload)
+                return _ok({})
+            if route == ("POST", "/_ext/support/settings"):
+                self.support.configure(payload)
+                return _ok({})
+            if route == ("POST", "/_ext/sqs/advance"):
+                return _ok({"advanced": sqs_advance(payload["QueueUrl"], float(payload["Seconds"]))})
             if route == ("GET", "/_ext/support/cases"):
                 return _ok({"cases": self.support.snapshot()})
             if route == ("POST", "/_ext/support/subscription"):

@@ -1,7 +1,11 @@
 """Service Quotas, faked whole: moto knows no Bedrock quotas and lacks the request lifecycle.
 
-Tests seed the applied values (and optionally the AWS defaults). An increase request opens a linked case in the
-Support fake and answers CASE_OPENED with the case's display id; while a request for the same quota is PENDING or
+Tests seed the applied values (and optionally the AWS defaults). An increase request answers PENDING with no CaseId,
+as AWS usually does: the linked case is opened in the Support fake only once the request has been read
+`link_after_reads` times (GetRequestedServiceQuotaChange or a history list; default 1) or `link_after_seconds` have
+passed (default 30), whichever comes first; from then on the request is CASE_OPENED with the case's display id.
+`/_ext/service-quotas/settings` changes both, or sets `instant` (the case linked in the answer itself) for tests
+about something else. While a request for the same quota is PENDING or
 CASE_OPENED a second one is refused with ResourceAlreadyExistsException, as AWS does. Lists page by DEFAULT_PAGE
 unless MaxResults says otherwise, so clients that ignore NextToken fail.
 """
@@ -30,6 +34,9 @@ class QuotasFake:
         self.reset()
 
     def reset(self) -> None:
+        self.link_after_reads = 1
+        self.link_after_seconds = 30.0
+        self.instant = False
         self.applied: dict[tuple[str, str], dict[str, Any]] = {}
         self.defaults: dict[tuple[str, str], dict[str, Any]] = {}
         self.requests: list[dict[str, Any]] = []
@@ -52,6 +59,36 @@ class QuotasFake:
                 return False
             quota["Value"] = float(body["Value"])
             return True
+
+    def configure(self, body: dict[str, Any]) -> None:
+        with self.lock:
+            if "link_after_reads" in body:
+                self.link_after_reads = int(body["link_after_reads"])
+            if "link_after_seconds" in body:
+                self.link_after_seconds = float(body["link_after_seconds"])
+            if "instant" in body:
+                self.instant = bool(body["instant"])
+
+    def _read(self, request: dict[str, Any]) -> None:
+        """One read of a request: links its case once enough reads or seconds have passed."""
+        if request.get("CaseId") or request["Status"] not in OPEN_STATUSES:
+            return
+        request["Reads"] = request.get("Reads", 0) + 1
+        if request["Reads"] >= self.link_after_reads or time.time() - request["Created"] >= self.link_after_seconds:
+            self._link(request)
+
+    def _link(self, request: dict[str, Any]) -> None:
+        case = self.support.open_case(
+            subject=f"Service Quotas increase: {request['ServiceName']} {request['QuotaName']} to {request['DesiredValue']:g}",
+            service_code="service-limit-increase",
+            category_code="other",
+            body=f"Increase {request['QuotaCode']} ({request['QuotaName']}) to {request['DesiredValue']:g}.",
+            submitted_by="servicequotas.amazonaws.com",
+        )
+        request["CaseId"] = case["displayId"]
+        request["SupportCaseId"] = case["caseId"]
+        request["Status"] = "CASE_OPENED"
+        request["LastUpdated"] = time.time()
 
     def request_snapshot(self) -> list[dict[str, Any]]:
         with self.lock:
@@ -152,23 +189,15 @@ class QuotasFake:
                     "ResourceAlreadyExistsException",
                     f"A request for quota {quota['QuotaCode']} is already open: {existing['Id']}",
                 )
-        case = self.support.open_case(
-            subject=f"Service Quotas increase: {quota['ServiceName']} {quota['QuotaName']} to {desired:g}",
-            service_code="service-limit-increase",
-            category_code="other",
-            body=f"Increase {quota['QuotaCode']} ({quota['QuotaName']}) from {quota['Value']:g} to {desired:g}.",
-            submitted_by="servicequotas.amazonaws.com",
-        )
         now = time.time()
         request = {
             "Id": uuid.uuid4().hex,
-            "CaseId": case["displayId"],
             "ServiceCode": quota["ServiceCode"],
             "ServiceName": quota["ServiceName"],
             "QuotaCode": quota["QuotaCode"],
             "QuotaName": quota["QuotaName"],
             "DesiredValue": desired,
-            "Status": "CASE_OPENED",
+            "Status": "PENDING",
             "Created": now,
             "LastUpdated": now,
             "Requester": REQUESTER,
@@ -176,9 +205,9 @@ class QuotasFake:
             "GlobalQuota": quota["GlobalQuota"],
             "Unit": quota["Unit"],
             "QuotaRequestedAtLevel": "ACCOUNT",
-            # Not part of the API answer (removed below): lets tests follow the request to its Support case.
-            "SupportCaseId": case["caseId"],
         }
+        if self.instant:
+            self._link(request)
         self.requests.append(request)
         return {"RequestedQuota": _public(request)}
 
@@ -186,6 +215,7 @@ class QuotasFake:
         wanted = _required(params, "RequestId")
         for request in self.requests:
             if request["Id"] == wanted:
+                self._read(request)
                 return {"RequestedQuota": _public(request)}
         raise AwsError("NoSuchResourceException", f"The request {wanted} does not exist.")
 
@@ -202,6 +232,9 @@ class QuotasFake:
         status = params.get("Status")
         if status is not None and status not in STATUSES:
             raise AwsError("IllegalArgumentException", f"Invalid Status: {status}")
+        for request in self.requests:
+            if keep(request):
+                self._read(request)
         selected = [
             _public(r) for r in reversed(self.requests) if keep(r) and (status is None or r["Status"] == status)
         ]
@@ -230,7 +263,7 @@ def _quota(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _public(request: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in request.items() if k != "SupportCaseId"}
+    return {k: v for k, v in request.items() if k not in ("SupportCaseId", "Reads")}
 
 
 def _required(params: dict[str, Any], name: str) -> Any:

@@ -16,6 +16,8 @@ from protocols import ACCOUNT_ID, AwsError, AwsRequest, Response, decode_params,
 
 DEFAULT_PAGE = 5
 SUBMITTED_BY = f"arn:aws:iam::{ACCOUNT_ID}:root"
+# Who AWS's own replies on a case are submitted by.
+AWS_SUBMITTER = "Amazon Web Services"
 
 SEVERITY_LEVELS = [
     {"code": "low", "name": "Low"},
@@ -53,6 +55,8 @@ class SupportFake:
         self.reset()
 
     def reset(self) -> None:
+        # AWS's automated first reply on a case Service Quotas opens comes about a minute after it.
+        self.auto_reply_after_seconds = 60.0
         self.cases: dict[str, dict[str, Any]] = {}
         self.subscribed = True
         self.next_display_id = 17000000001
@@ -61,7 +65,30 @@ class SupportFake:
 
     def open_case(self, subject: str, service_code: str, category_code: str, body: str, submitted_by: str) -> dict:
         with self.lock:
-            return self._create(subject, service_code, category_code, "low", body, [], "en", "technical", submitted_by)
+            case = self._create(subject, service_code, category_code, "low", body, [], "en", "technical", submitted_by)
+            case["autoReplyAt"] = case["created"] + self.auto_reply_after_seconds
+            return case
+
+    def configure(self, body: dict[str, Any]) -> None:
+        with self.lock:
+            if "auto_reply_after_seconds" in body:
+                self.auto_reply_after_seconds = float(body["auto_reply_after_seconds"])
+                # Applies to the cases already open and not yet answered too.
+                for case in self.cases.values():
+                    if case.get("autoReplyAt") is not None:
+                        case["autoReplyAt"] = case["created"] + self.auto_reply_after_seconds
+
+    def _due_replies(self, case: dict[str, Any]) -> None:
+        """Posts AWS's automated first reply once its time has come (looked at whenever the case is read)."""
+        due = case.get("autoReplyAt")
+        if due is not None and time.time() >= due:
+            case["autoReplyAt"] = None
+            self._communicate(
+                case,
+                "Hello, thank you for your quota increase request. We are reviewing it and will update this case.",
+                AWS_SUBMITTER,
+                due,
+            )
 
     # ---- /_ext/
 
@@ -190,6 +217,7 @@ class SupportFake:
         return result
 
     def _render(self, case: dict[str, Any], communications: str) -> dict[str, Any]:
+        self._due_replies(case)
         out = {key: case[key] for key in (
             "caseId", "displayId", "subject", "status", "serviceCode", "categoryCode", "severityCode",
             "submittedBy", "ccEmailAddresses", "language",
@@ -231,6 +259,7 @@ class SupportFake:
 
     def describe_communications(self, params: dict[str, Any]) -> dict[str, Any]:
         case = self._case(params.get("caseId"))
+        self._due_replies(case)
         after = _time_param(params, "afterTime")
         before = _time_param(params, "beforeTime")
         selected = [

@@ -65,6 +65,7 @@ STAR_RESOURCE_ACTIONS = {
     "servicequotas:ListServiceQuotas": "quota-code validation of the calculator",
     "servicequotas:ListAWSDefaultServiceQuotas": "quota-code validation: quotas without an applied value",
     "servicequotas:ListRequestedServiceQuotaChangeHistoryByQuota": "pending request lookup of the processor",
+    "servicequotas:GetRequestedServiceQuotaChange": "the follow-up reads its request (case linked, status)",
     "support:CreateCase": "Support API has no resources",
     "support:DescribeCases": "Support API has no resources",
     "support:AddCommunicationToCase": "Support API has no resources",
@@ -78,8 +79,10 @@ ROLE_ACTIONS = {
         "ssm:GetParameters", "cloudwatch:GetMetricData",
         "servicequotas:GetServiceQuota", "servicequotas:GetAWSDefaultServiceQuota",
         "servicequotas:ListRequestedServiceQuotaChangeHistoryByQuota", "servicequotas:RequestServiceQuotaIncrease",
+        "servicequotas:GetRequestedServiceQuotaChange",
         "support:CreateCase", "support:DescribeCases", "support:AddCommunicationToCase", "support:DescribeCommunications",
         "sns:Publish", "dynamodb:GetItem", "dynamodb:UpdateItem", "sqs:SendMessage",
+        "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
         "kms:GenerateDataKey", "kms:Decrypt",
     },
     "QuotaCalculatorRole": {
@@ -344,6 +347,8 @@ def test_environment_variables_are_exactly_the_contract(stack):
     processor = stack.eval(stack.resources["NotificationProcessorFunction"]["Properties"]["Environment"]["Variables"])
     assert processor["FORMATTED_TOPIC_ARN"].endswith(f":{LONGEST['CustomerName']}-Bedrock-Alarms-Formatted-{LONGEST['BedrockModelName']}")
     assert processor["LEDGER_TABLE_NAME"] == stack.prop("LedgerTable", "TableName")
+    assert stack.resources["NotificationProcessorFunction"]["Properties"]["Environment"]["Variables"][
+        "FOLLOW_UP_QUEUE_URL"] == {"Ref": "FollowUpQueue"}
 
 
 def test_custom_resource_gets_exactly_the_contract_properties(stack, transformed):
@@ -478,7 +483,47 @@ def test_self_monitoring_alarms_cover_functions_and_dead_letter_queues(stack):
         name = stack.prop(function, "FunctionName")
         assert ("Errors", name) in watched and ("Throttles", name) in watched, function
     for queue in stack.of_type("AWS::SQS::Queue"):
+        # The follow-up queue is a working queue (its messages are consumed): it is watched through its dead-letter
+        # queue, whose alarm this loop checks like every other dead-letter queue's.
+        if queue == "FollowUpQueue":
+            dead_letters = stack.resources[queue]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+            assert ("ApproximateNumberOfMessagesVisible", stack.prop(dead_letters, "QueueName")) in watched
+            continue
         assert ("ApproximateNumberOfMessagesVisible", stack.prop(queue, "QueueName")) in watched, queue
+
+
+def test_follow_up_queue_is_encrypted_redriven_and_read_by_the_processor_one_message_at_a_time(stack, transformed):
+    """Issue 12: the durable follow-up of a quota request. The visibility timeout is at least six times the
+    function's (AWS's advice for an event source), failures go to its own dead-letter queue, and the mapping
+    reads one message at a time and reports failed items only."""
+    queue = stack.resources["FollowUpQueue"]["Properties"]
+    timeout = stack.resources["NotificationProcessorFunction"]["Properties"]["Timeout"]
+    assert queue["KmsMasterKeyId"] == {"Ref": "EncryptionKey"}
+    assert queue["VisibilityTimeout"] >= 6 * timeout
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["FollowUpDeadLetterQueue", "Arn"]}
+    assert 1 <= queue["RedrivePolicy"]["maxReceiveCount"] <= 10
+    mappings = [r["Properties"] for r in transformed["Resources"].values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
+    (mapping,) = mappings
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["FollowUpQueue", "Arn"]}
+    assert mapping["FunctionName"] == {"Ref": "NotificationProcessorFunction"}
+    assert mapping["BatchSize"] == 1
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_processor_sends_and_receives_on_the_follow_up_queue_only(stack):
+    statements = {s["Sid"]: s for s in role_statements(stack, "NotificationProcessorRole")}
+    queue_arn = f"arn:aws:sqs:us-east-1:{ACCOUNT_ID}:" + stack.prop("FollowUpQueue", "QueueName")
+    assert set(actions_of(statements["ScheduleFollowUps"])) == {"sqs:SendMessage"}
+    assert statements["ScheduleFollowUps"]["Resource"] == queue_arn
+    assert set(actions_of(statements["ReceiveFollowUps"])) == {
+        "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+    assert statements["ReceiveFollowUps"]["Resource"] == queue_arn
+    for sid, statement in statements.items():
+        actions = set(actions_of(statement))
+        if actions & {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}:
+            assert sid == "ReceiveFollowUps", sid
+        if "sqs:SendMessage" in actions:
+            assert sid in ("DeadLetters", "ScheduleFollowUps"), sid
 
 
 # ----- IAM (W-24) and resource policies (W-25) ------------------------------------------------------------

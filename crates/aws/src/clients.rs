@@ -14,6 +14,7 @@ use crate::ledger::sdk::SdkLedger;
 use crate::metrics::sdk::SdkUsageMetrics;
 use crate::notify::sdk::SdkNotifier;
 use crate::parameters::sdk::SdkParameters;
+use crate::queue::sdk::SdkQueue;
 use crate::quotas::sdk::SdkQuotas;
 use crate::support::sdk::SdkSupport;
 
@@ -161,6 +162,12 @@ impl AwsClients {
         crate::inference_profiles::sdk::SdkInferenceProfiles::new(aws_sdk_bedrock::Client::new(
             &self.config,
         ))
+    }
+
+    /// The follow-up queue at this URL. Built on demand, like the Bedrock client: only the processor calls
+    /// this, so only its bootstrap links the SQS SDK.
+    pub fn follow_up_queue(&self, queue_url: impl Into<String>) -> SdkQueue {
+        SdkQueue::new(aws_sdk_sqs::Client::new(&self.config), queue_url)
     }
 
     /// The idempotency ledger over the given DynamoDB table.

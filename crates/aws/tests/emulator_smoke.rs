@@ -483,8 +483,18 @@ fn service_quotas_seed_page_request_and_history() {
             .await
             .unwrap();
         let request = requested.requested_quota().unwrap();
-        assert_eq!(request.status(), Some(&RequestStatus::CaseOpened));
-        let display_id = request.case_id().unwrap().to_owned();
+        // As AWS answers: no case yet; Service Quotas links it moments later (here, on the first read).
+        assert_eq!(request.status(), Some(&RequestStatus::Pending));
+        assert_eq!(request.case_id(), None);
+        let read = quotas
+            .get_requested_service_quota_change()
+            .request_id(request.id().unwrap())
+            .send()
+            .await
+            .unwrap();
+        let read = read.requested_quota().unwrap();
+        assert_eq!(read.status(), Some(&RequestStatus::CaseOpened));
+        let display_id = read.case_id().unwrap().to_owned();
         let cases = emulator.support_cases().unwrap();
         assert_eq!(cases.len(), 1);
         assert_eq!(

@@ -31,6 +31,8 @@ enum Command {
     Classify(commands::classify::Args),
     /// Run the notification processor on an alarm event file (files, e-mails and records, like the Lambda).
     Process(commands::process::Args),
+    /// Run one look of a quota request's follow-up now (an SQS event or the bare follow-up message).
+    FollowUp(commands::follow_up::Args),
     /// Run the notification processor on an alarm event file in dry-run mode (nothing filed or sent).
     Simulate(commands::simulate::Args),
     /// Many models from one file (fleet.toml): init, plan, apply, status through CloudFormation.
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Command::Thresholds(args) => commands::thresholds::run(&args, &mut stdout),
         Command::Classify(args) => commands::classify::run(&args, &mut stdout),
         Command::Process(args) => commands::process::run(&args, &mut stdout),
+        Command::FollowUp(args) => commands::follow_up::run(&args, &mut stdout),
         Command::Simulate(args) => commands::simulate::run(&args, &mut stdout),
         Command::Fleet(args) => commands::fleet::run(&args, &mut stdout),
         Command::Quotas(args) => commands::quotas::run(&args, &mut stdout),

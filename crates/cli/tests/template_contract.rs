@@ -342,3 +342,86 @@ fn every_bedrock_alarm_of_the_template_reads_every_model_id() {
         assert_eq!(seen, 8, "the template's eight Bedrock alarms");
     }
 }
+
+/// Issue 12: the calls of a follow-up (GetRequestedServiceQuotaChange; SendMessageBatch, authorised as
+/// sqs:SendMessage; the mapping's receive and delete) are granted on the follow-up queue only, and the queue
+/// the code sends to (`FOLLOW_UP_QUEUE_URL`) is the one the function's SQS event reads.
+#[test]
+fn the_follow_up_queue_the_processor_sends_to_is_the_one_it_reads_and_the_only_one_it_may_use() {
+    for parameters in STACKS {
+        let stack = render(parameters);
+        let function = &stack["Resources"]["NotificationProcessorFunction"]["Properties"];
+        let queue_url = text(&function["Environment"]["Variables"]["FOLLOW_UP_QUEUE_URL"]);
+        let queue_name = queue_url.rsplit('/').next().unwrap_or_default().to_owned();
+        assert!(
+            queue_name.contains("-Bedrock-Quota-FollowUp-"),
+            "{queue_url}"
+        );
+        let event = &function["Events"]["FollowUp"];
+        assert_eq!(event["Type"], "SQS");
+        assert!(text(&event["Properties"]["Queue"]).ends_with(&format!(":{queue_name}")));
+        assert_eq!(event["Properties"]["BatchSize"], 1);
+        assert_eq!(
+            event["Properties"]["FunctionResponseTypes"],
+            serde_json::json!(["ReportBatchItemFailures"])
+        );
+
+        let role = &stack["Resources"]["NotificationProcessorRole"]["Properties"];
+        let statements: Vec<&Value> = role["Policies"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|p| {
+                p["PolicyDocument"]["Statement"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+            })
+            .collect();
+        let actions = |s: &Value| -> Vec<String> {
+            match &s["Action"] {
+                Value::String(one) => vec![one.clone()],
+                Value::Array(many) => many.iter().map(text).collect(),
+                _ => Vec::new(),
+            }
+        };
+        let granted_on = |action: &str| -> Vec<String> {
+            statements
+                .iter()
+                .filter(|s| actions(s).iter().any(|a| a == action))
+                .flat_map(|s| match &s["Resource"] {
+                    Value::Array(many) => many.iter().map(text).collect::<Vec<_>>(),
+                    one => vec![text(one)],
+                })
+                .collect()
+        };
+        assert_eq!(
+            granted_on("servicequotas:GetRequestedServiceQuotaChange"),
+            ["*"],
+            "GetRequestedServiceQuotaChange has no resource-level permission"
+        );
+        for action in [
+            "sqs:ReceiveMessage",
+            "sqs:DeleteMessage",
+            "sqs:GetQueueAttributes",
+        ] {
+            let on = granted_on(action);
+            assert_eq!(on.len(), 1, "{action}: {on:?}");
+            assert!(
+                on[0].ends_with(&format!(":{queue_name}")),
+                "{action}: {on:?}"
+            );
+        }
+        let send = granted_on("sqs:SendMessage");
+        assert!(
+            send.iter()
+                .any(|arn| arn.ends_with(&format!(":{queue_name}"))),
+            "{send:?}"
+        );
+        assert!(
+            send.iter()
+                .all(|arn| arn.ends_with(&format!(":{queue_name}")) || arn.contains("-Notify-DLQ-")),
+            "SendMessage only to the follow-up queue and the dead-letter queue: {send:?}"
+        );
+    }
+}

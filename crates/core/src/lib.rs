@@ -19,6 +19,7 @@
 //! | the two L2 quota alarms (metric math, actions, what to put and delete) as plain data | [`alarm_spec`] |
 //! | one alarm transition → classification, scenario and the planned requests, cases and skips | [`plan`] |
 //! | input text echoed bounded (200 characters and its length) and clean of controls, bidi and zero-width characters | [`text`] |
+//! | the follow-up of a Service Quotas request: its queue message, back-off, and what one look decides | [`follow_up`] |
 //! | many models from one file: template parameters, `fleet.toml`, stack identity, plan, tables (feature `fleet`) | `fleet` |
 
 pub mod alarm_spec;
@@ -27,6 +28,7 @@ pub mod dedup;
 pub mod doctor;
 #[cfg(feature = "fleet")]
 pub mod fleet;
+pub mod follow_up;
 pub mod increase;
 pub mod live_thresholds;
 pub mod messages;

@@ -157,11 +157,13 @@ pub const DRY_RUN_REASON: &str = "dry_run";
 #[serde(into = "ActionView")]
 pub enum Action {
     /// A Service Quotas increase request was filed. Service Quotas opens a Support case for it;
-    /// `case` is that case when its id was known (our context is appended to it).
+    /// `case` is that case when its id was known. `follow_up` says whether the follow-up that adds our
+    /// context to that case and e-mails its number was scheduled (`crate::follow_up`).
     QuotaRequested {
         increase: QuotaIncrease,
         request_id: String,
         case: Option<CaseRef>,
+        follow_up: bool,
     },
     /// Service Quotas already holds an open request for this quota (ResourceAlreadyExists), filed by
     /// us earlier, by another stack or by a person. `appended_to` is its case when our alarm details
@@ -285,6 +287,7 @@ impl From<&Action> for ActionView {
                 increase,
                 request_id,
                 case,
+                ..
             } => ActionView::QuotaRequest {
                 quota: increase.side,
                 quota_code: increase.quota_code.clone(),

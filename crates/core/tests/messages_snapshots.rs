@@ -7,8 +7,10 @@
 use bedrock_ops_core::alarm_spec::ModelIds;
 use bedrock_ops_core::alarms::{AlarmKind, AlarmName, Classification};
 use bedrock_ops_core::dedup::CaseCategory;
+use bedrock_ops_core::follow_up::{Ending, FOLLOW_UP_KIND, FOLLOW_UP_VERSION, FollowUp};
 use bedrock_ops_core::messages::case::{self, CASE_BODY_MAX_BYTES};
 use bedrock_ops_core::messages::email::alarm_email;
+use bedrock_ops_core::messages::follow_up::{FollowUpFacts, follow_up_email};
 use bedrock_ops_core::messages::quota_change::{QuotaChange, SideChange, quota_change_email};
 use bedrock_ops_core::messages::recovery::{Recovery, recovery_email};
 use bedrock_ops_core::messages::{
@@ -299,7 +301,9 @@ fn requested(f: &AlarmFacts) -> Vec<Action> {
         .map(|(i, inc)| Action::QuotaRequested {
             increase: inc.clone(),
             request_id: request_id(i as u8),
-            case: Some(case(i as u8)),
+            // As AWS answers: the case is linked later, and the follow-up adds the context to it.
+            case: None,
+            follow_up: true,
         })
         .collect()
 }
@@ -497,6 +501,7 @@ fn email_per_not_filed_reason() {
                     increase: tpm_increase(200_000, 250_000),
                     request_id: request_id(1),
                     case: Some(case(1)),
+                    follow_up: true,
                 },
             ],
         ),
@@ -594,6 +599,7 @@ fn email_per_not_filed_reason() {
                 increase: tpm_increase(200_000, 250_000),
                 request_id: request_id(0),
                 case: None,
+                follow_up: false,
             }],
         ),
         ("no_action_recorded", &nq, vec![]),
@@ -644,6 +650,109 @@ fn quota_request_context_per_filing_scenario() {
             format!("case_quota_request_context__{name}"),
             case::quota_request_context(&f, &request_id(0), increase).body
         );
+    }
+}
+
+#[test]
+fn quota_request_context_of_a_critical_new_model_asks_to_expedite() {
+    let f = new_model_critical();
+    let body = case::quota_request_context(&f, &request_id(0), &f.increases[0]).body;
+    assert!(body.contains("Please expedite"), "{body}");
+    assert!(body.contains("(+25 %)"), "{body}");
+    let warning = new_model_warning();
+    let calm = case::quota_request_context(&warning, &request_id(0), &warning.increases[0]).body;
+    assert!(!calm.contains("expedite"), "{calm}");
+}
+
+/// The follow-up of the blog's first example's TPM request.
+fn follow_up_message(critical: bool) -> FollowUp {
+    FollowUp {
+        kind: FOLLOW_UP_KIND.into(),
+        version: FOLLOW_UP_VERSION,
+        stack: "/Acme/bedrock/quota-monitoring/G-Opus-4-6/".into(),
+        transition: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:x#ALARM#t".into(),
+        request_id: request_id(1),
+        quota_code: TPM_CODE.into(),
+        quota_name:
+            "Global cross-Region model inference tokens per minute for Anthropic Claude Opus 4.6"
+                .into(),
+        current: 6_250_000,
+        desired: 7_812_500,
+        alarms: vec!["Acme-Bedrock-Throttles-Critical-G-Opus-4-6".into()],
+        critical,
+        notify: true,
+        context: "context".into(),
+        attempt: 3,
+        requested_at: 1_777_906_368,
+    }
+}
+
+#[test]
+fn follow_up_emails() {
+    let critical = follow_up_message(true);
+    let warning = follow_up_message(false);
+    let variants: [(&str, &FollowUp, Ending, Option<&str>, &str); 7] = [
+        (
+            "context_added_critical",
+            &critical,
+            Ending::ContextAdded,
+            Some("178412345601"),
+            "CASE_OPENED",
+        ),
+        (
+            "context_added_warning",
+            &warning,
+            Ending::ContextAdded,
+            Some("178412345601"),
+            "CASE_OPENED",
+        ),
+        (
+            "approved",
+            &warning,
+            Ending::Approved,
+            Some("178412345601"),
+            "APPROVED",
+        ),
+        (
+            "denied",
+            &warning,
+            Ending::Denied,
+            Some("178412345601"),
+            "DENIED",
+        ),
+        (
+            "closed_without_case",
+            &warning,
+            Ending::Closed,
+            None,
+            "CASE_CLOSED",
+        ),
+        (
+            "not_approved",
+            &warning,
+            Ending::Denied,
+            None,
+            "NOT_APPROVED",
+        ),
+        ("gave_up", &critical, Ending::GaveUp, None, "PENDING"),
+    ];
+    for (name, message, ending, case, status) in variants {
+        let email = follow_up_email(
+            &stack(),
+            &FollowUpFacts {
+                message,
+                ending,
+                case,
+                status,
+                now: message.requested_at + 7_200,
+            },
+        );
+        assert!(
+            subject_len(&email.subject) <= SUBJECT_MAX_LEN,
+            "{}",
+            email.subject
+        );
+        insta::assert_snapshot!(format!("email_follow_up__{name}"), render(&email));
     }
 }
 
@@ -985,8 +1094,10 @@ fn emails_are_truthful_about_filings() {
     assert!(body.contains("Service Quotas request 5f3e2a1b0c9d4e8f7a6b5c4d3e2f1a00"));
     assert!(body.contains("from 6,250,000 to 7,812,500"));
     assert!(body.contains(
-        "https://support.console.aws.amazon.com/support/home#/case/?displayId=178412345600&language=en"
+        "our usage-validated context will be added to the case it opens, and a second e-mail will name that case"
     ));
+    assert!(body.contains("Watch for the follow-up e-mail"));
+    assert!(!body.contains("expedited handling is asked for."), "{body}");
     assert!(body.contains(
         "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#alarmsV2:alarm/Acme-Bedrock-Throttles-Critical-G-Opus-4-6"
     ));

@@ -7,6 +7,7 @@
 //! | the stack's identity | `CUSTOMER_NAME`, `BEDROCK_MODEL_NAME`, `BEDROCK_MODEL_ID`, `EXTRA_MODEL_IDS`, `REQUESTS_PER_MINUTE_QUOTA_CODE`, `TOKENS_PER_MINUTE_QUOTA_CODE`, `AWS_REGION`: see [`bedrock_ops_core::stack`] |
 //! | `FORMATTED_TOPIC_ARN` | where the e-mail is published |
 //! | `LEDGER_TABLE_NAME` | the DynamoDB idempotency ledger |
+//! | `FOLLOW_UP_QUEUE_URL` | the SQS queue where the follow-ups of Service Quotas requests wait (optional: without it no follow-up is scheduled, and the e-mail says so) |
 
 pub use bedrock_ops_core::stack::{
     AWS_REGION, BEDROCK_MODEL_ID, BEDROCK_MODEL_NAME, CUSTOMER_NAME, ConfigError, EXTRA_MODEL_IDS,
@@ -16,6 +17,7 @@ use bedrock_ops_core::stack::{Lookup, Problem, StackIdentity};
 
 pub const FORMATTED_TOPIC_ARN: &str = "FORMATTED_TOPIC_ARN";
 pub const LEDGER_TABLE_NAME: &str = "LEDGER_TABLE_NAME";
+pub const FOLLOW_UP_QUEUE_URL: &str = "FOLLOW_UP_QUEUE_URL";
 
 /// Whose configuration a [`ConfigError`] is about.
 const FUNCTION: &str = "processor";
@@ -28,6 +30,8 @@ pub struct Config {
     pub formatted_topic_arn: Option<String>,
     /// Needed to record transitions; `None` is accepted only when the ledger is not used (simulation).
     pub ledger_table_name: Option<String>,
+    /// The follow-up queue; `None` schedules no follow-up (the e-mail says the context could not follow).
+    pub follow_up_queue_url: Option<String>,
 }
 
 /// What a caller needs from the environment.
@@ -62,11 +66,13 @@ impl Config {
                 env.optional(LEDGER_TABLE_NAME),
             ),
         };
+        let follow_up_queue_url = env.optional(FOLLOW_UP_QUEUE_URL);
         env.finish(FUNCTION, || {
             Some(Config {
                 stack: stack?,
                 formatted_topic_arn,
                 ledger_table_name,
+                follow_up_queue_url,
             })
         })
     }

@@ -20,6 +20,11 @@ pub enum ProcessorError {
     #[error(transparent)]
     Config(#[from] ConfigError),
 
+    /// A message on the follow-up queue that is not this stack's follow-up (malformed, foreign, another
+    /// version): retrying cannot help, so the mapping's redrive puts it in the dead-letter queue.
+    #[error("the follow-up message cannot be processed: {0}")]
+    FollowUp(String),
+
     /// Another invocation holds the transition and its lease has not run out: a redelivery that arrived
     /// while the first delivery is still working. Retrying later finds it done.
     #[error(
@@ -58,6 +63,7 @@ impl Classified for ProcessorError {
     fn is_retryable(&self) -> bool {
         match self {
             ProcessorError::Event(_)
+            | ProcessorError::FollowUp(_)
             | ProcessorError::Config(_)
             | ProcessorError::UnreadableRecord { .. } => false,
             ProcessorError::InProgress { .. } => true,

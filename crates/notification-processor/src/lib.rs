@@ -14,6 +14,7 @@
 //! | `handler::reads` | settings, usage, live quotas and open cases, read into the plan's input |
 //! | `handler::filing` | Service Quotas requests, appends to open cases, new Support cases |
 //! | `handler::delivery` | the e-mail with the closing write; the recorded e-mail of an earlier attempt |
+//! | `handler::follow_up` | the follow-up of a Service Quotas request: scheduled after the request, one look per SQS message (context appended once, one e-mail) |
 //! | `handler::record` | the typed record the ledger keeps between attempts |
 //! | `handler::report` | the output contract: [`Decision`], [`Report`], [`EmailStatus`] and their JSON |
 //! | [`error`] | [`ProcessorError`] with its `Retryable` / `NonRetryable` diagnostic |
@@ -37,16 +38,27 @@ use bedrock_ops_aws::ledger::sdk::SdkLedger;
 use bedrock_ops_aws::metrics::sdk::SdkUsageMetrics;
 use bedrock_ops_aws::notify::sdk::SdkNotifier;
 use bedrock_ops_aws::parameters::sdk::SdkParameters;
+use bedrock_ops_aws::queue::sdk::SdkQueue;
 use bedrock_ops_aws::quotas::sdk::SdkQuotas;
 use bedrock_ops_aws::support::sdk::SdkSupport;
 
 pub use config::{Config, Need};
 pub use error::ProcessorError;
-pub use handler::{Decision, EmailStatus, Ports, Processor, Report, RunMode, lambda_response};
+pub use handler::{
+    Decision, EmailStatus, FollowUpReport, FollowUpResult, Ports, Processor, Report, RunMode,
+    batch_response, lambda_response,
+};
 
 /// The processor over the real SDK clients.
-pub type SdkProcessor =
-    Processor<SdkParameters, SdkUsageMetrics, SdkQuotas, SdkSupport, SdkNotifier, SdkLedger>;
+pub type SdkProcessor = Processor<
+    SdkParameters,
+    SdkUsageMetrics,
+    SdkQuotas,
+    SdkSupport,
+    SdkNotifier,
+    SdkLedger,
+    SdkQueue,
+>;
 
 /// Builds the processor over `clients`; the ledger table comes from the configuration (a simulation has
 /// none and never touches it).
@@ -63,6 +75,7 @@ pub fn sdk_processor(
         support: clients.support_desk(),
         notifier: clients.notifier(),
         ledger,
+        follow_ups: clients.follow_up_queue(config.follow_up_queue_url.clone().unwrap_or_default()),
     };
     Processor::new(ports, config, region)
 }

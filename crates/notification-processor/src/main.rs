@@ -1,9 +1,10 @@
 //! The notification processor Lambda: configuration and clients are built once per cold start; every
-//! invocation runs [`notification_processor::Processor::handle_until`] with the invocation's deadline.
+//! invocation runs [`notification_processor::Processor::invoke`] (an SNS alarm event or an SQS follow-up
+//! event) with the invocation's deadline.
 
 use bedrock_ops_aws::clock::now_epoch;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use notification_processor::{Config, Need, ProcessorError, RunMode, lambda_response};
+use notification_processor::{Config, Need};
 use serde_json::Value;
 
 #[tokio::main(flavor = "current_thread")]
@@ -24,10 +25,9 @@ async fn main() -> Result<(), Error> {
     let processor = &processor;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let deadline = i64::try_from(event.context.deadline / 1000).unwrap_or(i64::MAX);
-        let reports = processor
-            .handle_until(&event.payload, now_epoch(), deadline, RunMode::Live)
-            .await?;
-        Ok::<Value, ProcessorError>(lambda_response(&reports))
+        processor
+            .invoke(&event.payload, now_epoch(), deadline)
+            .await
     }))
     .await
 }

@@ -16,6 +16,7 @@ use bedrock_ops_aws::ledger::memory::MemoryLedger;
 use bedrock_ops_aws::metrics::memory::MemoryUsageMetrics;
 use bedrock_ops_aws::notify::memory::MemoryNotifier;
 use bedrock_ops_aws::parameters::memory::MemoryParameters;
+use bedrock_ops_aws::queue::memory::MemoryQueue;
 use bedrock_ops_aws::quotas::memory::MemoryQuotas;
 use bedrock_ops_aws::support::memory::MemorySupport;
 use bedrock_ops_core::text;
@@ -34,6 +35,7 @@ type Fakes = Processor<
     MemorySupport,
     MemoryNotifier,
     MemoryLedger,
+    MemoryQueue,
 >;
 
 fn processor() -> Fakes {
@@ -60,6 +62,7 @@ fn processor() -> Fakes {
         support: MemorySupport::new(),
         notifier: MemoryNotifier::new(),
         ledger: MemoryLedger::new(),
+        follow_ups: MemoryQueue::new(),
     };
     Processor::new(ports, config, "us-east-1")
 }

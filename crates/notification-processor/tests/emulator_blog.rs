@@ -34,25 +34,17 @@ fn blog_throttles_peak_9500_over_8000_is_high_usage_and_requests_rpm_and_tpm() {
             ]
         );
         assert!(testbed.our_cases().is_empty());
+        // As AWS answers: no case linked yet in RequestServiceQuotaIncrease's answer; the follow-up carries
+        // the context to it (tests/emulator_follow_up.rs).
         let rpm_request = &decision["actions"][0];
-        let service_quotas_case = testbed
-            .emulator
-            .quota_requests()
-            .unwrap()
-            .into_iter()
-            .find(|r| r.quota_code == RPM_CODE)
-            .and_then(|r| r.case_id)
-            .expect("Service Quotas opened a case");
-        assert_eq!(rpm_request["display_id"], service_quotas_case.as_str());
-        assert!(
-            rpm_request.get("case_id").is_none(),
-            "its internal id is not known: {rpm_request}"
-        );
+        assert!(rpm_request.get("display_id").is_none(), "{rpm_request}");
         let emails = testbed.emails();
         assert_eq!(emails.len(), 1);
         let email = &emails[0];
         assert!(
-            email.message.contains(&service_quotas_case),
+            email
+                .message
+                .contains("our usage-validated context will be added to the case it opens"),
             "{}",
             email.message
         );

@@ -204,12 +204,19 @@ fn open_quota_request_gets_the_alarm_appended_to_its_case() {
             filed_by_a_person.id().unwrap()
         );
         assert_eq!(testbed.quota_requests(), [(RPM_CODE.to_owned(), 20_000.0)]);
+        // As in AWS, the request's answer named no case: Service Quotas linked it by the time the alarm read
+        // the request's history.
+        assert_eq!(filed_by_a_person.case_id(), None);
+        let linked = testbed.emulator.quota_requests().unwrap()[0]
+            .case_id
+            .clone()
+            .expect("linked by now");
         let case = testbed
             .emulator
             .support_cases()
             .unwrap()
             .into_iter()
-            .find(|c| Some(c.display_id.as_str()) == filed_by_a_person.case_id())
+            .find(|c| c.display_id == linked)
             .unwrap();
         assert_eq!(case.communications.len(), 2);
         assert!(

@@ -242,6 +242,8 @@ fn every_operation_the_processor_calls_is_granted_to_its_role() {
             .iter()
             .map(|c| match (c.service.as_str(), c.operation.as_str()) {
                 ("dynamodb", "TransactWriteItems") => "dynamodb:UpdateItem".to_owned(),
+                // IAM authorises a batch send as sqs:SendMessage.
+                ("sqs", "SendMessageBatch") => "sqs:SendMessage".to_owned(),
                 (service, operation) => format!("{service}:{operation}"),
             })
             .collect();

@@ -521,6 +521,10 @@ impl QuotaService for SlowQuotas {
     ) -> Result<Vec<RequestedChange>, AwsError> {
         self.0.open_requests(service_code, quota_code).await
     }
+
+    async fn requested_change(&self, request_id: &str) -> Result<RequestedChange, AwsError> {
+        self.0.requested_change(request_id).await
+    }
 }
 
 #[tokio::test]

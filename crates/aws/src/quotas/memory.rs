@@ -195,6 +195,22 @@ impl QuotaService for MemoryQuotas {
         Ok(change)
     }
 
+    async fn requested_change(&self, request_id: &str) -> Result<RequestedChange, AwsError> {
+        const OPERATION: &str = "GetRequestedServiceQuotaChange";
+        let mut state = self.state.lock();
+        state.faults.enter(OPERATION)?;
+        state
+            .requests
+            .iter()
+            .find(|(_, change)| change.id == request_id)
+            .map(|(_, change)| change.clone())
+            .ok_or_else(|| AwsError::NotFound {
+                service: SERVICE,
+                operation: OPERATION,
+                message: format!("no request {request_id}"),
+            })
+    }
+
     async fn open_requests(
         &self,
         service_code: &str,

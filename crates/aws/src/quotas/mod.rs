@@ -114,6 +114,13 @@ pub trait QuotaService: Send + Sync {
         desired: f64,
     ) -> impl Future<Output = Result<RequestedChange, AwsError>> + Send;
 
+    /// One increase request by its id (GetRequestedServiceQuotaChange): its status and, once Service Quotas
+    /// has linked one, its Support case. An unknown id gives [`AwsError::NotFound`].
+    fn requested_change(
+        &self,
+        request_id: &str,
+    ) -> impl Future<Output = Result<RequestedChange, AwsError>> + Send;
+
     /// The quota's open increase requests (PENDING and CASE_OPENED, from every page), newest first.
     fn open_requests(
         &self,

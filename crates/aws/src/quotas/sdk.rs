@@ -199,6 +199,26 @@ impl QuotaService for SdkQuotas {
         Ok(quotas.into_values().collect())
     }
 
+    async fn requested_change(&self, request_id: &str) -> Result<RequestedChange, AwsError> {
+        const OPERATION: &str = "GetRequestedServiceQuotaChange";
+        let output = self
+            .client
+            .get_requested_service_quota_change()
+            .request_id(request_id)
+            .send()
+            .await
+            .aws(SERVICE, OPERATION)?;
+        let Some(change) = output.requested_quota else {
+            return Err(AwsError::Other {
+                service: SERVICE,
+                operation: OPERATION,
+                code: "MissingRequest".into(),
+                message: format!("request {request_id} came back empty"),
+            });
+        };
+        to_change(change, OPERATION)
+    }
+
     async fn request_increase(
         &self,
         service_code: &str,

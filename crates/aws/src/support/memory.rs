@@ -2,7 +2,9 @@
 
 use aws_sdk_support::primitives::{DateTime, DateTimeFormat};
 
-use super::{CaseCommunication, CaseDraft, CaseRef, CaseSummary, SupportDesk};
+use super::{
+    AWS_SUBMITTER, CaseCommunication, CaseDraft, CaseRef, CaseSummary, LinkedCase, SupportDesk,
+};
 use crate::AwsError;
 use crate::clock::now_epoch;
 use crate::fake::{Faults, Shared, fault_knobs};
@@ -112,6 +114,25 @@ impl MemorySupport {
         }
     }
 
+    /// Posts AWS's automated first reply on a case (submitted by [`AWS_SUBMITTER`]).
+    pub fn reply_as_aws(&self, case_id: &str) {
+        let mut state = self.state.lock();
+        if let Some(case) = state
+            .cases
+            .iter_mut()
+            .find(|case| case.summary.case_id == case_id)
+        {
+            case.communications.insert(
+                0,
+                CaseCommunication {
+                    body: "Hello, we received your request.".to_owned(),
+                    submitted_by: Some(AWS_SUBMITTER.to_owned()),
+                    time_created: None,
+                },
+            );
+        }
+    }
+
     /// Sets a case's status (e.g. `resolved`).
     pub fn set_status(&self, case_id: &str, status: &str) {
         let mut state = self.state.lock();
@@ -182,6 +203,22 @@ impl SupportDesk for MemorySupport {
             .iter()
             .find(|case| case.summary.display_id.as_deref() == Some(display_id))
             .map(|case| case.summary.clone()))
+    }
+
+    async fn linked_case(&self, display_id: &str) -> Result<Option<LinkedCase>, AwsError> {
+        let mut state = self.state.lock();
+        Self::enter(&mut state, "DescribeCases")?;
+        Ok(state
+            .cases
+            .iter()
+            .find(|case| case.summary.display_id.as_deref() == Some(display_id))
+            .map(|case| LinkedCase {
+                summary: case.summary.clone(),
+                aws_replied: case
+                    .communications
+                    .iter()
+                    .any(|c| c.submitted_by.as_deref() == Some(AWS_SUBMITTER)),
+            }))
     }
 
     async fn case_by_id(&self, case_id: &str) -> Result<Option<CaseSummary>, AwsError> {

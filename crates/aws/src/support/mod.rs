@@ -81,6 +81,18 @@ pub struct CaseCommunication {
     pub time_created: Option<String>,
 }
 
+/// Who AWS's own replies on a case are submitted by.
+pub const AWS_SUBMITTER: &str = "Amazon Web Services";
+
+/// A case looked up by display id together with whether AWS has replied on it yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedCase {
+    pub summary: CaseSummary,
+    /// One of the case's recent communications was submitted by [`AWS_SUBMITTER`] (its automated first
+    /// reply, which comes about a minute after the case is opened).
+    pub aws_replied: bool,
+}
+
 /// AWS Support (the SDK implementation's client is pinned to us-east-1).
 pub trait SupportDesk: Send + Sync {
     /// Every unresolved case created at or after `after_epoch` (DescribeCases, every page).
@@ -94,6 +106,13 @@ pub trait SupportDesk: Send + Sync {
         &self,
         display_id: &str,
     ) -> impl Future<Output = Result<Option<CaseSummary>, AwsError>> + Send;
+
+    /// [`SupportDesk::case_by_display_id`] with the case's recent communications read in the same call
+    /// (DescribeCases with `includeCommunications`), to tell whether AWS has replied yet.
+    fn linked_case(
+        &self,
+        display_id: &str,
+    ) -> impl Future<Output = Result<Option<LinkedCase>, AwsError>> + Send;
 
     /// The case with this internal id, resolved or not, if it exists. CreateCase answers only the internal id; this
     /// is how its display id (the one the console and people use) is found.

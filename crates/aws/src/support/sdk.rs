@@ -3,7 +3,9 @@
 use aws_sdk_support::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_support::types::{CaseDetails, Communication};
 
-use super::{CaseCommunication, CaseDraft, CaseRef, CaseSummary, SupportDesk};
+use super::{
+    AWS_SUBMITTER, CaseCommunication, CaseDraft, CaseRef, CaseSummary, LinkedCase, SupportDesk,
+};
 use crate::AwsError;
 use crate::error::SdkResultExt;
 
@@ -129,6 +131,38 @@ impl SupportDesk for SdkSupport {
 
     async fn case_by_display_id(&self, display_id: &str) -> Result<Option<CaseSummary>, AwsError> {
         one_case(self.client.describe_cases().display_id(display_id)).await
+    }
+
+    async fn linked_case(&self, display_id: &str) -> Result<Option<LinkedCase>, AwsError> {
+        let output = self
+            .client
+            .describe_cases()
+            .display_id(display_id)
+            .include_resolved_cases(true)
+            .include_communications(true)
+            .send()
+            .await
+            .aws(SERVICE, "DescribeCases");
+        let cases = match output {
+            Ok(output) => output.cases.unwrap_or_default(),
+            Err(AwsError::NotFound { .. }) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        Ok(cases.into_iter().find_map(|case| {
+            let aws_replied = case
+                .recent_communications
+                .as_ref()
+                .and_then(|recent| recent.communications.as_ref())
+                .is_some_and(|communications| {
+                    communications
+                        .iter()
+                        .any(|c| c.submitted_by.as_deref() == Some(AWS_SUBMITTER))
+                });
+            to_summary(case).map(|summary| LinkedCase {
+                summary,
+                aws_replied,
+            })
+        }))
     }
 
     async fn case_by_id(&self, case_id: &str) -> Result<Option<CaseSummary>, AwsError> {

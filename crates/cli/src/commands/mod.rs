@@ -8,6 +8,7 @@ pub mod classify;
 pub mod demo;
 pub mod doctor;
 pub mod fleet;
+pub mod follow_up;
 pub mod process;
 pub mod quotas;
 pub mod simulate;

@@ -153,7 +153,7 @@ pub fn run_as(args: &Args, mode: RunMode, out: &mut impl Write) -> CommandResult
     Ok(())
 }
 
-fn read_event(path: &str) -> Result<Value, String> {
+pub(super) fn read_event(path: &str) -> Result<Value, String> {
     let bytes = if path == "-" {
         let mut bytes = Vec::new();
         std::io::stdin()

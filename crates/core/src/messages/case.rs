@@ -111,17 +111,37 @@ pub fn quota_request_context(
     increase: &QuotaIncrease,
 ) -> Communication {
     let mut body = format!(
-        "Context for Service Quotas request {request_id}, filed automatically by Bedrock Ops Alert:\n{}\n\n",
-        increase_line(increase).trim_end()
+        "Context for Service Quotas request {request_id}, filed automatically by Bedrock Ops Alert:\n{} ({})\n\n",
+        increase_line(increase).trim_end(),
+        percent_more(increase)
     );
     body.push_str(&identity(facts));
     body.push('\n');
     body.push_str(&summary(facts, "this increase"));
+    // `summary` asks to expedite only for high usage; any critical alarm behind a request asks.
+    if facts.classification.severity == Severity::Critical
+        && facts.scenario != (Scenario::HighUsage { expedited: true })
+    {
+        body.push_str(
+            "\n\nPlease expedite: a critical alarm fired, so requests to this model may be failing \
+             or being throttled right now.",
+        );
+    }
     body.push_str("\n\n");
     body.push_str(&details(facts));
     Communication {
         body: truncate(&body, CASE_BODY_MAX_BYTES),
     }
+}
+
+/// `+50 %` (rounded to a whole percent; the desired value is always above the current one).
+fn percent_more(increase: &QuotaIncrease) -> String {
+    if increase.current == 0 {
+        return "new quota value".to_owned();
+    }
+    let more = (increase.desired.saturating_sub(increase.current) as f64) * 100.0
+        / increase.current as f64;
+    format!("+{} %", more.round())
 }
 
 /// Account-neutral identity: customer, model, model id, Region, severity.

@@ -435,14 +435,22 @@ fn action_line(action: &Action) -> String {
             increase,
             request_id,
             case,
+            follow_up,
         } => {
-            let follow = match case {
-                Some(case) => case_line(case),
-                None => {
-                    "Service Quotas has not linked a Support case to it yet; follow the request \
-                         in the Service Quotas console."
-                        .to_owned()
-                }
+            let follow = match (case, follow_up) {
+                (Some(case), true) => format!(
+                    "{}\n  Our usage-validated context is added to it shortly; a second e-mail confirms.",
+                    case_line(case)
+                ),
+                (Some(case), false) => case_line(case),
+                (None, true) => "Service Quotas has not linked a Support case to it yet: our \
+                                 usage-validated context will be added to the case it opens, and a \
+                                 second e-mail will name that case."
+                    .to_owned(),
+                (None, false) => "Service Quotas has not linked a Support case to it yet, and its \
+                                  follow-up could not be scheduled: follow the request in the \
+                                  Service Quotas console."
+                    .to_owned(),
             };
             format!(
                 "- Requested the {} (Service Quotas request {request_id}).\n  {follow}\n",
@@ -540,6 +548,15 @@ fn next_steps(facts: &AlarmFacts, actions: &[Action]) -> Vec<String> {
         .iter()
         .any(|a| matches!(a, Action::WouldFile { .. }));
     let mut steps = Vec::new();
+    let follows = actions.iter().any(|a| {
+        matches!(
+            a,
+            Action::QuotaRequested {
+                follow_up: true,
+                ..
+            }
+        )
+    });
     match &facts.scenario {
         Scenario::HighUsage { expedited: true } => {
             steps.push(format!(
@@ -553,7 +570,7 @@ fn next_steps(facts: &AlarmFacts, actions: &[Action]) -> Vec<String> {
             ));
             if let Some(cases) = &cases {
                 steps.push(format!(
-                    "Follow {cases}; AWS Support is asked for expedited handling."
+                    "Follow {cases}; what we send there asks AWS Support for expedited handling."
                 ));
             }
         }
@@ -622,6 +639,13 @@ fn next_steps(facts: &AlarmFacts, actions: &[Action]) -> Vec<String> {
             "Nothing was filed: if the problem persists, open a case in the AWS Support console."
                 .to_owned()
         });
+    }
+    if follows {
+        steps.push(
+            "Watch for the follow-up e-mail: it names the Support case Service Quotas opens for \
+             each request once our context is on it, or tells how the request ended."
+                .to_owned(),
+        );
     }
     steps
 }

@@ -4,6 +4,7 @@
 //! |---|---|---|
 //! | alarm e-mail (what fired, the decision, usage, what was filed or why not, next steps) | AI SRE team | [`email`] |
 //! | Support case subject and bodies, the append, the context added to a Service Quotas case | AWS Support engineer | [`case`] |
+//! | follow-up e-mail (the case Service Quotas opened got our context, or how the request ended) | AI SRE team | [`follow_up`] |
 //! | recovery (OK) e-mail | AI SRE team | [`recovery`] |
 //! | quota-change e-mail from the alarm updater | AI SRE team | [`quota_change`] |
 //!
@@ -13,6 +14,7 @@
 
 pub mod case;
 pub mod email;
+pub mod follow_up;
 pub mod format;
 pub mod quota_change;
 pub mod recovery;

@@ -227,7 +227,9 @@ pub(crate) fn rationale(facts: &AlarmFacts) -> String {
                 )
             };
             if *expedited {
-                text.push_str(" A critical alarm fired, so expedited handling is asked for.");
+                text.push_str(
+                    " A critical alarm fired: what we send to AWS Support asks for expedited handling.",
+                );
             }
             text
         }

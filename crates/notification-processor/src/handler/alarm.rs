@@ -2,7 +2,9 @@
 //! quotas, open cases, all at once), the core's plan, the filings (or, in a dry run, what they would have
 //! been), the e-mail, and its delivery with the closing write.
 
-use bedrock_ops_aws::{Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics};
+use bedrock_ops_aws::{
+    FollowUpQueue, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics,
+};
 use bedrock_ops_core::alarms::Classification;
 use bedrock_ops_core::dedup::CaseCategory;
 use bedrock_ops_core::messages::{AlarmFacts, SideFigures, email};
@@ -19,7 +21,7 @@ use super::{Clock, Processor, RunMode, maybe};
 use crate::error::ProcessorError;
 use crate::event::Transition;
 
-impl<P, M, Q, S, N, L> Processor<P, M, Q, S, N, L>
+impl<P, M, Q, S, N, L, F> Processor<P, M, Q, S, N, L, F>
 where
     P: ParameterStore,
     M: UsageMetrics,
@@ -27,6 +29,7 @@ where
     S: SupportDesk,
     N: Notifier,
     L: Ledger,
+    F: FollowUpQueue,
 {
     pub(super) async fn alarm(
         &self,
@@ -130,8 +133,12 @@ where
         let redo = prior.as_ref().map(|(_, redo)| redo);
         let actions = match &plan.execution {
             Execution::Live => {
-                self.execute(&plan, &facts, &open_cases, &mut held, now, redo)
-                    .await
+                let mut actions = self
+                    .execute(&plan, &facts, &open_cases, &mut held, now, redo)
+                    .await;
+                self.schedule_follow_ups(&t.key, &facts, &mut actions, plan.notify, now)
+                    .await;
+                actions
             }
             // A retry under settings that now hold filings back redoes nothing: the failed steps stay failed.
             Execution::DryRun | Execution::Held(_) if redo.is_some() => Vec::new(),

@@ -9,7 +9,8 @@
 
 use bedrock_ops_aws::ledger::{Claim, LockEnd, LockTerms};
 use bedrock_ops_aws::{
-    AwsError, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics,
+    AwsError, FollowUpQueue, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk,
+    UsageMetrics,
 };
 use bedrock_ops_core::outcome::CaseRef;
 use serde_json::{Value, json};
@@ -94,7 +95,7 @@ pub(super) enum CaseLock {
     Busy,
 }
 
-impl<P, M, Q, S, N, L> Processor<P, M, Q, S, N, L>
+impl<P, M, Q, S, N, L, F> Processor<P, M, Q, S, N, L, F>
 where
     P: ParameterStore,
     M: UsageMetrics,
@@ -102,6 +103,7 @@ where
     S: SupportDesk,
     N: Notifier,
     L: Ledger,
+    F: FollowUpQueue,
 {
     /// Takes the category's case lock before a case is created. Two alarms of one category that arrive together
     /// both list the open cases before either creates one; the lock (a conditional write in the ledger table)

@@ -8,7 +8,10 @@
 //! Only a crash of the process between the two answers, or a reopen that fails after a refused e-mail, can
 //! leave a closed transition without its e-mail (docs/reliability.md).
 
-use bedrock_ops_aws::{Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics};
+use bedrock_ops_aws::{
+    FollowUpQueue, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk,
+    UsageMetrics,
+};
 use serde_json::Value;
 use tracing::{error, info};
 
@@ -20,7 +23,7 @@ use super::{Processor, RunMode, maybe};
 use crate::error::ProcessorError;
 use crate::event::Transition;
 
-impl<P, M, Q, S, N, L> Processor<P, M, Q, S, N, L>
+impl<P, M, Q, S, N, L, F> Processor<P, M, Q, S, N, L, F>
 where
     P: ParameterStore,
     M: UsageMetrics,
@@ -28,6 +31,7 @@ where
     S: SupportDesk,
     N: Notifier,
     L: Ledger,
+    F: FollowUpQueue,
 {
     /// The formatted topic the e-mails go to (checked to be set before a live run starts).
     pub(super) fn topic(&self) -> &str {

@@ -5,7 +5,8 @@
 
 use bedrock_ops_aws::support::{CaseDraft, CaseSummary};
 use bedrock_ops_aws::{
-    AwsError, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics,
+    AwsError, FollowUpQueue, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk,
+    UsageMetrics,
 };
 use bedrock_ops_core::dedup::subject_matches;
 use bedrock_ops_core::messages::{AlarmFacts, case};
@@ -79,14 +80,14 @@ fn known_case(open_cases: &OpenCases, display_id: &str) -> Option<CaseRef> {
         .map(case_ref)
 }
 
-fn facts_with(facts: &AlarmFacts, increases: Vec<QuotaIncrease>) -> AlarmFacts {
+pub(super) fn facts_with(facts: &AlarmFacts, increases: Vec<QuotaIncrease>) -> AlarmFacts {
     AlarmFacts {
         increases,
         ..facts.clone()
     }
 }
 
-impl<P, M, Q, S, N, L> Processor<P, M, Q, S, N, L>
+impl<P, M, Q, S, N, L, F> Processor<P, M, Q, S, N, L, F>
 where
     P: ParameterStore,
     M: UsageMetrics,
@@ -94,6 +95,7 @@ where
     S: SupportDesk,
     N: Notifier,
     L: Ledger,
+    F: FollowUpQueue,
 {
     /// What a dry run (or a plan held back by the settings) reports instead of filing: the filings it would
     /// have made, naming the open case it would have appended to.
@@ -178,6 +180,8 @@ where
                     increase: increase.clone(),
                     request_id: change.id,
                     case,
+                    // Set once the follow-up is on the queue (`follow_up::schedule`).
+                    follow_up: false,
                 };
                 (action, None)
             }

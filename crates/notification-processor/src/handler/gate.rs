@@ -8,7 +8,8 @@
 
 use bedrock_ops_aws::ledger::{Claim, JointClaim};
 use bedrock_ops_aws::{
-    AwsError, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics,
+    AwsError, FollowUpQueue, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk,
+    UsageMetrics,
 };
 use tracing::{info, warn};
 
@@ -98,7 +99,7 @@ fn admit(key: &str, claim: Result<Claim, AwsError>) -> Result<Admission, Process
     }
 }
 
-impl<P, M, Q, S, N, L> Processor<P, M, Q, S, N, L>
+impl<P, M, Q, S, N, L, F> Processor<P, M, Q, S, N, L, F>
 where
     P: ParameterStore,
     M: UsageMetrics,
@@ -106,6 +107,7 @@ where
     S: SupportDesk,
     N: Notifier,
     L: Ledger,
+    F: FollowUpQueue,
 {
     /// Claims the transition alone (a simulation claims nothing).
     pub(super) async fn claim(

@@ -37,6 +37,7 @@
 //! | `case_lock` | the category's case lock: one Support case when alarms of a category arrive together |
 //! | `reads` | settings, usage, live quotas and open cases, read into the plan's input |
 //! | `filing` | Service Quotas requests, appends to open cases, new Support cases |
+//! | `follow_up` | the follow-up of a Service Quotas request: scheduled after the request (`schedule`), one look per queue message (context appended once, one e-mail), the SQS event (`event`) |
 //! | `delivery` | the e-mail with the closing write; the recorded e-mail of an earlier attempt |
 //! | `record` | the typed record the ledger keeps between attempts ([`FILED_STEP`], [`RETRY_STEP`]) |
 //! | `steps` | which steps of a transition succeeded and which failed; what a retry redoes |
@@ -47,7 +48,9 @@
 
 use std::future::Future;
 
-use bedrock_ops_aws::{Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics};
+use bedrock_ops_aws::{
+    FollowUpQueue, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics,
+};
 use bedrock_ops_core::alarms::Classification;
 use bedrock_ops_core::plan::AlarmState;
 use serde_json::Value;
@@ -62,6 +65,7 @@ mod alarm;
 mod case_lock;
 mod delivery;
 mod filing;
+mod follow_up;
 mod gate;
 mod reads;
 mod record;
@@ -72,6 +76,7 @@ mod steps;
 #[cfg(test)]
 mod test_support;
 
+pub use follow_up::{CONTEXT_ADDED_STEP, FollowUpReport, FollowUpResult, batch_response};
 pub use gate::LEDGER_TTL_SECONDS;
 pub use record::{FILED_STEP, RETRY_STEP, RecordedDecision, RecordedEmail};
 pub use report::{
@@ -88,13 +93,15 @@ pub const LEASE_MARGIN_SECONDS: i64 = 15;
 
 /// The adapters the handler talks to.
 #[derive(Debug, Clone)]
-pub struct Ports<P, M, Q, S, N, L> {
+pub struct Ports<P, M, Q, S, N, L, F> {
     pub parameters: P,
     pub metrics: M,
     pub quotas: Q,
     pub support: S,
     pub notifier: N,
     pub ledger: L,
+    /// Where the follow-ups of Service Quotas requests wait for their next look.
+    pub follow_ups: F,
 }
 
 /// How a run treats the outside world.
@@ -108,8 +115,8 @@ pub enum RunMode {
 
 /// The notification processor.
 #[derive(Debug, Clone)]
-pub struct Processor<P, M, Q, S, N, L> {
-    ports: Ports<P, M, Q, S, N, L>,
+pub struct Processor<P, M, Q, S, N, L, F> {
+    ports: Ports<P, M, Q, S, N, L, F>,
     config: Config,
     /// The stack's Parameter Store prefix, derived once.
     path: String,
@@ -132,7 +139,7 @@ async fn maybe<F: Future>(future: Option<F>) -> Option<F::Output> {
     }
 }
 
-impl<P, M, Q, S, N, L> Processor<P, M, Q, S, N, L>
+impl<P, M, Q, S, N, L, F> Processor<P, M, Q, S, N, L, F>
 where
     P: ParameterStore,
     M: UsageMetrics,
@@ -140,11 +147,12 @@ where
     S: SupportDesk,
     N: Notifier,
     L: Ledger,
+    F: FollowUpQueue,
 {
     /// `region` (the configuration's, or the AWS configuration's when it names none) names the Region in
     /// e-mails and console links.
     pub fn new(
-        ports: Ports<P, M, Q, S, N, L>,
+        ports: Ports<P, M, Q, S, N, L, F>,
         mut config: Config,
         region: impl Into<String>,
     ) -> Self {
@@ -165,7 +173,7 @@ where
         self
     }
 
-    pub fn ports(&self) -> &Ports<P, M, Q, S, N, L> {
+    pub fn ports(&self) -> &Ports<P, M, Q, S, N, L, F> {
         &self.ports
     }
 
@@ -237,6 +245,27 @@ where
             admission.check(transition)?;
         }
         Ok(transitions)
+    }
+
+    /// The Lambda's invocation: an SQS event from the follow-up queue (answered with its failed messages, for
+    /// `ReportBatchItemFailures`), or an SNS alarm event (answered with one summary per transition).
+    pub async fn invoke(
+        &self,
+        input: &Value,
+        now: i64,
+        deadline: i64,
+    ) -> Result<Value, ProcessorError> {
+        if follow_up::event::is_follow_up(input) {
+            let (reports, failed) = self.follow_ups(input, now, deadline).await?;
+            for report in &reports {
+                info!(request = %report.request_id, attempt = report.attempt, result = ?report.result, "follow-up");
+            }
+            return Ok(batch_response(&failed));
+        }
+        let reports = self
+            .handle_until(input, now, deadline, RunMode::Live)
+            .await?;
+        Ok(lambda_response(&reports))
     }
 
     /// Handles one parsed transition.

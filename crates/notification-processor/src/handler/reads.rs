@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use bedrock_ops_aws::metrics::UsageQuery;
 use bedrock_ops_aws::quotas::QuotaInfo;
 use bedrock_ops_aws::{
-    AwsError, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics,
+    AwsError, FollowUpQueue, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk,
+    UsageMetrics,
 };
 use bedrock_ops_core::alarms::AlarmClass;
 use bedrock_ops_core::increase::QuotaFacts;
@@ -38,7 +39,7 @@ pub(super) struct LiveQuotas<'a> {
     pub(super) tpm: Option<&'a QuotaCode>,
 }
 
-impl<P, M, Q, S, N, L> Processor<P, M, Q, S, N, L>
+impl<P, M, Q, S, N, L, F> Processor<P, M, Q, S, N, L, F>
 where
     P: ParameterStore,
     M: UsageMetrics,
@@ -46,6 +47,7 @@ where
     S: SupportDesk,
     N: Notifier,
     L: Ledger,
+    F: FollowUpQueue,
 {
     pub(super) fn live_quotas(&self, class: AlarmClass) -> LiveQuotas<'_> {
         LiveQuotas {

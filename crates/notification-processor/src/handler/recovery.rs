@@ -1,7 +1,9 @@
 //! An OK transition that ends an ALARM: the claim and the settings in one round trip, then the recovery
 //! e-mail (as the notification preference allows) with the closing write. Nothing is filed.
 
-use bedrock_ops_aws::{Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics};
+use bedrock_ops_aws::{
+    FollowUpQueue, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics,
+};
 use bedrock_ops_core::alarms::Classification;
 use bedrock_ops_core::messages::recovery::{Recovery, recovery_email};
 use bedrock_ops_core::plan;
@@ -15,7 +17,7 @@ use super::{Clock, Processor, RunMode};
 use crate::error::ProcessorError;
 use crate::event::Transition;
 
-impl<P, M, Q, S, N, L> Processor<P, M, Q, S, N, L>
+impl<P, M, Q, S, N, L, F> Processor<P, M, Q, S, N, L, F>
 where
     P: ParameterStore,
     M: UsageMetrics,
@@ -23,6 +25,7 @@ where
     S: SupportDesk,
     N: Notifier,
     L: Ledger,
+    F: FollowUpQueue,
 {
     pub(super) async fn recovery(
         &self,

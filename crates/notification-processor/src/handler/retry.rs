@@ -9,7 +9,9 @@
 //! command's output and the record say what the retry filed).
 
 use bedrock_ops_aws::ledger::LedgerStatus;
-use bedrock_ops_aws::{Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics};
+use bedrock_ops_aws::{
+    FollowUpQueue, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics,
+};
 use bedrock_ops_core::outcome::Action;
 use serde_json::Value;
 use tracing::info;
@@ -22,7 +24,7 @@ use super::{Clock, Processor, RunMode};
 use crate::error::ProcessorError;
 use crate::event::Transition;
 
-impl<P, M, Q, S, N, L> Processor<P, M, Q, S, N, L>
+impl<P, M, Q, S, N, L, F> Processor<P, M, Q, S, N, L, F>
 where
     P: ParameterStore,
     M: UsageMetrics,
@@ -30,6 +32,7 @@ where
     S: SupportDesk,
     N: Notifier,
     L: Ledger,
+    F: FollowUpQueue,
 {
     /// Redoes the failed steps of every transition of `input` that the ledger holds a finished (or stopped)
     /// attempt of. A transition without such a record, or whose steps all succeeded, is reported and left

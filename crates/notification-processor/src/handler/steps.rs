@@ -13,8 +13,9 @@ use serde_json::Value;
 use super::report::EmailStatus;
 
 /// The reason codes of a `none` action that mean a call failed (the step can be redone), as opposed to a
-/// decision not to file.
-pub const FAILURE_REASONS: [&str; 5] = [
+/// decision not to file. `settings_unreadable` is one: once the setting is fixed, a retry files.
+pub const FAILURE_REASONS: [&str; 6] = [
+    "settings_unreadable",
     "throttled",
     "access_denied",
     "error",

@@ -11,6 +11,7 @@ pub(super) use bedrock_ops_aws::metrics::UsageMetric;
 pub(super) use bedrock_ops_aws::metrics::memory::MemoryUsageMetrics;
 pub(super) use bedrock_ops_aws::notify::memory::MemoryNotifier;
 pub(super) use bedrock_ops_aws::parameters::memory::MemoryParameters;
+pub(super) use bedrock_ops_aws::queue::memory::MemoryQueue;
 pub(super) use bedrock_ops_aws::quotas::memory::MemoryQuotas;
 pub(super) use bedrock_ops_aws::quotas::{ChangeStatus, QuotaInfo, QuotaSource, RequestedChange};
 pub(super) use bedrock_ops_aws::support::memory::MemorySupport;
@@ -28,6 +29,7 @@ pub(super) use crate::error::ProcessorError;
 pub(super) const CUSTOMER: &str = "Acme";
 pub(super) const MODEL: &str = "Opus-4-6";
 pub(super) const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:Acme-formatted";
+pub(super) const QUEUE_URL: &str = "https://sqs.us-east-1.amazonaws.com/123456789012/follow-ups";
 pub(super) const QUOTA_SUBJECT: &str = "Acme - Bedrock Ops Alert - Opus-4-6 - Quota Request";
 pub(super) const INVESTIGATION_SUBJECT: &str =
     "Acme - Bedrock Ops Alert - Opus-4-6 - Investigation Request";
@@ -39,6 +41,7 @@ pub(super) type TestProcessor = Processor<
     MemorySupport,
     MemoryNotifier,
     MemoryLedger,
+    MemoryQueue,
 >;
 
 /// The fakes of one account, and a processor over them.
@@ -49,6 +52,7 @@ pub(super) struct World {
     pub(super) support: MemorySupport,
     pub(super) notifier: MemoryNotifier,
     pub(super) ledger: MemoryLedger,
+    pub(super) queue: MemoryQueue,
     pub(super) now: i64,
 }
 
@@ -63,6 +67,7 @@ pub(super) fn config() -> Config {
                 "TOKENS_PER_MINUTE_QUOTA_CODE" => TPM,
                 "FORMATTED_TOPIC_ARN" => TOPIC,
                 "LEDGER_TABLE_NAME" => "ledger",
+                "FOLLOW_UP_QUEUE_URL" => QUEUE_URL,
                 _ => return None,
             }
             .to_owned(),
@@ -93,6 +98,7 @@ impl World {
             support: MemorySupport::new(),
             notifier: MemoryNotifier::new(),
             ledger: MemoryLedger::new(),
+            queue: MemoryQueue::new(),
             now: bedrock_ops_aws::clock::now_epoch(),
         };
         for (key, value) in [
@@ -252,6 +258,7 @@ impl World {
                 support: self.support.clone(),
                 notifier: self.notifier.clone(),
                 ledger: self.ledger.clone(),
+                follow_ups: self.queue.clone(),
             },
             config(),
             "us-east-1",

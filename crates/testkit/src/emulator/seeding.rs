@@ -133,6 +133,41 @@ impl Emulator {
             .map(drop)
     }
 
+    /// How Service Quotas links a request's Support case: after `reads` reads of the request or `seconds`
+    /// since it was filed (the default, 1 read or 30 s, is AWS's: no CaseId in RequestServiceQuotaIncrease's
+    /// answer, the case linked moments later).
+    pub fn set_quota_case_linking(&self, reads: u32, seconds: f64) -> Result<(), EmulatorError> {
+        let body = json!({ "link_after_reads": reads, "link_after_seconds": seconds });
+        self.call("POST", "/_ext/service-quotas/settings", Some(&body))
+            .map(drop)
+    }
+
+    /// `true` links the case in RequestServiceQuotaIncrease's answer itself (for tests about something else
+    /// than the follow-up; never the default).
+    pub fn set_quota_case_instant(&self, instant: bool) -> Result<(), EmulatorError> {
+        self.call(
+            "POST",
+            "/_ext/service-quotas/settings",
+            Some(&json!({ "instant": instant })),
+        )
+        .map(drop)
+    }
+
+    /// When AWS's automated first reply appears on a case Service Quotas opened (default 60 s after it).
+    pub fn set_support_auto_reply_after(&self, seconds: f64) -> Result<(), EmulatorError> {
+        let body = json!({ "auto_reply_after_seconds": seconds });
+        self.call("POST", "/_ext/support/settings", Some(&body))
+            .map(drop)
+    }
+
+    /// Moves the queue's clock on by `seconds` (delays and visibility timeouts end sooner); returns how many
+    /// messages it holds.
+    pub fn advance_queue(&self, queue_url: &str, seconds: u32) -> Result<u64, EmulatorError> {
+        let body = json!({ "QueueUrl": queue_url, "Seconds": seconds });
+        let answer = self.call("POST", "/_ext/sqs/advance", Some(&body))?;
+        Ok(answer["advanced"].as_u64().unwrap_or_default())
+    }
+
     /// Delay added before answering every AWS call (0 turns it off).
     pub fn set_latency_ms(&self, ms: u64) -> Result<(), EmulatorError> {
         self.call("POST", "/_ext/latency", Some(&json!({ "ms": ms })))

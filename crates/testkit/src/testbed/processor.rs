@@ -33,6 +33,7 @@ pub use crate::fixtures::{MODEL_ID, RPM_CODE, TPM_CODE};
 pub const TOPIC_NAME: &str = "Acme-Bedrock-Formatted-Opus-4-6";
 pub const LEDGER_TABLE: &str = "Acme-Bedrock-Ledger-Opus-4-6";
 pub const DEAD_LETTER_QUEUE: &str = "Acme-Bedrock-Notification-DLQ-Opus-4-6";
+pub const FOLLOW_UP_QUEUE: &str = "Acme-Bedrock-Quota-FollowUp-Opus-4-6";
 pub const QUOTA_SUBJECT: &str = "Acme - Bedrock Ops Alert - Opus-4-6 - Quota Request";
 pub const INVESTIGATION_SUBJECT: &str =
     "Acme - Bedrock Ops Alert - Opus-4-6 - Investigation Request";
@@ -129,6 +130,8 @@ pub struct Testbed {
     pub emulator: &'static Emulator,
     pub sdk: SdkConfig,
     pub topic_arn: String,
+    /// The follow-up queue (moto's SQS), as the template's `FollowUpQueue`.
+    pub queue_url: String,
 }
 
 /// Seconds since the epoch, on a minute boundary.
@@ -202,6 +205,14 @@ impl Testbed {
             .expect("quotas seeded");
 
         let topic_arn = super::create_topic(&sdk, TOPIC_NAME).await;
+        let queue_url = aws_sdk_sqs::Client::new(&sdk)
+            .create_queue()
+            .queue_name(FOLLOW_UP_QUEUE)
+            .send()
+            .await
+            .expect("follow-up queue created")
+            .queue_url
+            .unwrap_or_default();
         aws_sdk_dynamodb::Client::new(&sdk)
             .create_table()
             .table_name(LEDGER_TABLE)
@@ -260,6 +271,7 @@ impl Testbed {
             emulator,
             sdk,
             topic_arn,
+            queue_url,
         }
     }
 
@@ -274,6 +286,7 @@ impl Testbed {
             (config::TOKENS_PER_MINUTE_QUOTA_CODE, TPM_CODE.to_owned()),
             (config::FORMATTED_TOPIC_ARN, self.topic_arn.clone()),
             (config::LEDGER_TABLE_NAME, LEDGER_TABLE.to_owned()),
+            (config::FOLLOW_UP_QUEUE_URL, self.queue_url.clone()),
             (config::AWS_REGION, REGION.to_owned()),
         ]
     }
@@ -325,6 +338,45 @@ impl Testbed {
     /// The processor over SDK clients built as the Lambda builds them.
     pub fn processor(&self) -> SdkProcessor {
         sdk_processor(&AwsClients::new(&self.sdk), self.config(), REGION)
+    }
+
+    /// Plays Lambda's event source mapping `seconds` from now: the follow-ups due by then are received (their
+    /// delays are honoured: moto's ReceiveMessage keeps a delayed message back) and deleted, each as the SQS
+    /// event of one record (batch size 1). The queue's clock is moved on, the test does not wait.
+    pub async fn due_follow_ups(&self, seconds: u32) -> Vec<Value> {
+        self.emulator
+            .advance_queue(&self.queue_url, seconds)
+            .expect("queue clock moved");
+        let sqs = aws_sdk_sqs::Client::new(&self.sdk);
+        let received = sqs
+            .receive_message()
+            .queue_url(&self.queue_url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .expect("follow-ups received");
+        let mut events = Vec::new();
+        for message in received.messages.unwrap_or_default() {
+            if let Some(handle) = &message.receipt_handle {
+                sqs.delete_message()
+                    .queue_url(&self.queue_url)
+                    .receipt_handle(handle)
+                    .send()
+                    .await
+                    .expect("follow-up deleted");
+            }
+            events.push(serde_json::json!({"Records": [{
+                "messageId": message.message_id.unwrap_or_default(),
+                "receiptHandle": message.receipt_handle.unwrap_or_default(),
+                "body": message.body.unwrap_or_default(),
+                "attributes": {},
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": format!("arn:aws:sqs:{REGION}:123456789012:{FOLLOW_UP_QUEUE}"),
+                "awsRegion": REGION,
+            }]}));
+        }
+        events
     }
 
     /// Messages published to the formatted topic.

@@ -111,7 +111,8 @@ impl Setup {
                     .expect("case created");
             }
             Setup::OpenRpmRequest => {
-                aws_sdk_servicequotas::Client::new(&testbed.sdk)
+                let quotas = aws_sdk_servicequotas::Client::new(&testbed.sdk);
+                let filed = quotas
                     .request_service_quota_increase()
                     .service_code(SERVICE_CODE)
                     .quota_code(RPM_CODE)
@@ -119,6 +120,18 @@ impl Setup {
                     .send()
                     .await
                     .expect("request filed");
+                // A request open before the alarm has its case by then: Service Quotas links it moments after
+                // the request (the emulator, on the request's first read).
+                let id = filed
+                    .requested_quota
+                    .and_then(|r| r.id)
+                    .expect("request id");
+                quotas
+                    .get_requested_service_quota_change()
+                    .request_id(id)
+                    .send()
+                    .await
+                    .expect("request read");
             }
         }
     }
