@@ -21,6 +21,7 @@ use serde_json::Value;
 use crate::alarm_def::to_alarm_def;
 use crate::properties;
 use crate::response::{self, RequestIds, ResponseSink, SinkError, Status};
+use crate::split;
 use crate::validate::validate_codes;
 
 /// What the handler talks to.
@@ -105,20 +106,20 @@ impl Decision {
 }
 
 /// Why Create/Update stopped, and whether anything had been written by then.
-struct Failure {
+pub(crate) struct Failure {
     reason: String,
     wrote: bool,
 }
 
 impl Failure {
-    fn before_writes(reason: impl Into<String>) -> Failure {
+    pub(crate) fn before_writes(reason: impl Into<String>) -> Failure {
         Failure {
             reason: reason.into(),
             wrote: false,
         }
     }
 
-    fn after_writes(reason: impl Into<String>) -> Failure {
+    pub(crate) fn after_writes(reason: impl Into<String>) -> Failure {
         Failure {
             reason: reason.into(),
             wrote: true,
@@ -131,6 +132,23 @@ struct Written {
     live: LiveThresholds,
     alarms: Vec<String>,
     keys_written: usize,
+}
+
+/// What a successful Create or Update tells CloudFormation.
+pub(crate) struct Done {
+    pub(crate) identity: StackName,
+    pub(crate) reason: String,
+    pub(crate) data: HashMap<String, String>,
+}
+
+impl From<Written> for Done {
+    fn from(written: Written) -> Done {
+        Done {
+            reason: success_reason(&written),
+            data: data(&written),
+            identity: written.identity,
+        }
+    }
 }
 
 fn data(written: &Written) -> HashMap<String, String> {
@@ -172,7 +190,7 @@ fn success_reason(written: &Written) -> String {
     )
 }
 
-async fn put_if<A: AlarmAdmin>(
+pub(crate) async fn put_if<A: AlarmAdmin>(
     alarms: &A,
     spec: Option<&bedrock_ops_core::alarm_spec::QuotaAlarmSpec>,
 ) -> Result<(), (String, AwsError)> {
@@ -191,7 +209,7 @@ async fn create_or_update<Q, A, P, S>(
     ports: &Ports<Q, A, P, S>,
     properties: &Value,
     at: i64,
-) -> Result<Written, Failure>
+) -> Result<Done, Failure>
 where
     Q: QuotaService,
     A: AlarmAdmin,
@@ -199,6 +217,23 @@ where
 {
     let props = properties::parse(properties)
         .map_err(|e| Failure::before_writes(format!("Invalid properties: {e}.")))?;
+    if let Some((input, output)) = &props.split_codes {
+        return split::create_or_update(ports, &props, input, output).await;
+    }
+    combined(ports, props, at).await.map(Done::from)
+}
+
+/// Create or Update of a model with one combined tokens-per-minute quota.
+async fn combined<Q, A, P, S>(
+    ports: &Ports<Q, A, P, S>,
+    props: properties::Properties,
+    at: i64,
+) -> Result<Written, Failure>
+where
+    Q: QuotaService,
+    A: AlarmAdmin,
+    P: ParameterStore,
+{
     let identity = props.identity.clone();
     let model_id = props.model_ids.monitored();
     let config = props.tpm_code.clone().map(|tpm_code| QuotaConfig {
@@ -314,9 +349,18 @@ where
              parameters by hand if they remain."
         ));
     }
-    let alarms = identity.quota_alarm_names().to_vec();
+    let mut alarms = identity.quota_alarm_names().to_vec();
+    alarms.extend(identity.split_token_alarm_names());
+    // The split token quotas' keys only for a stack that has them: a combined stack's Delete stays one
+    // DeleteParameters call (ten names).
+    let split_keys: &[&str] = if properties::has_split_codes(properties) {
+        &keys::SPLIT_THRESHOLDS
+    } else {
+        &[]
+    };
     let parameters: Vec<String> = keys::THRESHOLDS
         .iter()
+        .chain(split_keys)
         .map(|key| identity.parameter_name(key))
         .collect();
     let (alarms_deleted, parameters_deleted) = tokio::join!(
@@ -392,7 +436,7 @@ where
                 .map(|identity| physical_resource_id(&identity));
             let work = create_or_update(ports, &request.resource_properties, at);
             let decision = match tokio::time::timeout(work_budget, work).await {
-                Ok(Ok(written)) => success(&written),
+                Ok(Ok(done)) => success(done),
                 Ok(Err(failure)) => {
                     let physical = match (&expected, failure.wrote) {
                         (Ok(id), true) => id.clone(),
@@ -413,7 +457,7 @@ where
             };
             let work = create_or_update(ports, &request.resource_properties, at);
             let decision = match tokio::time::timeout(work_budget, work).await {
-                Ok(Ok(written)) => success(&written),
+                Ok(Ok(done)) => success(done),
                 Ok(Err(failure)) => {
                     Decision::failed(failure.reason, request.physical_resource_id.clone())
                 }
@@ -504,11 +548,11 @@ fn response_reason(reason: &str) -> String {
     bedrock_ops_core::messages::format::truncate(reason, response::MAX_REASON_BYTES)
 }
 
-fn success(written: &Written) -> Decision {
+fn success(done: Done) -> Decision {
     Decision {
         status: Status::Success,
-        reason: success_reason(written),
-        physical: physical_resource_id(&written.identity),
-        data: data(written),
+        physical: physical_resource_id(&done.identity),
+        reason: done.reason,
+        data: done.data,
     }
 }

@@ -16,6 +16,7 @@ pub mod alarm_def;
 pub mod handler;
 pub mod properties;
 pub mod response;
+mod split;
 pub mod validate;
 
 pub use handler::{CalculatorError, Outcome, Ports, handle, physical_resource_id};

@@ -9,7 +9,9 @@ use bedrock_ops_aws::quotas::QuotaInfo;
 use bedrock_ops_core::quota_match::{InvocationMode, QuotaKind, candidate_codes, check_quota_name};
 use bedrock_ops_core::thresholds::{QuotaCode, RpmQuotaCode};
 
-use crate::properties::{RPM_QUOTA_CODE, TPM_QUOTA_CODE};
+use crate::properties::{
+    INPUT_TPM_QUOTA_CODE, OUTPUT_TPM_QUOTA_CODE, RPM_QUOTA_CODE, TPM_QUOTA_CODE,
+};
 
 /// Why the codes were refused, every problem in one text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,6 +29,8 @@ fn property(kind: QuotaKind) -> &'static str {
     match kind {
         QuotaKind::RequestsPerMinute => RPM_QUOTA_CODE,
         QuotaKind::TokensPerMinute => TPM_QUOTA_CODE,
+        QuotaKind::InputTokensPerMinute => INPUT_TPM_QUOTA_CODE,
+        QuotaKind::OutputTokensPerMinute => OUTPUT_TPM_QUOTA_CODE,
     }
 }
 
@@ -80,6 +84,57 @@ fn check_code(
     ))
 }
 
+fn rpm_problems(quotas: &[QuotaInfo], model_id: &str, rpm: &RpmQuotaCode) -> Vec<String> {
+    match rpm {
+        RpmQuotaCode::Code(code) => {
+            check_code(quotas, model_id, QuotaKind::RequestsPerMinute, code)
+                .into_iter()
+                .collect()
+        }
+        RpmQuotaCode::NotApplicable => {
+            let found = candidates(quotas, model_id, QuotaKind::RequestsPerMinute);
+            if found.is_empty() {
+                return Vec::new();
+            }
+            vec![format!(
+                "{RPM_QUOTA_CODE} is NA (no RPM quota), but model {model_id} has one: set it to {}. {}",
+                found
+                    .iter()
+                    .map(|q| q.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                candidates_text(quotas, model_id, QuotaKind::RequestsPerMinute)
+            )]
+        }
+    }
+}
+
+/// For a TPM code of `NA` without split codes: what to pass instead, the split codes when the model has them.
+fn tpm_na_problem(quotas: &[QuotaInfo], model_id: &str) -> String {
+    let input = candidates(quotas, model_id, QuotaKind::InputTokensPerMinute);
+    let output = candidates(quotas, model_id, QuotaKind::OutputTokensPerMinute);
+    if let ([input], [output]) = (input.as_slice(), output.as_slice()) {
+        return format!(
+            "{TPM_QUOTA_CODE} is NA, but the split token quota codes are missing: model {model_id} has an \
+             input and an output tokens-per-minute quota, so set {INPUT_TPM_QUOTA_CODE} to {} and \
+             {OUTPUT_TPM_QUOTA_CODE} to {}.",
+            input.code, output.code
+        );
+    }
+    format!(
+        "{TPM_QUOTA_CODE} cannot be NA: every Bedrock model has a tokens-per-minute quota, and the TPM \
+         alarm needs it. {}",
+        candidates_text(quotas, model_id, QuotaKind::TokensPerMinute)
+    )
+}
+
+fn failed(problems: Vec<String>) -> ValidationError {
+    ValidationError(format!(
+        "Quota code validation failed: {}",
+        problems.join(" ")
+    ))
+}
+
 /// Checks both codes against the service's quota list; `tpm` is `None` when the template passed `NA`.
 pub fn validate_codes(
     quotas: &[QuotaInfo],
@@ -87,50 +142,52 @@ pub fn validate_codes(
     rpm: &RpmQuotaCode,
     tpm: Option<&QuotaCode>,
 ) -> Result<ValidCodes, ValidationError> {
-    let mut problems = Vec::new();
-    match rpm {
-        RpmQuotaCode::Code(code) => {
+    let mut problems = rpm_problems(quotas, model_id, rpm);
+    match tpm {
+        Some(code) => {
             problems.extend(check_code(
                 quotas,
                 model_id,
-                QuotaKind::RequestsPerMinute,
+                QuotaKind::TokensPerMinute,
                 code,
             ));
         }
-        RpmQuotaCode::NotApplicable => {
-            let found = candidates(quotas, model_id, QuotaKind::RequestsPerMinute);
-            if !found.is_empty() {
-                problems.push(format!(
-                    "{RPM_QUOTA_CODE} is NA (no RPM quota), but model {model_id} has one: set it to {}. {}",
-                    found
-                        .iter()
-                        .map(|q| q.code.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" or "),
-                    candidates_text(quotas, model_id, QuotaKind::RequestsPerMinute)
-                ));
-            }
-        }
-    }
-    match tpm {
-        Some(code) => {
-            problems.extend(check_code(quotas, model_id, QuotaKind::TokensPerMinute, code));
-        }
-        None => problems.push(format!(
-            "{TPM_QUOTA_CODE} cannot be NA: every Bedrock model has a tokens-per-minute quota, and the TPM \
-             alarm needs it. {}",
-            candidates_text(quotas, model_id, QuotaKind::TokensPerMinute)
-        )),
+        None => problems.push(tpm_na_problem(quotas, model_id)),
     }
     match (problems.is_empty(), tpm) {
         (true, Some(tpm)) => Ok(ValidCodes {
             rpm: rpm.clone(),
             tpm: tpm.clone(),
         }),
-        _ => Err(ValidationError(format!(
-            "Quota code validation failed: {}",
-            problems.join(" ")
-        ))),
+        _ => Err(failed(problems)),
+    }
+}
+
+/// Checks the RPM code and the split input and output token codes of a model whose token limit is split.
+pub fn validate_split_codes(
+    quotas: &[QuotaInfo],
+    model_id: &str,
+    rpm: &RpmQuotaCode,
+    input: &QuotaCode,
+    output: &QuotaCode,
+) -> Result<(), ValidationError> {
+    let mut problems = rpm_problems(quotas, model_id, rpm);
+    problems.extend(check_code(
+        quotas,
+        model_id,
+        QuotaKind::InputTokensPerMinute,
+        input,
+    ));
+    problems.extend(check_code(
+        quotas,
+        model_id,
+        QuotaKind::OutputTokensPerMinute,
+        output,
+    ));
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(failed(problems))
     }
 }
 

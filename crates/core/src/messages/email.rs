@@ -127,6 +127,8 @@ fn class_meaning(class: AlarmClass) -> &'static str {
         AlarmClass::Rpm => "points at the requests-per-minute quota",
         AlarmClass::Tpm => "points at the tokens-per-minute quota",
         AlarmClass::Both => "cannot tell which quota, so both are checked",
+        AlarmClass::InputTpm => "points at the input tokens-per-minute quota only",
+        AlarmClass::OutputTpm => "points at the output tokens-per-minute quota only",
         AlarmClass::NonQuota => "not a quota signal",
     }
 }
@@ -293,7 +295,7 @@ fn full_reason(reason: &NotFiledReason, targets: &[&Target]) -> String {
                         ..
                     } => "requests-per-minute-increase-percent",
                     Target::Quota {
-                        side: QuotaSide::Tpm,
+                        side: QuotaSide::Tpm | QuotaSide::InputTpm | QuotaSide::OutputTpm,
                         ..
                     } => "tokens-per-minute-increase-percent",
                     Target::Case { .. } => "increase percent",

@@ -28,6 +28,12 @@ pub(crate) fn kind_meaning(kind: AlarmKind) -> &'static str {
         AlarmKind::InputTokenAnomaly => "input tokens rose above their expected band",
         AlarmKind::OutputTokenAnomaly => "output tokens rose above their expected band",
         AlarmKind::LatencyAnomaly => "latency rose above its expected band",
+        AlarmKind::HighInputTpmQuotaUsage => {
+            "input tokens reached the input tokens-per-minute alarm threshold"
+        }
+        AlarmKind::HighOutputTpmQuotaUsage => {
+            "output tokens reached the output tokens-per-minute alarm threshold"
+        }
     }
 }
 
@@ -95,6 +101,8 @@ fn side_label(side: QuotaSide) -> &'static str {
     match side {
         QuotaSide::Rpm => "Requests per minute (RPM)",
         QuotaSide::Tpm => "Tokens per minute (TPM, estimated quota usage)",
+        QuotaSide::InputTpm => "Input tokens per minute (input TPM)",
+        QuotaSide::OutputTpm => "Output tokens per minute (output TPM)",
     }
 }
 
@@ -172,6 +180,8 @@ fn peak_and_threshold(facts: &AlarmFacts, side: QuotaSide) -> Option<(f64, u64)>
     let (peak, figures) = match side {
         QuotaSide::Rpm => (usage.peak_rpm, facts.rpm),
         QuotaSide::Tpm => (usage.peak_tpm, facts.tpm),
+        // The split token quotas' figures are not compared here (see docs/configuration.md).
+        QuotaSide::InputTpm | QuotaSide::OutputTpm => return None,
     };
     Some((peak, figures.threshold.known()?))
 }
@@ -257,6 +267,8 @@ pub(crate) fn a_side(side: QuotaSide) -> &'static str {
     match side {
         QuotaSide::Rpm => "an RPM",
         QuotaSide::Tpm => "a TPM",
+        QuotaSide::InputTpm => "an input TPM",
+        QuotaSide::OutputTpm => "an output TPM",
     }
 }
 
@@ -273,6 +285,8 @@ pub(crate) fn increase_line(increase: &QuotaIncrease) -> String {
     let side = match increase.side {
         QuotaSide::Rpm => "Requests per minute",
         QuotaSide::Tpm => "Tokens per minute",
+        QuotaSide::InputTpm => "Input tokens per minute",
+        QuotaSide::OutputTpm => "Output tokens per minute",
     };
     let name = one_line(&increase.quota_name);
     let name = if name.is_empty() {
