@@ -234,11 +234,10 @@ fn what_we_did(actions: &[Action]) -> String {
 }
 
 fn a_side_str(side: &str) -> &'static str {
-    if side == QuotaSide::Rpm.as_str() {
-        a_side(QuotaSide::Rpm)
-    } else {
-        a_side(QuotaSide::Tpm)
-    }
+    [QuotaSide::Rpm, QuotaSide::InputTpm, QuotaSide::OutputTpm]
+        .into_iter()
+        .find(|s| s.as_str() == side)
+        .map_or(a_side(QuotaSide::Tpm), a_side)
 }
 
 /// Reasons that are failures to fix, as opposed to settings or rules doing their job.
