@@ -1114,3 +1114,63 @@ fn long_free_text_is_cut_deterministically() {
     insta::assert_snapshot!("case_new__oversized_input", body);
     assert_eq!(body, case::new_case(&f).body);
 }
+
+/// HighInputTPMQuotaUsage of a model with split token quotas, watched through two ids: the input quota
+/// alone is requested, and the usage names both ids it adds up.
+fn split_input_alarm_with_extra_ids() -> AlarmFacts {
+    let mut f = facts(
+        &[AlarmKind::HighInputTpmQuotaUsage],
+        Scenario::UsageUnknown {
+            reason: "Parameter Store has no thresholds/tpm-threshold-calculated".into(),
+        },
+        Some(usage(900.0, 400.0, 1_700_000.0, 800_000.0)),
+        side(2_000, 1_600),
+        SideFigures {
+            quota: Limit::Unknown,
+            threshold: Limit::Unknown,
+        },
+        vec![QuotaIncrease {
+            side: QuotaSide::InputTpm,
+            quota_code: QuotaCode::new("L-5C8A1E02").unwrap(),
+            quota_name:
+                "Cross-region model inference input tokens per minute for Anthropic Claude Opus 4.8"
+                    .into(),
+            current: 2_000_000,
+            desired: 2_500_000,
+        }],
+    );
+    f.stack.model_ids = ModelIds::new(
+        "us.anthropic.claude-opus-4-8-v1",
+        ["arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/e5t98lwp1dsr"],
+    )
+    .unwrap();
+    f.stack.token_quotas = TokenQuotaCodes::Split {
+        input: QuotaCode::new("L-5C8A1E02").unwrap(),
+        output: QuotaCode::new("L-5C8A1E03").unwrap(),
+    };
+    f
+}
+
+#[test]
+fn a_split_input_token_alarm_names_the_input_quota_and_every_counted_id() {
+    let f = split_input_alarm_with_extra_ids();
+    let email = render(&alarm_email(&f, &requested(&f)));
+    assert!(
+        email.contains("requested an input TPM quota increase"),
+        "{email}"
+    );
+    assert!(
+        email.contains("Counted over 2 model ids, summed"),
+        "{email}"
+    );
+    insta::assert_snapshot!("email__split_input_tpm__filed", email);
+    let new_case = case::new_case(&f);
+    insta::assert_snapshot!(
+        "case_new__split_input_tpm",
+        format!("SUBJECT: {}\n\n{}", new_case.subject, new_case.body)
+    );
+    insta::assert_snapshot!(
+        "case_quota_request_context__split_input_tpm",
+        case::quota_request_context(&f, &request_id(0), &f.increases[0]).body
+    );
+}

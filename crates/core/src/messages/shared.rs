@@ -134,6 +134,7 @@ pub(crate) fn usage_lines(facts: &AlarmFacts) -> String {
     let mut out = format!(
         "Usage over the last {days} days, per minute (steady = median of the minutes with traffic):\n"
     );
+    out.push_str(&counted_ids_line(facts));
     out.push_str(&usage_line(
         QuotaSide::Rpm,
         u.map(|u| u.peak_rpm),
@@ -164,6 +165,21 @@ pub(crate) fn usage_lines(facts: &AlarmFacts) -> String {
         }
     }
     out
+}
+
+/// Which ids the usage figures add up, when more than the monitored one: every id whose traffic was read is
+/// named (each cut to 200 characters; a stack has at most a handful). Nothing when usage was not read.
+fn counted_ids_line(facts: &AlarmFacts) -> String {
+    let ids = facts.stack.model_ids.all();
+    if facts.usage.is_none() || ids.len() < 2 {
+        return String::new();
+    }
+    let names: Vec<String> = ids.iter().map(|id| truncate(&one_line(id), 200)).collect();
+    format!(
+        "- Counted over {} model ids, summed: {}\n",
+        ids.len(),
+        names.join(", ")
+    )
 }
 
 /// The usage window: the one read, else the standard 14 days.
