@@ -118,6 +118,21 @@ mod tests {
     }
 
     #[test]
+    fn a_split_token_model_is_not_followed_by_the_updater() {
+        let mut map = env();
+        map.insert(TOKENS_PER_MINUTE_QUOTA_CODE, "NA");
+        map.insert("INPUT_TOKENS_PER_MINUTE_QUOTA_CODE", "L-5C8A1E02");
+        map.insert("OUTPUT_TOKENS_PER_MINUTE_QUOTA_CODE", "L-5C8A1E03");
+        let config = from(&map).unwrap();
+        assert_eq!(config.quotas(), None);
+        assert!(
+            crate::handler::UpdaterError::SplitTokenQuotas
+                .to_string()
+                .contains("does not follow yet: nothing was changed")
+        );
+    }
+
+    #[test]
     fn every_missing_or_bad_variable_is_named() {
         let mut map = env();
         map.remove(FORMATTED_TOPIC_ARN);

@@ -8,8 +8,7 @@ use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceReques
 use bedrock_ops_aws::diagnostic::{self, Classified};
 use bedrock_ops_aws::live_thresholds::{finish_record, read_live, read_stored, write_record};
 use bedrock_ops_aws::{AlarmAdmin, AwsError, ParameterStore, QuotaService};
-use bedrock_ops_core::alarm_spec::plan_quota_alarms;
-use bedrock_ops_core::alarms::AlarmKind;
+use bedrock_ops_core::alarm_spec::{QuotaAlarmPlan, plan_quota_alarms};
 use bedrock_ops_core::live_thresholds::{self, LiveThresholds, QuotaConfig};
 use bedrock_ops_core::settings::keys;
 use bedrock_ops_core::stack::StackName;
@@ -190,7 +189,38 @@ fn success_reason(written: &Written) -> String {
     )
 }
 
-pub(crate) async fn put_if<A: AlarmAdmin>(
+/// Puts every alarm of the plan (at most three: RPM and TPM, or RPM and a split model's input and output
+/// alarms) and deletes the plan's deletions, all at once.
+pub(crate) async fn write_alarms<A: AlarmAdmin>(
+    alarms: &A,
+    plan: &QuotaAlarmPlan,
+) -> Result<(), Failure> {
+    let (first, second, third, removed) = tokio::join!(
+        put_if(alarms, plan.put.first()),
+        put_if(alarms, plan.put.get(1)),
+        put_if(alarms, plan.put.get(2)),
+        async {
+            if plan.delete.is_empty() {
+                Ok(())
+            } else {
+                alarms.delete(&plan.delete).await
+            }
+        }
+    );
+    for result in [first, second, third] {
+        result.map_err(|(name, e)| {
+            Failure::after_writes(format!("Writing alarm {name} failed: {e}."))
+        })?;
+    }
+    removed.map_err(|e| {
+        Failure::after_writes(format!(
+            "Deleting alarm(s) {} (not used by this configuration) failed: {e}.",
+            plan.delete.join(", ")
+        ))
+    })
+}
+
+async fn put_if<A: AlarmAdmin>(
     alarms: &A,
     spec: Option<&bedrock_ops_core::alarm_spec::QuotaAlarmSpec>,
 ) -> Result<(), (String, AwsError)> {
@@ -274,29 +304,7 @@ where
         .map_err(|e| Failure::before_writes(format!("{e}.")))?;
 
     // Alarms first: Parameter Store records what the alarms hold, never what they were meant to hold.
-    let spec_of = |kind: AlarmKind| plan.put.iter().find(|spec| spec.kind == kind);
-    let (rpm, tpm, removed) = tokio::join!(
-        put_if(&ports.alarms, spec_of(AlarmKind::HighInvocationRate)),
-        put_if(&ports.alarms, spec_of(AlarmKind::HighTpmQuotaUsage)),
-        async {
-            if plan.delete.is_empty() {
-                Ok(())
-            } else {
-                ports.alarms.delete(&plan.delete).await
-            }
-        }
-    );
-    for result in [rpm, tpm] {
-        result.map_err(|(name, e)| {
-            Failure::after_writes(format!("Writing alarm {name} failed: {e}."))
-        })?;
-    }
-    removed.map_err(|e| {
-        Failure::after_writes(format!(
-            "Deleting alarm {} (the model has no RPM quota) failed: {e}.",
-            plan.delete.join(", ")
-        ))
-    })?;
+    write_alarms(&ports.alarms, &plan).await?;
 
     let change = live_thresholds::change(&stored, &live, at);
     let storing_failed = |e: AwsError| {
@@ -350,14 +358,13 @@ where
         ));
     }
     let mut alarms = identity.quota_alarm_names().to_vec();
-    alarms.extend(identity.split_token_alarm_names());
-    // The split token quotas' keys only for a stack that has them: a combined stack's Delete stays one
-    // DeleteParameters call (ten names).
-    let split_keys: &[&str] = if properties::has_split_codes(properties) {
-        &keys::SPLIT_THRESHOLDS
-    } else {
-        &[]
-    };
+    // The split token quotas' alarms and keys only for a stack that has them: a combined stack's Delete
+    // stays what it was (two alarm names, one DeleteParameters call of ten names).
+    let split = properties::has_split_codes(properties);
+    if split {
+        alarms.extend(identity.split_token_alarm_names());
+    }
+    let split_keys: &[&str] = if split { &keys::SPLIT_THRESHOLDS } else { &[] };
     let parameters: Vec<String> = keys::THRESHOLDS
         .iter()
         .chain(split_keys)

@@ -16,7 +16,7 @@ use bedrock_ops_core::live_thresholds::LiveQuota;
 use bedrock_ops_core::settings::keys;
 use bedrock_ops_core::thresholds::{QuotaCode, RpmThreshold, SERVICE_CODE, Threshold};
 
-use crate::handler::{Done, Failure, Ports, put_if};
+use crate::handler::{Done, Failure, Ports, write_alarms};
 use crate::properties::Properties;
 use crate::validate::validate_split_codes;
 
@@ -75,27 +75,7 @@ where
     )
     .map_err(|e| Failure::before_writes(format!("{e}.")))?;
 
-    let spec_of = |kind| plan.put.iter().find(|spec| spec.kind == kind);
-    use bedrock_ops_core::alarms::AlarmKind::{
-        HighInputTpmQuotaUsage, HighInvocationRate, HighOutputTpmQuotaUsage,
-    };
-    let (rpm_put, input_put, output_put, removed) = tokio::join!(
-        put_if(&ports.alarms, spec_of(HighInvocationRate)),
-        put_if(&ports.alarms, spec_of(HighInputTpmQuotaUsage)),
-        put_if(&ports.alarms, spec_of(HighOutputTpmQuotaUsage)),
-        ports.alarms.delete(&plan.delete),
-    );
-    for result in [rpm_put, input_put, output_put] {
-        result.map_err(|(name, e)| {
-            Failure::after_writes(format!("Writing alarm {name} failed: {e}."))
-        })?;
-    }
-    removed.map_err(|e| {
-        Failure::after_writes(format!(
-            "Deleting alarm(s) {} failed: {e}.",
-            plan.delete.join(", ")
-        ))
-    })?;
+    write_alarms(&ports.alarms, &plan).await?;
 
     let values = parameters(
         &props.rpm_code.to_string(),
