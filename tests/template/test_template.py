@@ -801,7 +801,12 @@ def test_parameter_patterns_match_the_contract(template):
     rpm = re.compile(params["RequestsPerMinuteQuotaCode"]["AllowedPattern"])
     tpm = re.compile(params["TokensPerMinuteQuotaCode"]["AllowedPattern"])
     assert rpm.fullmatch("NA") and rpm.fullmatch("L-3DD46812") and not rpm.fullmatch("na")
-    assert tpm.fullmatch("L-3DCCFAA4") and not tpm.fullmatch("NA"), "a TPM NA is refused (W-13)"
+    # NA only for a model with split token quotas: the calculator and the functions refuse it without both
+    # split codes (W-13 stays fixed for every other model).
+    assert tpm.fullmatch("L-3DCCFAA4") and tpm.fullmatch("NA") and not tpm.fullmatch("na")
+    for split in ("InputTokensPerMinuteQuotaCode", "OutputTokensPerMinuteQuotaCode"):
+        code = re.compile(params[split]["AllowedPattern"])
+        assert code.fullmatch("") and code.fullmatch("L-1A2B3C4D") and not code.fullmatch("NA"), split
     extra = re.compile(params["ExtraModelIds"]["AllowedPattern"])
     assert extra.fullmatch("") and extra.fullmatch("abc123,us.anthropic.claude-3-5-haiku-20241022-v1:0")
     assert extra.fullmatch(",".join(["id"] * 7)) and not extra.fullmatch(",".join(["id"] * 8)), "8 model ids at most"

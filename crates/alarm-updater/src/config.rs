@@ -59,14 +59,15 @@ impl UpdaterConfig {
         })
     }
 
-    /// The quotas and percents the thresholds come from.
-    pub fn quotas(&self) -> QuotaConfig {
-        QuotaConfig {
+    /// The quotas and percents the thresholds come from; `None` for a model whose token limit is split in
+    /// an input and an output quota (the updater does not follow those yet).
+    pub fn quotas(&self) -> Option<QuotaConfig> {
+        Some(QuotaConfig {
             rpm_code: self.stack.rpm_quota_code.clone(),
-            tpm_code: self.stack.tpm_quota_code.clone(),
+            tpm_code: self.stack.token_quotas.combined()?.clone(),
             rpm_percent: self.rpm_percent,
             tpm_percent: self.tpm_percent,
-        }
+        })
     }
 }
 
@@ -102,8 +103,8 @@ mod tests {
         let config = from(&env()).unwrap();
         assert_eq!(config.stack.customer(), "Acme");
         assert_eq!(config.stack.region, "us-east-1");
-        assert_eq!(config.quotas().tpm_percent.get(), 75);
-        assert_eq!(config.quotas().tpm_code.as_str(), TPM_CODE);
+        assert_eq!(config.quotas().unwrap().tpm_percent.get(), 75);
+        assert_eq!(config.quotas().unwrap().tpm_code.as_str(), TPM_CODE);
     }
 
     #[test]
@@ -111,8 +112,23 @@ mod tests {
         let mut map = env();
         map.insert(REQUESTS_PER_MINUTE_QUOTA_CODE, "NA");
         assert_eq!(
-            from(&map).unwrap().quotas().rpm_code,
+            from(&map).unwrap().quotas().unwrap().rpm_code,
             RpmQuotaCode::NotApplicable
+        );
+    }
+
+    #[test]
+    fn a_split_token_model_is_not_followed_by_the_updater() {
+        let mut map = env();
+        map.insert(TOKENS_PER_MINUTE_QUOTA_CODE, "NA");
+        map.insert("INPUT_TOKENS_PER_MINUTE_QUOTA_CODE", "L-5C8A1E02");
+        map.insert("OUTPUT_TOKENS_PER_MINUTE_QUOTA_CODE", "L-5C8A1E03");
+        let config = from(&map).unwrap();
+        assert_eq!(config.quotas(), None);
+        assert!(
+            crate::handler::UpdaterError::SplitTokenQuotas
+                .to_string()
+                .contains("does not follow yet: nothing was changed")
         );
     }
 

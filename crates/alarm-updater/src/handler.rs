@@ -57,6 +57,11 @@ pub enum UpdaterError {
         "alarm {0} has no static threshold, so it is not one of the quota alarms this stack created"
     )]
     NotAThresholdAlarm(String),
+    #[error(
+        "this model's token limit is split in an input and an output quota, which the alarm updater does not \
+         follow yet: nothing was changed; update the stack to have the quota calculator read both quotas again"
+    )]
+    SplitTokenQuotas,
 }
 
 /// Throttling and transient failures: the Lambda's own retry, or the next scheduled run, can succeed.
@@ -65,7 +70,9 @@ impl Classified for UpdaterError {
         match self {
             UpdaterError::Quota(error) => error.is_retryable(),
             UpdaterError::Aws { source, .. } => source.is_retryable(),
-            UpdaterError::AlarmMissing(_) | UpdaterError::NotAThresholdAlarm(_) => false,
+            UpdaterError::AlarmMissing(_)
+            | UpdaterError::NotAThresholdAlarm(_)
+            | UpdaterError::SplitTokenQuotas => false,
         }
     }
 }
@@ -315,13 +322,14 @@ where
     N: Notifier,
 {
     let (customer, model) = (config.stack.customer(), config.stack.model_name());
+    let quotas = config.quotas().ok_or(UpdaterError::SplitTokenQuotas)?;
     let assessment = assess(
         &ports.quotas,
         &ports.alarms,
         &ports.parameters,
         customer,
         model,
-        &config.quotas(),
+        &quotas,
         at,
     )
     .await?;

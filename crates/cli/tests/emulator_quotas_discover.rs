@@ -232,3 +232,64 @@ fn discover_fails_clearly_for_an_unknown_model() {
         "{view}"
     );
 }
+
+#[test]
+fn discover_reports_split_token_quotas_with_the_three_parameters_to_pass() {
+    use bedrock_ops_testkit::testbed::calculator::{
+        SPLIT_INPUT_CODE, SPLIT_MODEL_ID, SPLIT_OUTPUT_CODE, SPLIT_RPM_CODE, split_token_quotas,
+    };
+    let (_turn, emulator) = session();
+    emulator.seed_quotas(&split_token_quotas(), &[]).unwrap();
+    let output = discover(emulator, SPLIT_MODEL_ID, true);
+    assert!(output.status.success(), "{output:?}");
+    let view = json_of(&output);
+    assert_eq!(view["tpm"]["result"], "none");
+    assert_eq!(view["input_tpm"]["quota"]["code"], SPLIT_INPUT_CODE);
+    let parameters = &view["parameters"];
+    assert_eq!(parameters["RequestsPerMinuteQuotaCode"], SPLIT_RPM_CODE);
+    assert_eq!(parameters["TokensPerMinuteQuotaCode"], "NA");
+    assert_eq!(
+        parameters["InputTokensPerMinuteQuotaCode"],
+        SPLIT_INPUT_CODE
+    );
+    assert_eq!(
+        parameters["OutputTokensPerMinuteQuotaCode"],
+        SPLIT_OUTPUT_CODE
+    );
+
+    let human = discover(emulator, SPLIT_MODEL_ID, false);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains(&format!(
+            "TokensPerMinuteQuotaCode=NA InputTokensPerMinuteQuotaCode={SPLIT_INPUT_CODE} \
+             OutputTokensPerMinuteQuotaCode={SPLIT_OUTPUT_CODE}"
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn discover_accepts_arns_and_explains_an_application_inference_profile() {
+    let (_turn, emulator) = session();
+    let arn = format!("arn:aws:bedrock:us-east-1:123456789012:inference-profile/{MODEL_ID}");
+    assert_eq!(
+        codes(emulator, &arn),
+        (RPM_CODE.to_owned(), TPM_CODE.to_owned())
+    );
+
+    let profile =
+        "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/e5t98lwp1dsr";
+    emulator.reset_calls().unwrap();
+    let output = discover(emulator, profile, false);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("is an application inference profile")
+            && stderr.contains("get-inference-profile"),
+        "{stderr}"
+    );
+    assert!(
+        emulator.calls().unwrap().is_empty(),
+        "refused before any call"
+    );
+}

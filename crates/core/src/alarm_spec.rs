@@ -17,6 +17,13 @@
 //! Comparison `GreaterThanThreshold`, missing data `notBreaching`, AlarmActions and OKActions = the raw topic.
 //! A model without an RPM quota gets no RPM alarm, and an RPM alarm left from an earlier configuration is
 //! deleted.
+//!
+//! A model whose token limit is split in an input and an output quota gets, instead of `HighTPMQuotaUsage`
+//! (deleted), `HighInputTPMQuotaUsage` on `InputTokenCount` and `HighOutputTPMQuotaUsage` on
+//! `OutputTokenCount`, each summed over every id the same way. No burndown factor is applied: Bedrock's
+//! documented output-token burndown (an output token counting several times) is how output tokens are
+//! charged against a *combined* tokens-per-minute quota, the one `EstimatedTPMQuotaUsage` reports; a quota
+//! that counts output tokens alone is compared with the output tokens as generated.
 
 use std::fmt;
 
@@ -49,6 +56,11 @@ pub const MANAGED_BY: &str = "quota-calculator";
 /// The two L2 quota alarm kinds, RPM first.
 pub const QUOTA_ALARM_KINDS: [AlarmKind; 2] =
     [AlarmKind::HighInvocationRate, AlarmKind::HighTpmQuotaUsage];
+/// The L2 alarm kinds of a model with split token quotas, input first.
+pub const SPLIT_TOKEN_ALARM_KINDS: [AlarmKind; 2] = [
+    AlarmKind::HighInputTpmQuotaUsage,
+    AlarmKind::HighOutputTpmQuotaUsage,
+];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AlarmSpecError {
@@ -235,9 +247,16 @@ pub fn quota_alarm_names(customer: &str, model_name: &str) -> [String; 2] {
     QUOTA_ALARM_KINDS.map(|kind| quota_alarm_name(customer, model_name, kind))
 }
 
+/// The split token alarms' names, input first.
+pub fn split_token_alarm_names(customer: &str, model_name: &str) -> [String; 2] {
+    SPLIT_TOKEN_ALARM_KINDS.map(|kind| quota_alarm_name(customer, model_name, kind))
+}
+
 fn label(kind: AlarmKind) -> &'static str {
     match kind {
         AlarmKind::HighTpmQuotaUsage => "CombinedTPM",
+        AlarmKind::HighInputTpmQuotaUsage => "CombinedInputTPM",
+        AlarmKind::HighOutputTpmQuotaUsage => "CombinedOutputTPM",
         _ => "CombinedRPM",
     }
 }
@@ -248,6 +267,8 @@ fn description(config: &QuotaAlarmConfig, kind: AlarmKind) -> String {
             "estimated tokens-per-minute quota usage",
             "tokens-per-minute",
         ),
+        AlarmKind::HighInputTpmQuotaUsage => ("input tokens", "input tokens-per-minute"),
+        AlarmKind::HighOutputTpmQuotaUsage => ("output tokens", "output tokens-per-minute"),
         _ => ("requests per minute", "requests-per-minute"),
     };
     let ids = config.model_ids.all().len();
@@ -318,33 +339,72 @@ pub fn quota_alarm_spec(
     }
 }
 
+/// The RPM alarm to put, or its name to delete when the model has no RPM quota; the topic checked.
+fn rpm_plan(
+    config: &QuotaAlarmConfig,
+    rpm: RpmThreshold,
+) -> Result<QuotaAlarmPlan, AlarmSpecError> {
+    if config.topic_arn.trim().is_empty() {
+        return Err(AlarmSpecError::EmptyTopic);
+    }
+    let mut plan = QuotaAlarmPlan {
+        put: Vec::with_capacity(3),
+        delete: Vec::new(),
+    };
+    match rpm {
+        RpmThreshold::Applicable(rpm) => {
+            plan.put
+                .push(quota_alarm_spec(config, AlarmKind::HighInvocationRate, rpm));
+        }
+        RpmThreshold::NotApplicable => plan.delete.push(quota_alarm_name(
+            &config.customer,
+            &config.model_name,
+            AlarmKind::HighInvocationRate,
+        )),
+    }
+    Ok(plan)
+}
+
 /// The quota alarms a stack must have for these thresholds: TPM always, RPM only when the model has an RPM
 /// quota (otherwise its alarm is to be deleted).
 pub fn plan_quota_alarms(
     config: &QuotaAlarmConfig,
     thresholds: &Thresholds,
 ) -> Result<QuotaAlarmPlan, AlarmSpecError> {
-    if config.topic_arn.trim().is_empty() {
-        return Err(AlarmSpecError::EmptyTopic);
-    }
-    let mut put = Vec::with_capacity(2);
-    let mut delete = Vec::new();
-    match thresholds.rpm {
-        RpmThreshold::Applicable(rpm) => {
-            put.push(quota_alarm_spec(config, AlarmKind::HighInvocationRate, rpm));
-        }
-        RpmThreshold::NotApplicable => delete.push(quota_alarm_name(
-            &config.customer,
-            &config.model_name,
-            AlarmKind::HighInvocationRate,
-        )),
-    }
-    put.push(quota_alarm_spec(
+    let mut plan = rpm_plan(config, thresholds.rpm)?;
+    plan.put.push(quota_alarm_spec(
         config,
         AlarmKind::HighTpmQuotaUsage,
         thresholds.tpm,
     ));
-    Ok(QuotaAlarmPlan { put, delete })
+    Ok(plan)
+}
+
+/// The quota alarms of a model with split token quotas: RPM as for every model, one alarm per token quota,
+/// and the combined TPM alarm (left from an earlier configuration) deleted.
+pub fn plan_split_quota_alarms(
+    config: &QuotaAlarmConfig,
+    rpm: RpmThreshold,
+    input: Threshold,
+    output: Threshold,
+) -> Result<QuotaAlarmPlan, AlarmSpecError> {
+    let mut plan = rpm_plan(config, rpm)?;
+    plan.put.push(quota_alarm_spec(
+        config,
+        AlarmKind::HighInputTpmQuotaUsage,
+        input,
+    ));
+    plan.put.push(quota_alarm_spec(
+        config,
+        AlarmKind::HighOutputTpmQuotaUsage,
+        output,
+    ));
+    plan.delete.push(quota_alarm_name(
+        &config.customer,
+        &config.model_name,
+        AlarmKind::HighTpmQuotaUsage,
+    ));
+    Ok(plan)
 }
 
 #[cfg(test)]
@@ -579,6 +639,71 @@ mod tests {
         assert_eq!(
             plan_quota_alarms(&c, &thresholds(Some(1), 1)),
             Err(AlarmSpecError::EmptyTopic)
+        );
+    }
+
+    #[test]
+    fn split_token_quotas_get_an_input_and_an_output_alarm_summed_over_every_id_without_burndown() {
+        let p = Percent::new(80).unwrap();
+        let plan = plan_split_quota_alarms(
+            &config(
+                &["arn:aws:bedrock:us-east-1:1:application-inference-profile/x"],
+                AlarmPeriod::OneMinute,
+            ),
+            RpmThreshold::NotApplicable,
+            Threshold::of(QuotaValue::new(2_000_000).unwrap(), p),
+            Threshold::of(QuotaValue::new(400_000).unwrap(), p),
+        )
+        .unwrap();
+        let kinds: Vec<_> = plan.put.iter().map(|a| a.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                AlarmKind::HighInputTpmQuotaUsage,
+                AlarmKind::HighOutputTpmQuotaUsage
+            ]
+        );
+        assert_eq!(
+            plan.delete,
+            [
+                "Acme-Bedrock-HighInvocationRate-Warning-Opus",
+                "Acme-Bedrock-HighTPMQuotaUsage-Warning-Opus"
+            ]
+        );
+        let input = &plan.put[0];
+        assert_eq!(
+            input.name,
+            "Acme-Bedrock-HighInputTPMQuotaUsage-Warning-Opus"
+        );
+        assert_eq!(input.threshold.get(), 1_600_000);
+        assert_eq!(plan.put[1].threshold.get(), 320_000);
+        for (alarm, metric) in plan.put.iter().zip(["InputTokenCount", "OutputTokenCount"]) {
+            let metrics: Vec<_> = alarm
+                .metrics
+                .iter()
+                .filter_map(|q| match &q.source {
+                    QuerySource::Metric {
+                        metric_name,
+                        model_id,
+                        ..
+                    } => Some((*metric_name, model_id.as_str())),
+                    QuerySource::Expression(_) => None,
+                })
+                .collect();
+            assert_eq!(metrics.len(), 2, "{}", alarm.name);
+            assert!(metrics.iter().all(|(m, _)| *m == metric), "{metrics:?}");
+            // The sum of the ids as they are: no burndown multiplier in the expression.
+            assert_eq!(
+                alarm.metrics[2].source,
+                QuerySource::Expression("SUM([m1,m2])".into())
+            );
+        }
+        assert_eq!(
+            split_token_alarm_names("Acme", "Opus"),
+            [
+                "Acme-Bedrock-HighInputTPMQuotaUsage-Warning-Opus",
+                "Acme-Bedrock-HighOutputTPMQuotaUsage-Warning-Opus"
+            ]
         );
     }
 

@@ -19,7 +19,8 @@ pub const CUSTOMER_NAME_MAX_LEN: usize = 10;
 /// Longest model name the template accepts.
 pub const MODEL_NAME_MAX_LEN: usize = 15;
 
-/// The ten metric alarms of one stack.
+/// The metric alarms of a stack: the ten of every stack, and the input and output token alarms that take the
+/// place of `HighTPMQuotaUsage` for a model whose token limit is split in two quotas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum AlarmKind {
     ClientErrors,
@@ -33,6 +34,10 @@ pub enum AlarmKind {
     InputTokenAnomaly,
     OutputTokenAnomaly,
     LatencyAnomaly,
+    #[serde(rename = "HighInputTPMQuotaUsage")]
+    HighInputTpmQuotaUsage,
+    #[serde(rename = "HighOutputTPMQuotaUsage")]
+    HighOutputTpmQuotaUsage,
 }
 
 /// Monitoring layer: L1 hard errors, L2 usage against quota, L3 anomaly detection.
@@ -61,13 +66,17 @@ pub enum AlarmClass {
     Tpm,
     /// A quota signal that cannot tell which quota was hit, so both are checked.
     Both,
+    /// The input tokens-per-minute quota of a model with split token quotas.
+    InputTpm,
+    /// The output tokens-per-minute quota of a model with split token quotas.
+    OutputTpm,
     /// Not a quota signal: an investigation, never an increase.
     NonQuota,
 }
 
 impl AlarmKind {
     /// Every kind, in catalogue order (the order used when listing alarms).
-    pub const ALL: [AlarmKind; 10] = [
+    pub const ALL: [AlarmKind; 12] = [
         AlarmKind::ClientErrors,
         AlarmKind::ServerErrors,
         AlarmKind::Throttles,
@@ -78,6 +87,8 @@ impl AlarmKind {
         AlarmKind::InputTokenAnomaly,
         AlarmKind::OutputTokenAnomaly,
         AlarmKind::LatencyAnomaly,
+        AlarmKind::HighInputTpmQuotaUsage,
+        AlarmKind::HighOutputTpmQuotaUsage,
     ];
 
     /// The kind as it appears in alarm names.
@@ -93,6 +104,8 @@ impl AlarmKind {
             AlarmKind::InputTokenAnomaly => "InputTokenAnomaly",
             AlarmKind::OutputTokenAnomaly => "OutputTokenAnomaly",
             AlarmKind::LatencyAnomaly => "LatencyAnomaly",
+            AlarmKind::HighInputTpmQuotaUsage => "HighInputTPMQuotaUsage",
+            AlarmKind::HighOutputTpmQuotaUsage => "HighOutputTPMQuotaUsage",
         }
     }
 
@@ -106,6 +119,8 @@ impl AlarmKind {
             AlarmKind::ClientErrors | AlarmKind::ServerErrors | AlarmKind::Throttles => Layer::L1,
             AlarmKind::HighInvocationRate
             | AlarmKind::HighTpmQuotaUsage
+            | AlarmKind::HighInputTpmQuotaUsage
+            | AlarmKind::HighOutputTpmQuotaUsage
             | AlarmKind::HighLatency => Layer::L2,
             AlarmKind::InvocationAnomaly
             | AlarmKind::InputTokenAnomaly
@@ -128,6 +143,8 @@ impl AlarmKind {
             AlarmKind::HighTpmQuotaUsage
             | AlarmKind::InputTokenAnomaly
             | AlarmKind::OutputTokenAnomaly => AlarmClass::Tpm,
+            AlarmKind::HighInputTpmQuotaUsage => AlarmClass::InputTpm,
+            AlarmKind::HighOutputTpmQuotaUsage => AlarmClass::OutputTpm,
             AlarmKind::Throttles | AlarmKind::ClientErrors => AlarmClass::Both,
             AlarmKind::ServerErrors | AlarmKind::HighLatency | AlarmKind::LatencyAnomaly => {
                 AlarmClass::NonQuota
@@ -144,8 +161,10 @@ impl AlarmKind {
             AlarmKind::HighInvocationRate | AlarmKind::InvocationAnomaly => "Invocations",
             AlarmKind::HighTpmQuotaUsage => "EstimatedTPMQuotaUsage",
             AlarmKind::HighLatency | AlarmKind::LatencyAnomaly => "InvocationLatency",
-            AlarmKind::InputTokenAnomaly => "InputTokenCount",
-            AlarmKind::OutputTokenAnomaly => "OutputTokenCount",
+            AlarmKind::InputTokenAnomaly | AlarmKind::HighInputTpmQuotaUsage => "InputTokenCount",
+            AlarmKind::OutputTokenAnomaly | AlarmKind::HighOutputTpmQuotaUsage => {
+                "OutputTokenCount"
+            }
         }
     }
 }
@@ -202,6 +221,8 @@ impl AlarmClass {
             AlarmClass::Rpm => "rpm",
             AlarmClass::Tpm => "tpm",
             AlarmClass::Both => "both",
+            AlarmClass::InputTpm => "input_tpm",
+            AlarmClass::OutputTpm => "output_tpm",
             AlarmClass::NonQuota => "non_quota",
         }
     }
@@ -210,12 +231,22 @@ impl AlarmClass {
         self != AlarmClass::NonQuota
     }
 
-    /// Union of two classes: rpm ∪ tpm = both, a quota class absorbs non_quota.
+    /// Whether the class names only token quotas (tpm, input_tpm, output_tpm).
+    fn is_tokens_only(self) -> bool {
+        matches!(
+            self,
+            AlarmClass::Tpm | AlarmClass::InputTpm | AlarmClass::OutputTpm
+        )
+    }
+
+    /// Union of two classes: rpm ∪ tpm = both, a quota class absorbs non_quota, and two different token
+    /// classes (input ∪ output, input ∪ tpm) give tpm: every token quota of the model.
     pub fn union(self, other: AlarmClass) -> AlarmClass {
         use AlarmClass::*;
         match (self, other) {
             (a, b) if a == b => a,
             (NonQuota, q) | (q, NonQuota) => q,
+            (a, b) if a.is_tokens_only() && b.is_tokens_only() => Tpm,
             _ => Both,
         }
     }
@@ -522,6 +553,20 @@ mod tests {
                 NonQuota,
                 "InvocationLatency",
             ),
+            (
+                HighInputTpmQuotaUsage,
+                Layer::L2,
+                Severity::Warning,
+                InputTpm,
+                "InputTokenCount",
+            ),
+            (
+                HighOutputTpmQuotaUsage,
+                Layer::L2,
+                Severity::Warning,
+                OutputTpm,
+                "OutputTokenCount",
+            ),
         ];
         assert_eq!(expected.len(), AlarmKind::ALL.len());
         for (kind, layer, severity, class, metric) in expected {
@@ -683,6 +728,28 @@ mod tests {
     }
 
     #[test]
+    fn an_input_token_alarm_points_at_the_input_quota_only() {
+        let input = Classification::of([AlarmKind::HighInputTpmQuotaUsage]).unwrap();
+        assert_eq!(
+            (input.class, input.severity),
+            (AlarmClass::InputTpm, Severity::Warning)
+        );
+        assert_eq!(
+            AlarmKind::HighInputTpmQuotaUsage.metric_name(),
+            "InputTokenCount"
+        );
+        let output = Classification::of([AlarmKind::HighOutputTpmQuotaUsage]).unwrap();
+        assert_eq!(output.class, AlarmClass::OutputTpm);
+        assert_eq!(
+            AlarmKind::HighOutputTpmQuotaUsage.metric_name(),
+            "OutputTokenCount"
+        );
+        let name =
+            AlarmName::parse("Acme-Bedrock-HighInputTPMQuotaUsage-Warning-Opus-4-8").unwrap();
+        assert_eq!(name.kind, AlarmKind::HighInputTpmQuotaUsage);
+    }
+
+    #[test]
     fn class_union_table() {
         use AlarmClass::*;
         let table = [
@@ -696,6 +763,13 @@ mod tests {
             (Both, Both, Both),
             (Both, NonQuota, Both),
             (NonQuota, NonQuota, NonQuota),
+            (InputTpm, InputTpm, InputTpm),
+            (InputTpm, OutputTpm, Tpm),
+            (InputTpm, Tpm, Tpm),
+            (OutputTpm, Tpm, Tpm),
+            (InputTpm, Rpm, Both),
+            (OutputTpm, Both, Both),
+            (OutputTpm, NonQuota, OutputTpm),
         ];
         for (a, b, expected) in table {
             assert_eq!(a.union(b), expected, "{a} with {b}");

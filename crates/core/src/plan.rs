@@ -22,7 +22,7 @@ use crate::alarms::{AlarmClass, Classification, Severity};
 use crate::dedup::CaseCategory;
 use crate::increase::{IncreaseDecision, IncreasePercent, QuotaFacts, decide_increase};
 use crate::outcome::{Action, CaseRef, Filing, NotFiledReason, QuotaIncrease, Target};
-use crate::scenario::{QuotaSide, Reading, Scenario, ScenarioDecision, decide};
+use crate::scenario::{QuotaSide, Reading, Scenario, ScenarioDecision, decide, split_token_sides};
 use crate::settings::{Mode, Settings, keys};
 use crate::thresholds::{QuotaCode, RpmThreshold, Threshold, Thresholds};
 use crate::usage::UsageSummary;
@@ -93,7 +93,18 @@ pub struct PlanInput<'a> {
     pub usage: Reading<'a, UsageSummary>,
     pub thresholds: Reading<'a, Thresholds>,
     pub rpm: &'a SideQuota,
+    /// `NotApplicable` for a model with split token quotas.
     pub tpm: &'a SideQuota,
+    /// The split token quotas; both `NotApplicable` for a model with one combined token quota.
+    pub input_tpm: &'a SideQuota,
+    pub output_tpm: &'a SideQuota,
+}
+
+impl PlanInput<'_> {
+    /// Whether the model's token limit is an input and an output quota.
+    fn has_split_tokens(&self) -> bool {
+        !matches!(self.input_tpm, SideQuota::NotApplicable)
+    }
 }
 
 /// Whether the planned filings are sent.
@@ -194,7 +205,10 @@ fn execution(settings: Reading<'_, Settings>) -> Execution {
 fn percent(settings: &Settings, side: QuotaSide) -> IncreasePercent {
     match side {
         QuotaSide::Rpm => settings.rpm_increase_percent,
-        QuotaSide::Tpm => settings.tpm_increase_percent,
+        // The split token quotas are raised by the tokens-per-minute percent, as the combined one is.
+        QuotaSide::Tpm | QuotaSide::InputTpm | QuotaSide::OutputTpm => {
+            settings.tpm_increase_percent
+        }
     }
 }
 
@@ -282,7 +296,10 @@ fn side_steps(
 /// Decides an ALARM transition.
 pub fn plan(input: &PlanInput<'_>) -> Plan {
     let classification = input.classification.clone();
-    let decision = decide(&classification, input.usage, input.thresholds);
+    let mut decision = decide(&classification, input.usage, input.thresholds);
+    if input.has_split_tokens() {
+        decision.requested = split_token_sides(decision.requested);
+    }
     let defaults = Settings::default();
     let settings = input.settings.unwrap_or(&defaults);
 
@@ -300,6 +317,8 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         let quota = match side {
             QuotaSide::Rpm => input.rpm,
             QuotaSide::Tpm => input.tpm,
+            QuotaSide::InputTpm => input.input_tpm,
+            QuotaSide::OutputTpm => input.output_tpm,
         };
         let (side_steps, increase) =
             side_steps(&decision.scenario, *side, quota, percent(settings, *side));
@@ -549,6 +568,8 @@ mod tests {
                 thresholds: Ok(&self.thresholds),
                 rpm: &self.rpm,
                 tpm: &self.tpm,
+                input_tpm: &SideQuota::NotApplicable,
+                output_tpm: &SideQuota::NotApplicable,
             })
         }
     }
@@ -561,6 +582,57 @@ mod tests {
         plan.requests()
             .map(|i| (i.side, i.current, i.desired))
             .collect()
+    }
+
+    fn split_plan(alarms: &[AlarmKind], thresholds: Reading<'_, Thresholds>) -> Plan {
+        let settings = settings();
+        let usage = usage(100.0, 1_000.0);
+        plan(&PlanInput {
+            classification: &fired(alarms),
+            settings: Ok(&settings),
+            usage: Ok(&usage),
+            thresholds,
+            rpm: &SideQuota::NotApplicable,
+            tpm: &SideQuota::NotApplicable,
+            input_tpm: &read("L-11111111", 2_000_000),
+            output_tpm: &read("L-22222222", 400_000),
+        })
+    }
+
+    fn requested_codes(plan: &Plan) -> Vec<String> {
+        plan.steps
+            .iter()
+            .filter_map(|step| match step {
+                Step::RequestIncrease(increase) => Some(increase.quota_code.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_input_token_alarm_files_an_increase_of_the_input_quota_only() {
+        let plan = split_plan(
+            &[AlarmKind::HighInputTpmQuotaUsage],
+            Err("Parameter Store has no thresholds/tpm-threshold-calculated"),
+        );
+        assert_eq!(plan.decision.requested, vec![QuotaSide::InputTpm]);
+        assert_eq!(requested_codes(&plan), ["L-11111111"]);
+        assert_eq!(plan.increases[0].side, QuotaSide::InputTpm);
+        // 2,000,000 raised by the default TPM increase percent.
+        assert!(plan.increases[0].desired > 2_000_000);
+        let output = split_plan(&[AlarmKind::HighOutputTpmQuotaUsage], Err("unread"));
+        assert_eq!(requested_codes(&output), ["L-22222222"]);
+    }
+
+    #[test]
+    fn a_throttle_on_a_split_token_model_asks_for_both_token_quotas() {
+        let plan = split_plan(&[AlarmKind::Throttles], Err("unread"));
+        assert_eq!(
+            plan.decision.requested,
+            vec![QuotaSide::Rpm, QuotaSide::InputTpm, QuotaSide::OutputTpm]
+        );
+        // The model has no RPM quota: skipped, the two token quotas requested.
+        assert_eq!(requested_codes(&plan), ["L-11111111", "L-22222222"]);
     }
 
     #[test]
@@ -815,6 +887,8 @@ mod tests {
             thresholds: Ok(&case.thresholds),
             rpm: &case.rpm,
             tpm: &case.tpm,
+            input_tpm: &SideQuota::NotApplicable,
+            output_tpm: &SideQuota::NotApplicable,
         });
         assert_eq!(plan.decision.scenario.name(), "usage_unknown");
         assert_eq!(requested(&plan), vec![(QuotaSide::Rpm, 10_000, 12_500)]);
@@ -964,6 +1038,8 @@ mod tests {
             thresholds: Ok(&case.thresholds),
             rpm: &case.rpm,
             tpm: &case.tpm,
+            input_tpm: &SideQuota::NotApplicable,
+            output_tpm: &SideQuota::NotApplicable,
         });
         let Execution::Held(NotFiledReason::SettingsUnreadable { message }) = &plan.execution
         else {

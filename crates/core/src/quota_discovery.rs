@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use crate::quota_match::{InvocationMode, QuotaKind, candidate_codes};
-use crate::thresholds::{NOT_APPLICABLE, QuotaCode, RpmQuotaCode};
+use crate::thresholds::{NOT_APPLICABLE, QuotaCode, RpmQuotaCode, TokenQuotaCodes};
 
 /// One quota of the Region's list, as Service Quotas describes it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -47,6 +47,9 @@ pub struct Discovery {
     pub searched: usize,
     pub rpm: KindMatch,
     pub tpm: KindMatch,
+    /// The split input and output token quotas of a model whose token limit is two quotas.
+    pub input_tpm: KindMatch,
+    pub output_tpm: KindMatch,
 }
 
 /// Why the codes cannot be used as they are.
@@ -69,6 +72,45 @@ pub enum DiscoveryError {
         kind: QuotaKind,
         candidates: Vec<String>,
     },
+}
+
+/// What `--model-id` names, once ARNs are unwrapped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelRef {
+    /// A model id or a system-defined inference profile id (`global.`, `us.`, …), from itself or its ARN
+    /// (`…:foundation-model/ID`, `…:inference-profile/ID`): its quotas can be matched by name.
+    Id(String),
+    /// An application inference profile (`…:application-inference-profile/ID`, or a bare profile id such as
+    /// `e5t98lwp1dsr`): its quotas are those of the model or system profile it wraps, which its name does not
+    /// tell; Bedrock's GetInferenceProfile does.
+    ApplicationProfile(String),
+}
+
+impl ModelRef {
+    pub fn parse(input: &str) -> ModelRef {
+        let input = input.trim();
+        if let Some((head, id)) = input.rsplit_once('/')
+            && input.starts_with("arn:")
+        {
+            return if head.ends_with(":application-inference-profile") {
+                ModelRef::ApplicationProfile(input.to_owned())
+            } else {
+                ModelRef::Id(id.to_owned())
+            };
+        }
+        // Model and system-profile ids hold a provider segment (`anthropic.…`); an application profile id is
+        // a bare lower-case alphanumeric token.
+        if !input.is_empty()
+            && !input.contains('.')
+            && input
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        {
+            ModelRef::ApplicationProfile(input.to_owned())
+        } else {
+            ModelRef::Id(input.to_owned())
+        }
+    }
 }
 
 /// Matches a model id against the Region's quota list.
@@ -95,48 +137,74 @@ pub fn discover(listings: &[QuotaListing], model_id: &str) -> Discovery {
         searched: listings.len(),
         rpm: find(QuotaKind::RequestsPerMinute),
         tpm: find(QuotaKind::TokensPerMinute),
+        input_tpm: find(QuotaKind::InputTokensPerMinute),
+        output_tpm: find(QuotaKind::OutputTokensPerMinute),
     }
 }
 
 impl Discovery {
-    /// The two codes for the template: RPM `NA` when the model has no RPM quota, an error when the TPM
-    /// quota is missing or either kind is ambiguous.
-    pub fn codes(&self) -> Result<(RpmQuotaCode, QuotaCode), DiscoveryError> {
-        let ambiguous = |kind, candidates: &[QuotaListing]| DiscoveryError::Ambiguous {
+    /// The codes for the template's three token parameters as well: a model with no combined TPM quota but
+    /// exactly one input and one output quota gets `TokensPerMinuteQuotaCode=NA` and the split codes;
+    /// otherwise as [`Discovery::codes`].
+    pub fn token_codes(&self) -> Result<(RpmQuotaCode, TokenQuotaCodes), DiscoveryError> {
+        if let (
+            KindMatch::None,
+            KindMatch::Found { quota: input },
+            KindMatch::Found { quota: output },
+        ) = (&self.tpm, &self.input_tpm, &self.output_tpm)
+        {
+            let rpm = self.rpm_code()?;
+            let split =
+                TokenQuotaCodes::parse(NOT_APPLICABLE, Some(&input.code), Some(&output.code))
+                    .map_err(|_| self.no_tpm_quota())?;
+            return Ok((rpm, split));
+        }
+        self.codes()
+            .map(|(rpm, tpm)| (rpm, TokenQuotaCodes::Combined(tpm)))
+    }
+
+    fn no_tpm_quota(&self) -> DiscoveryError {
+        DiscoveryError::NoTpmQuota {
+            model_id: self.model_id.clone(),
+            mode: self.mode,
+            searched: self.searched,
+        }
+    }
+
+    fn ambiguous(&self, kind: QuotaKind, candidates: &[QuotaListing]) -> DiscoveryError {
+        DiscoveryError::Ambiguous {
             model_id: self.model_id.clone(),
             kind,
             candidates: candidates.iter().map(|q| q.code.clone()).collect(),
-        };
-        let rpm = match &self.rpm {
+        }
+    }
+
+    /// The RPM code: `NA` when the model has none.
+    fn rpm_code(&self) -> Result<RpmQuotaCode, DiscoveryError> {
+        let code = match &self.rpm {
             KindMatch::Found { quota } => RpmQuotaCode::parse(&quota.code),
             KindMatch::None => RpmQuotaCode::parse(NOT_APPLICABLE),
             KindMatch::Ambiguous { candidates } => {
-                return Err(ambiguous(QuotaKind::RequestsPerMinute, candidates));
-            }
-        };
-        let tpm = match &self.tpm {
-            KindMatch::Found { quota } => QuotaCode::tpm(&quota.code),
-            KindMatch::None => {
-                return Err(DiscoveryError::NoTpmQuota {
-                    model_id: self.model_id.clone(),
-                    mode: self.mode,
-                    searched: self.searched,
-                });
-            }
-            KindMatch::Ambiguous { candidates } => {
-                return Err(ambiguous(QuotaKind::TokensPerMinute, candidates));
+                return Err(self.ambiguous(QuotaKind::RequestsPerMinute, candidates));
             }
         };
         // Service Quotas codes always have the `L-…` shape; a listing that does not is treated as absent
         // rather than passed on to the template, which would refuse it.
-        match (rpm, tpm) {
-            (Ok(rpm), Ok(tpm)) => Ok((rpm, tpm)),
-            _ => Err(DiscoveryError::NoTpmQuota {
-                model_id: self.model_id.clone(),
-                mode: self.mode,
-                searched: self.searched,
-            }),
-        }
+        code.map_err(|_| self.no_tpm_quota())
+    }
+
+    /// The two codes for the template: RPM `NA` when the model has no RPM quota, an error when the TPM
+    /// quota is missing or either kind is ambiguous.
+    pub fn codes(&self) -> Result<(RpmQuotaCode, QuotaCode), DiscoveryError> {
+        let rpm = self.rpm_code()?;
+        let tpm = match &self.tpm {
+            KindMatch::Found { quota } => QuotaCode::tpm(&quota.code),
+            KindMatch::None => return Err(self.no_tpm_quota()),
+            KindMatch::Ambiguous { candidates } => {
+                return Err(self.ambiguous(QuotaKind::TokensPerMinute, candidates));
+            }
+        };
+        tpm.map(|tpm| (rpm, tpm)).map_err(|_| self.no_tpm_quota())
     }
 }
 
@@ -188,6 +256,69 @@ mod tests {
             err,
             DiscoveryError::NoTpmQuota { searched: 0, .. }
         ));
+    }
+
+    #[test]
+    fn split_token_quotas_are_reported_as_tpm_na_with_the_input_and_output_codes() {
+        let list = [
+            listing(
+                "L-1",
+                "Cross-region model inference requests per minute for Anthropic Claude Opus 4.8",
+            ),
+            listing(
+                "L-2",
+                "Cross-region model inference input tokens per minute for Anthropic Claude Opus 4.8",
+            ),
+            listing(
+                "L-3",
+                "Cross-region model inference output tokens per minute for Anthropic Claude Opus 4.8",
+            ),
+        ];
+        let found = discover(&list, "us.anthropic.claude-opus-4-8-v1");
+        assert_eq!(found.tpm, KindMatch::None);
+        let (rpm, tokens) = found.token_codes().unwrap();
+        assert_eq!(rpm.to_string(), "L-1");
+        assert_eq!(tokens.tpm_parameter(), "NA");
+        let (input, output) = tokens.split().unwrap();
+        assert_eq!((input.as_str(), output.as_str()), ("L-2", "L-3"));
+        // A combined model is unchanged.
+        let opus = [listing("L-3DCCFAA4", OPUS_TPM)];
+        let (_, tokens) = discover(&opus, "global.anthropic.claude-opus-4-6-v1")
+            .token_codes()
+            .unwrap();
+        assert_eq!(tokens.combined().unwrap().as_str(), "L-3DCCFAA4");
+    }
+
+    #[test]
+    fn model_ref_unwraps_arns_and_recognises_application_profiles() {
+        let cases = [
+            (
+                "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0",
+                ModelRef::Id("anthropic.claude-3-5-sonnet-20240620-v1:0".into()),
+            ),
+            (
+                "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-opus-4-8-v1",
+                ModelRef::Id("us.anthropic.claude-opus-4-8-v1".into()),
+            ),
+            (
+                "global.anthropic.claude-opus-4-6-v1",
+                ModelRef::Id("global.anthropic.claude-opus-4-6-v1".into()),
+            ),
+            (
+                "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/e5t98lwp1dsr",
+                ModelRef::ApplicationProfile(
+                    "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/e5t98lwp1dsr"
+                        .into(),
+                ),
+            ),
+            (
+                "e5t98lwp1dsr",
+                ModelRef::ApplicationProfile("e5t98lwp1dsr".into()),
+            ),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(ModelRef::parse(input), expected, "{input}");
+        }
     }
 
     #[test]

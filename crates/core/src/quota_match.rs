@@ -3,9 +3,10 @@
 //! Quota names look like `<Mode> model inference <requests|tokens> per minute for <Model display>`,
 //! mode being `On-demand`, `Cross-region` or `Global cross-region`. A quota matches a model only when
 //! the display name, minus leading vendor words and a trailing `Vn`, has exactly the model id's tokens
-//! and the same version (no `Vn` means version 1). Variants (`… 1M Context Length`, split
-//! `input tokens per minute` quotas, `latency-optimized`, `bedrock-mantle`) therefore never match:
-//! the sample's substring matching accepted them (W-12).
+//! and the same version (no `Vn` means version 1). Variants (`… 1M Context Length`, `latency-optimized`,
+//! `bedrock-mantle`) therefore never match: the sample's substring matching accepted them (W-12).
+//! A model whose token limit is split in two has `<Mode> model inference input tokens per minute for …`
+//! and `… output tokens per minute for …` quotas: kinds of their own, never taken for the combined one.
 
 use std::fmt;
 
@@ -63,14 +64,28 @@ impl fmt::Display for InvocationMode {
 #[serde(rename_all = "snake_case")]
 pub enum QuotaKind {
     RequestsPerMinute,
+    /// The combined (input + output) tokens-per-minute quota.
     TokensPerMinute,
+    /// The input half of a split token quota.
+    InputTokensPerMinute,
+    /// The output half of a split token quota.
+    OutputTokensPerMinute,
 }
 
 impl QuotaKind {
+    pub const ALL: [QuotaKind; 4] = [
+        QuotaKind::RequestsPerMinute,
+        QuotaKind::TokensPerMinute,
+        QuotaKind::InputTokensPerMinute,
+        QuotaKind::OutputTokensPerMinute,
+    ];
+
     fn phrase(self) -> &'static str {
         match self {
             QuotaKind::RequestsPerMinute => "requests per minute",
             QuotaKind::TokensPerMinute => "tokens per minute",
+            QuotaKind::InputTokensPerMinute => "input tokens per minute",
+            QuotaKind::OutputTokensPerMinute => "output tokens per minute",
         }
     }
 }
@@ -97,7 +112,7 @@ pub enum QuotaNameError {
     )]
     Mantle(String),
     #[error(
-        "quota '{0}' is not a per-minute model inference quota (expected '<On-demand|Cross-region|Global cross-region> model inference <requests|tokens> per minute for <model>')"
+        "quota '{0}' is not a per-minute model inference quota (expected '<On-demand|Cross-region|Global cross-region> model inference <requests|tokens|input tokens|output tokens> per minute for <model>')"
     )]
     Unrecognised(String),
     #[error("quota '{name}' is a {found} quota, but model id '{model_id}' is invoked {expected}")]
@@ -139,7 +154,7 @@ pub fn parse_quota_name(name: &str) -> Result<QuotaName, QuotaNameError> {
     let rest = lower[prefix_len..]
         .strip_prefix("model inference ")
         .ok_or_else(unrecognised)?;
-    let (kind, phrase_len) = [QuotaKind::RequestsPerMinute, QuotaKind::TokensPerMinute]
+    let (kind, phrase_len) = QuotaKind::ALL
         .into_iter()
         .map(|k| (k, format!("{} for ", k.phrase())))
         .find(|(_, phrase)| rest.starts_with(phrase.as_str()))
@@ -419,7 +434,6 @@ mod tests {
             Err(QuotaNameError::Mantle(_))
         ));
         for other in [
-            "On-demand model inference input tokens per minute for Anthropic Claude Sonnet 4.5 V1",
             "On-demand latency-optimized model inference requests per minute for Anthropic Claude 3.5 Haiku",
             "Model invocation max tokens per day for Anthropic Claude 3.5 Sonnet",
             "Cross-region model inference requests per minute for ",
@@ -432,6 +446,42 @@ mod tests {
                 "{other}"
             );
         }
+    }
+
+    #[test]
+    fn split_token_quota_names_are_kinds_of_their_own() {
+        let input = parse_quota_name(
+            "Cross-region model inference input tokens per minute for Anthropic Claude Opus 4.8",
+        )
+        .unwrap();
+        assert_eq!(
+            (input.mode, input.kind, input.model_display.as_str()),
+            (
+                InvocationMode::CrossRegion,
+                QuotaKind::InputTokensPerMinute,
+                "Anthropic Claude Opus 4.8"
+            )
+        );
+        let output = parse_quota_name(
+            "On-demand model inference output tokens per minute for Anthropic Claude Sonnet 4.5 V1",
+        )
+        .unwrap();
+        assert_eq!(
+            (output.mode, output.kind),
+            (InvocationMode::OnDemand, QuotaKind::OutputTokensPerMinute)
+        );
+        let id = "us.anthropic.claude-opus-4-8-v1";
+        let name =
+            "Cross-region model inference input tokens per minute for Anthropic Claude Opus 4.8";
+        assert!(check_quota_name(name, id, QuotaKind::InputTokensPerMinute).is_ok());
+        assert!(matches!(
+            check_quota_name(name, id, QuotaKind::TokensPerMinute),
+            Err(QuotaNameError::WrongKind { .. })
+        ));
+        assert!(matches!(
+            check_quota_name(name, id, QuotaKind::OutputTokensPerMinute),
+            Err(QuotaNameError::WrongKind { .. })
+        ));
     }
 
     #[test]

@@ -22,6 +22,10 @@ use crate::usage::UsageSummary;
 pub enum QuotaSide {
     Rpm,
     Tpm,
+    /// The input tokens-per-minute quota of a model with split token quotas.
+    InputTpm,
+    /// The output tokens-per-minute quota of a model with split token quotas.
+    OutputTpm,
 }
 
 impl QuotaSide {
@@ -29,6 +33,8 @@ impl QuotaSide {
         match self {
             QuotaSide::Rpm => "RPM",
             QuotaSide::Tpm => "TPM",
+            QuotaSide::InputTpm => "input TPM",
+            QuotaSide::OutputTpm => "output TPM",
         }
     }
 }
@@ -120,15 +126,18 @@ pub fn decide_scenario(
     }
 }
 
-/// Quotas asked for by class: rpm → RPM, tpm → TPM, both → both, non_quota → none. The RPM side is
-/// dropped when the model has no RPM quota. When the thresholds are unknown, RPM is kept; the case
-/// builder then finds out from Service Quotas whether it exists.
+/// Quotas asked for by class: rpm → RPM, tpm → TPM, both → both, non_quota → none; input_tpm → the
+/// input quota only, output_tpm → the output quota only. The RPM side is dropped when the model has no RPM
+/// quota. When the thresholds are unknown, RPM is kept; the case builder then finds out from Service Quotas
+/// whether it exists.
 pub fn requested_sides(class: AlarmClass, thresholds: Option<&Thresholds>) -> Vec<QuotaSide> {
     let rpm_exists = thresholds.is_none_or(|t| t.rpm.is_applicable());
     let (rpm, tpm) = match class {
         AlarmClass::Rpm => (true, false),
         AlarmClass::Tpm => (false, true),
         AlarmClass::Both => (true, true),
+        AlarmClass::InputTpm => return vec![QuotaSide::InputTpm],
+        AlarmClass::OutputTpm => return vec![QuotaSide::OutputTpm],
         AlarmClass::NonQuota => (false, false),
     };
     let mut sides = Vec::with_capacity(2);
@@ -139,6 +148,18 @@ pub fn requested_sides(class: AlarmClass, thresholds: Option<&Thresholds>) -> Ve
         sides.push(QuotaSide::Tpm);
     }
     sides
+}
+
+/// The token sides of a model with split token quotas stand where the combined TPM side would: a class
+/// that asks for "the token quota" (tpm, both) asks for the input and the output quota.
+pub fn split_token_sides(sides: Vec<QuotaSide>) -> Vec<QuotaSide> {
+    sides
+        .into_iter()
+        .flat_map(|side| match side {
+            QuotaSide::Tpm => vec![QuotaSide::InputTpm, QuotaSide::OutputTpm],
+            other => vec![other],
+        })
+        .collect()
 }
 
 /// [`decide_scenario`] and [`requested_sides`] together, from the same classification (W-4).

@@ -68,6 +68,25 @@ pub mod keys {
         LAST_UPDATED,
     ];
 
+    /// A model with split token quotas: each quota's threshold, value and code, kept in place of the TPM
+    /// keys (Parameter Store keeps each parameter's earlier versions: their history).
+    pub const INPUT_TPM_THRESHOLD_CALCULATED: &str = "thresholds/input-tpm-threshold-calculated";
+    pub const OUTPUT_TPM_THRESHOLD_CALCULATED: &str = "thresholds/output-tpm-threshold-calculated";
+    pub const INPUT_TPM_QUOTA: &str = "thresholds/input-tpm-quota";
+    pub const OUTPUT_TPM_QUOTA: &str = "thresholds/output-tpm-quota";
+    pub const INPUT_TPM_QUOTA_CODE: &str = "thresholds/input-tpm-quota-code";
+    pub const OUTPUT_TPM_QUOTA_CODE: &str = "thresholds/output-tpm-quota-code";
+
+    /// The split token quotas' keys, which the calculator's Delete removes too.
+    pub const SPLIT_THRESHOLDS: [&str; 6] = [
+        INPUT_TPM_THRESHOLD_CALCULATED,
+        OUTPUT_TPM_THRESHOLD_CALCULATED,
+        INPUT_TPM_QUOTA,
+        OUTPUT_TPM_QUOTA,
+        INPUT_TPM_QUOTA_CODE,
+        OUTPUT_TPM_QUOTA_CODE,
+    ];
+
     /// The keys [`super::Settings::from_parameters`] reads.
     pub const SETTINGS: [&str; 7] = [
         ENABLE_AUTOMATED_SUPPORT_CASE,

@@ -14,7 +14,9 @@
 //! | `BEDROCK_MODEL_ID` | `BedrockModelId` | the model (or inference profile) id the alarms watch |
 //! | `EXTRA_MODEL_IDS` | `ExtraModelIds` | comma list of more ids sharing the quota (may be empty) |
 //! | `REQUESTS_PER_MINUTE_QUOTA_CODE` | `RequestsPerMinuteQuotaCode` | the RPM quota code, or `NA` when the model has none |
-//! | `TOKENS_PER_MINUTE_QUOTA_CODE` | `TokensPerMinuteQuotaCode` | the TPM quota code |
+//! | `TOKENS_PER_MINUTE_QUOTA_CODE` | `TokensPerMinuteQuotaCode` | the TPM quota code, or `NA` when the model's token limit is split |
+//! | `INPUT_TOKENS_PER_MINUTE_QUOTA_CODE` | `InputTokensPerMinuteQuotaCode` | the split input-token quota code (optional) |
+//! | `OUTPUT_TOKENS_PER_MINUTE_QUOTA_CODE` | `OutputTokensPerMinuteQuotaCode` | the split output-token quota code (optional) |
 //! | `AWS_REGION` | — | the Region, set by the Lambda runtime (the CLI falls back to its AWS configuration) |
 // Input text passes through here (issue 13): no byte-index slicing, no unwrap outside tests.
 #![cfg_attr(
@@ -24,11 +26,13 @@
 
 use std::fmt;
 
-use crate::alarm_spec::{MAX_MODEL_ID_LEN, MAX_MODEL_IDS, ModelIds, quota_alarm_names};
+use crate::alarm_spec::{
+    MAX_MODEL_ID_LEN, MAX_MODEL_IDS, ModelIds, quota_alarm_names, split_token_alarm_names,
+};
 use crate::alarms::{CUSTOMER_NAME_MAX_LEN, MODEL_NAME_MAX_LEN, valid_part};
 use crate::dedup::{CaseCategory, case_subject};
 use crate::settings::{parameter_name, parameter_prefix, thresholds_path};
-use crate::thresholds::{QuotaCode, RpmQuotaCode};
+use crate::thresholds::{RpmQuotaCode, TokenQuotaCodes};
 
 pub const CUSTOMER_NAME: &str = "CUSTOMER_NAME";
 pub const BEDROCK_MODEL_NAME: &str = "BEDROCK_MODEL_NAME";
@@ -36,6 +40,8 @@ pub const BEDROCK_MODEL_ID: &str = "BEDROCK_MODEL_ID";
 pub const EXTRA_MODEL_IDS: &str = "EXTRA_MODEL_IDS";
 pub const REQUESTS_PER_MINUTE_QUOTA_CODE: &str = "REQUESTS_PER_MINUTE_QUOTA_CODE";
 pub const TOKENS_PER_MINUTE_QUOTA_CODE: &str = "TOKENS_PER_MINUTE_QUOTA_CODE";
+pub const INPUT_TOKENS_PER_MINUTE_QUOTA_CODE: &str = "INPUT_TOKENS_PER_MINUTE_QUOTA_CODE";
+pub const OUTPUT_TOKENS_PER_MINUTE_QUOTA_CODE: &str = "OUTPUT_TOKENS_PER_MINUTE_QUOTA_CODE";
 pub const AWS_REGION: &str = "AWS_REGION";
 
 /// The names the identity's parts are read under.
@@ -47,6 +53,8 @@ pub struct Keys {
     pub extra_model_ids: &'static str,
     pub rpm_quota_code: &'static str,
     pub tpm_quota_code: &'static str,
+    pub input_tpm_quota_code: &'static str,
+    pub output_tpm_quota_code: &'static str,
 }
 
 /// The Lambdas' environment variables (template.yaml sets them).
@@ -57,6 +65,8 @@ pub const ENV: Keys = Keys {
     extra_model_ids: EXTRA_MODEL_IDS,
     rpm_quota_code: REQUESTS_PER_MINUTE_QUOTA_CODE,
     tpm_quota_code: TOKENS_PER_MINUTE_QUOTA_CODE,
+    input_tpm_quota_code: INPUT_TOKENS_PER_MINUTE_QUOTA_CODE,
+    output_tpm_quota_code: OUTPUT_TOKENS_PER_MINUTE_QUOTA_CODE,
 };
 
 /// The quota calculator's custom-resource properties (template.yaml passes them).
@@ -67,6 +77,8 @@ pub const PROPERTIES: Keys = Keys {
     extra_model_ids: "ExtraModelIds",
     rpm_quota_code: "RequestsPerMinuteQuotaCode",
     tpm_quota_code: "TokensPerMinuteQuotaCode",
+    input_tpm_quota_code: "InputTokensPerMinuteQuotaCode",
+    output_tpm_quota_code: "OutputTokensPerMinuteQuotaCode",
 };
 
 /// One unusable value.
@@ -242,6 +254,11 @@ impl StackName {
         quota_alarm_names(&self.customer, &self.model_name)
     }
 
+    /// The split token alarms', input first.
+    pub fn split_token_alarm_names(&self) -> [String; 2] {
+        split_token_alarm_names(&self.customer, &self.model_name)
+    }
+
     /// The subject of the stack's Support cases of `category` (their duplicate key).
     pub fn case_subject(&self, category: CaseCategory) -> String {
         case_subject(&self.customer, &self.model_name, category)
@@ -269,7 +286,8 @@ pub struct StackIdentity {
     /// The monitored id first, then the ids that share its quota.
     pub model_ids: ModelIds,
     pub rpm_quota_code: RpmQuotaCode,
-    pub tpm_quota_code: QuotaCode,
+    /// The combined TPM quota, or the input and output quotas of a split token limit.
+    pub token_quotas: TokenQuotaCodes,
     /// Blank when the environment names none (the processor then takes its AWS configuration's).
     pub region: String,
 }
@@ -280,15 +298,15 @@ impl StackIdentity {
         let name = StackName::read(&ENV, lookup);
         let model_ids = read_model_ids(&ENV, lookup);
         let rpm_quota_code = lookup.parse(ENV.rpm_quota_code, RpmQuotaCode::parse);
-        let tpm_quota_code = lookup.parse(ENV.tpm_quota_code, QuotaCode::tpm);
+        let token_quotas = read_token_quotas(&ENV, lookup);
         let region = lookup.optional(AWS_REGION).unwrap_or_default();
-        match (name, model_ids, rpm_quota_code, tpm_quota_code) {
-            (Some(name), Some(model_ids), Some(rpm_quota_code), Some(tpm_quota_code)) => {
+        match (name, model_ids, rpm_quota_code, token_quotas) {
+            (Some(name), Some(model_ids), Some(rpm_quota_code), Some(token_quotas)) => {
                 Some(StackIdentity {
                     name,
                     model_ids,
                     rpm_quota_code,
-                    tpm_quota_code,
+                    token_quotas,
                     region,
                 })
             }
@@ -308,6 +326,19 @@ impl StackIdentity {
     pub fn model_id(&self) -> &str {
         self.model_ids.monitored()
     }
+}
+
+/// The TPM code (required, `NA` for a split token limit) and the split codes (optional), by
+/// [`TokenQuotaCodes::parse`]'s rules; a problem is named under the TPM code's name.
+pub fn read_token_quotas<F: Fn(&str) -> Option<String>>(
+    keys: &Keys,
+    lookup: &mut Lookup<F>,
+) -> Option<TokenQuotaCodes> {
+    let tpm = lookup.required(keys.tpm_quota_code)?;
+    let input = lookup.optional(keys.input_tpm_quota_code);
+    let output = lookup.optional(keys.output_tpm_quota_code);
+    let codes = TokenQuotaCodes::parse(&tpm, input.as_deref(), output.as_deref());
+    lookup.check(keys.tpm_quota_code, &tpm, codes)
 }
 
 /// The monitored id (required) and the comma list of extras (optional), each problem under its own name.
@@ -364,7 +395,7 @@ mod tests {
         assert_eq!(stack.model_ids.all(), [MODEL_ID, PROFILE]);
         assert_eq!(stack.model_id(), MODEL_ID);
         assert_eq!(stack.rpm_quota_code.code().unwrap().as_str(), RPM_CODE);
-        assert_eq!(stack.tpm_quota_code.as_str(), TPM_CODE);
+        assert_eq!(stack.token_quotas.combined().unwrap().as_str(), TPM_CODE);
         assert_eq!(stack.region, "us-east-1");
     }
 
@@ -407,6 +438,29 @@ mod tests {
             assert!(text.contains(expected), "{expected} missing from: {text}");
         }
         assert_eq!(err.problems.len(), 5, "{text}");
+    }
+
+    #[test]
+    fn a_split_token_model_passes_tpm_na_with_both_split_codes() {
+        let mut pairs = full();
+        pairs.retain(|(k, _)| *k != TOKENS_PER_MINUTE_QUOTA_CODE);
+        pairs.push((TOKENS_PER_MINUTE_QUOTA_CODE, "NA"));
+        pairs.push((INPUT_TOKENS_PER_MINUTE_QUOTA_CODE, "L-11111111"));
+        pairs.push((OUTPUT_TOKENS_PER_MINUTE_QUOTA_CODE, "L-22222222"));
+        let stack = read(&pairs).unwrap();
+        let (input, output) = stack.token_quotas.split().unwrap();
+        assert_eq!(
+            (input.as_str(), output.as_str()),
+            ("L-11111111", "L-22222222")
+        );
+        pairs.retain(|(k, _)| *k != OUTPUT_TOKENS_PER_MINUTE_QUOTA_CODE);
+        let err = read(&pairs).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "TOKENS_PER_MINUTE_QUOTA_CODE = 'NA' is not valid: the TPM quota code is NA, so"
+            ),
+            "{err}"
+        );
     }
 
     #[test]

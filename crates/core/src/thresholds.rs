@@ -45,6 +45,18 @@ pub enum ThresholdError {
     InvalidQuotaCode(String),
     #[error("the TPM quota code cannot be NA: every Bedrock model has a tokens-per-minute quota")]
     TpmCodeNotApplicable,
+    #[error(
+        "the TPM quota code is NA, so the model's token limit must be given as its split quotas: set both the input and the output tokens-per-minute quota codes"
+    )]
+    SplitTokenCodesIncomplete,
+    #[error(
+        "the split input and output tokens-per-minute quota codes are given, so the TPM quota code must be NA: a model's token limit is one combined quota or an input and an output quota, never both"
+    )]
+    CombinedAndSplitTokenCodes,
+    #[error(
+        "only one of the split token quota codes is given: set both the input and the output code, or neither"
+    )]
+    SplitTokenCodeMissing,
 }
 
 /// Threshold percentage, 1–100.
@@ -306,6 +318,62 @@ impl QuotaCode {
 impl fmt::Display for QuotaCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// Which quota(s) limit a model's tokens per minute: one combined (input + output) quota, or, for newer
+/// models, an input and an output quota of their own.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TokenQuotaCodes {
+    Combined(QuotaCode),
+    Split { input: QuotaCode, output: QuotaCode },
+}
+
+impl TokenQuotaCodes {
+    /// From the three template values: `tpm` is a code, or `NA` when (and only when) both split codes are
+    /// given; a split code that is blank or `NA` is absent.
+    pub fn parse(
+        tpm: &str,
+        input: Option<&str>,
+        output: Option<&str>,
+    ) -> Result<TokenQuotaCodes, ThresholdError> {
+        fn present(code: Option<&str>) -> Option<&str> {
+            code.map(str::trim)
+                .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case(NOT_APPLICABLE))
+        }
+        let tpm_na = tpm.trim().eq_ignore_ascii_case(NOT_APPLICABLE);
+        match (tpm_na, present(input), present(output)) {
+            (false, None, None) => QuotaCode::tpm(tpm).map(TokenQuotaCodes::Combined),
+            (true, Some(input), Some(output)) => Ok(TokenQuotaCodes::Split {
+                input: QuotaCode::new(input)?,
+                output: QuotaCode::new(output)?,
+            }),
+            (true, None, None) => Err(ThresholdError::TpmCodeNotApplicable),
+            (true, _, _) => Err(ThresholdError::SplitTokenCodesIncomplete),
+            (false, Some(_), Some(_)) => Err(ThresholdError::CombinedAndSplitTokenCodes),
+            (false, _, _) => Err(ThresholdError::SplitTokenCodeMissing),
+        }
+    }
+
+    /// The combined code; `None` for a split model.
+    pub fn combined(&self) -> Option<&QuotaCode> {
+        match self {
+            TokenQuotaCodes::Combined(code) => Some(code),
+            TokenQuotaCodes::Split { .. } => None,
+        }
+    }
+
+    /// The input and output codes of a split model.
+    pub fn split(&self) -> Option<(&QuotaCode, &QuotaCode)> {
+        match self {
+            TokenQuotaCodes::Combined(_) => None,
+            TokenQuotaCodes::Split { input, output } => Some((input, output)),
+        }
+    }
+
+    /// The template's `TokensPerMinuteQuotaCode` value: the code, or `NA` for a split model.
+    pub fn tpm_parameter(&self) -> &str {
+        self.combined().map_or(NOT_APPLICABLE, QuotaCode::as_str)
     }
 }
 
@@ -593,6 +661,37 @@ mod tests {
             QuotaCode::tpm(QuotaCode::DEFAULT_TPM).unwrap().as_str(),
             TPM_CODE
         );
+    }
+
+    #[test]
+    fn tpm_code_may_be_na_only_when_both_split_token_codes_are_given() {
+        let combined = TokenQuotaCodes::parse(TPM_CODE, None, Some(" ")).unwrap();
+        assert_eq!(combined.combined().unwrap().as_str(), TPM_CODE);
+        assert_eq!(combined.tpm_parameter(), TPM_CODE);
+        let split = TokenQuotaCodes::parse("na", Some("L-11111111"), Some("L-22222222")).unwrap();
+        let (input, output) = split.split().unwrap();
+        assert_eq!(
+            (input.as_str(), output.as_str()),
+            ("L-11111111", "L-22222222")
+        );
+        assert_eq!(split.tpm_parameter(), "NA");
+        assert_eq!(
+            TokenQuotaCodes::parse("NA", None, Some("NA")),
+            Err(ThresholdError::TpmCodeNotApplicable)
+        );
+        assert_eq!(
+            TokenQuotaCodes::parse("NA", Some("L-11111111"), None),
+            Err(ThresholdError::SplitTokenCodesIncomplete)
+        );
+        assert_eq!(
+            TokenQuotaCodes::parse(TPM_CODE, Some("L-11111111"), Some("L-22222222")),
+            Err(ThresholdError::CombinedAndSplitTokenCodes)
+        );
+        assert_eq!(
+            TokenQuotaCodes::parse(TPM_CODE, None, Some("L-22222222")),
+            Err(ThresholdError::SplitTokenCodeMissing)
+        );
+        assert!(TokenQuotaCodes::parse("NA", Some("bogus"), Some("L-22222222")).is_err());
     }
 
     #[test]

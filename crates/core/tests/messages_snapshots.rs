@@ -4,7 +4,7 @@
 //! Review a changed snapshot by reading it as its reader would: the SRE team for e-mails, the
 //! Support engineer for case text. Update with `INSTA_UPDATE=always cargo test -p bedrock-ops-core`.
 
-use bedrock_ops_core::alarm_spec::ModelIds;
+use bedrock_ops_core::alarm_spec::{ModelIds, SPLIT_TOKEN_ALARM_KINDS};
 use bedrock_ops_core::alarms::{AlarmKind, AlarmName, Classification};
 use bedrock_ops_core::dedup::CaseCategory;
 use bedrock_ops_core::follow_up::{Ending, FOLLOW_UP_KIND, FOLLOW_UP_VERSION, FollowUp};
@@ -21,7 +21,7 @@ use bedrock_ops_core::outcome::{
 };
 use bedrock_ops_core::scenario::{QuotaSide, Scenario};
 use bedrock_ops_core::stack::{StackIdentity, StackName};
-use bedrock_ops_core::thresholds::{QuotaCode, RpmQuotaCode};
+use bedrock_ops_core::thresholds::{QuotaCode, RpmQuotaCode, TokenQuotaCodes};
 use bedrock_ops_core::usage::UsageSummary;
 use bedrock_ops_testkit::fixtures::{MODEL_ID, RPM_CODE, TPM_CODE};
 
@@ -36,7 +36,7 @@ fn stack() -> StackIdentity {
         },
         model_ids: ModelIds::new(MODEL_ID, []).unwrap(),
         rpm_quota_code: RpmQuotaCode::parse(RPM_CODE).unwrap(),
-        tpm_quota_code: QuotaCode::tpm(TPM_CODE).unwrap(),
+        token_quotas: TokenQuotaCodes::Combined(QuotaCode::tpm(TPM_CODE).unwrap()),
         region: "us-east-1".into(),
     }
 }
@@ -1192,8 +1192,11 @@ fn subjects_are_the_contract_and_fit_sns() {
 
 fn oversized(mut f: AlarmFacts) -> AlarmFacts {
     f.use_case = "Our assistant serves every store. ".repeat(400);
+    // The ten alarms of a stack with one combined token quota (a split stack has the two split token alarms
+    // in place of HighTPMQuotaUsage).
     f.alarms = AlarmKind::ALL
         .iter()
+        .filter(|k| !SPLIT_TOKEN_ALARM_KINDS.contains(k))
         .map(|k| FiredAlarm {
             reason: format!("{} ", k.metric_name()).repeat(200),
             ..fired(*k, 0)
@@ -1223,4 +1226,64 @@ fn long_free_text_is_cut_deterministically() {
     let body = case::new_case(&f).body;
     insta::assert_snapshot!("case_new__oversized_input", body);
     assert_eq!(body, case::new_case(&f).body);
+}
+
+/// HighInputTPMQuotaUsage of a model with split token quotas, watched through two ids: the input quota
+/// alone is requested, and the usage names both ids it adds up.
+fn split_input_alarm_with_extra_ids() -> AlarmFacts {
+    let mut f = facts(
+        &[AlarmKind::HighInputTpmQuotaUsage],
+        Scenario::UsageUnknown {
+            reason: "Parameter Store has no thresholds/tpm-threshold-calculated".into(),
+        },
+        Some(usage(900.0, 400.0, 1_700_000.0, 800_000.0)),
+        side(2_000, 1_600),
+        SideFigures {
+            quota: Limit::Unknown,
+            threshold: Limit::Unknown,
+        },
+        vec![QuotaIncrease {
+            side: QuotaSide::InputTpm,
+            quota_code: QuotaCode::new("L-5C8A1E02").unwrap(),
+            quota_name:
+                "Cross-region model inference input tokens per minute for Anthropic Claude Opus 4.8"
+                    .into(),
+            current: 2_000_000,
+            desired: 2_500_000,
+        }],
+    );
+    f.stack.model_ids = ModelIds::new(
+        "us.anthropic.claude-opus-4-8-v1",
+        ["arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/e5t98lwp1dsr"],
+    )
+    .unwrap();
+    f.stack.token_quotas = TokenQuotaCodes::Split {
+        input: QuotaCode::new("L-5C8A1E02").unwrap(),
+        output: QuotaCode::new("L-5C8A1E03").unwrap(),
+    };
+    f
+}
+
+#[test]
+fn a_split_input_token_alarm_names_the_input_quota_and_every_counted_id() {
+    let f = split_input_alarm_with_extra_ids();
+    let email = render(&alarm_email(&f, &requested(&f)));
+    assert!(
+        email.contains("requested an input TPM quota increase"),
+        "{email}"
+    );
+    assert!(
+        email.contains("Counted over 2 model ids, summed"),
+        "{email}"
+    );
+    insta::assert_snapshot!("email__split_input_tpm__filed", email);
+    let new_case = case::new_case(&f);
+    insta::assert_snapshot!(
+        "case_new__split_input_tpm",
+        format!("SUBJECT: {}\n\n{}", new_case.subject, new_case.body)
+    );
+    insta::assert_snapshot!(
+        "case_quota_request_context__split_input_tpm",
+        case::quota_request_context(&f, &request_id(0), &f.increases[0]).body
+    );
 }

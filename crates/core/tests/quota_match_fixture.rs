@@ -168,7 +168,21 @@ fn fixture_every_plain_quota_name_parses() {
         .into_iter()
         .filter(|q| parse_quota_name(&q.quota_name).is_ok())
         .collect();
-    // 45 names, of which 8 belong to other families (split tokens, latency-optimized, mantle,
-    // daily, batch).
-    assert_eq!(plain.len(), 37);
+    // 45 names, of which 6 belong to other families (latency-optimized, mantle, daily, batch); the two
+    // split input/output token quotas parse as kinds of their own.
+    assert_eq!(plain.len(), 39);
+}
+
+#[test]
+fn fixture_split_token_quotas_are_found_as_their_own_kinds_only() {
+    let id = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+    assert_eq!(
+        candidates(id, QuotaKind::InputTokensPerMinute),
+        ["L-6D11B306"]
+    );
+    assert_eq!(
+        candidates(id, QuotaKind::OutputTokensPerMinute),
+        ["L-6D11B307"]
+    );
+    assert!(!candidates(id, Tpm).contains(&"L-6D11B306".to_owned()));
 }

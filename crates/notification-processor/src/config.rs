@@ -128,7 +128,7 @@ mod tests {
     fn parses_the_stack_and_the_processors_own_variables() {
         let c = Config::from_lookup(Need::Everything, env_lookup(&full())).unwrap();
         assert_eq!(c.stack.customer(), "Acme");
-        assert_eq!(c.stack.tpm_quota_code.as_str(), TPM_CODE);
+        assert_eq!(c.stack.token_quotas.combined().unwrap().as_str(), TPM_CODE);
         assert_eq!(
             c.model_ids(),
             [

@@ -401,3 +401,63 @@ fn same_sns_message_twice_files_one_request_per_quota_and_sends_one_email() {
         assert_eq!(outcome["email"]["status"], "published");
     });
 }
+
+#[test]
+fn an_input_token_alarm_files_an_increase_of_the_input_quota_only() {
+    use bedrock_ops_testkit::testbed::calculator::{SPLIT_INPUT_CODE, SPLIT_OUTPUT_CODE};
+    let account = Account::new(10_000, 6_250_000)
+        .split_tokens(2_000_000, 400_000)
+        .peaks(9_500.0, 3_000_000.0);
+    Testbed::run(&account, |testbed| async move {
+        let decision = testbed
+            .decide("high-input-tpm-quota-usage-alarm.json")
+            .await;
+
+        assert_eq!(decision["class"], "input_tpm", "{decision}");
+        // 2,000,000 + 25 %: the input quota only, neither the output nor the RPM quota.
+        assert_eq!(
+            testbed.quota_requests(),
+            [(SPLIT_INPUT_CODE.to_owned(), 2_500_000.0)]
+        );
+        let requested: Vec<String> = testbed
+            .emulator
+            .quota_requests()
+            .unwrap()
+            .into_iter()
+            .map(|r| r.quota_code)
+            .collect();
+        assert!(!requested.contains(&SPLIT_OUTPUT_CODE.to_owned()));
+        let emails = testbed.emails();
+        assert_eq!(emails.len(), 1);
+        assert!(
+            emails[0]
+                .message
+                .contains("requested an input TPM quota increase"),
+            "{}",
+            emails[0].message
+        );
+    });
+}
+
+#[test]
+fn a_throttle_on_a_split_token_model_requests_rpm_input_and_output_quotas() {
+    use bedrock_ops_testkit::testbed::calculator::{SPLIT_INPUT_CODE, SPLIT_OUTPUT_CODE};
+    let account = Account::new(10_000, 6_250_000)
+        .split_tokens(2_000_000, 400_000)
+        .peaks(9_500.0, 3_000_000.0);
+    Testbed::run(&account, |testbed| async move {
+        let decision = testbed.decide("throttles-alarm.json").await;
+        assert_eq!(decision["class"], "both", "{decision}");
+        let mut requested = testbed.quota_requests();
+        requested.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut expected = vec![
+            (RPM_CODE.to_owned(), 12_500.0),
+            (SPLIT_INPUT_CODE.to_owned(), 2_500_000.0),
+            (SPLIT_OUTPUT_CODE.to_owned(), 500_000.0),
+        ];
+        expected.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(requested, expected);
+        // No request of the combined TPM quota, which this stack does not watch.
+        assert!(requested.iter().all(|(code, _)| code != TPM_CODE));
+    });
+}

@@ -8,8 +8,7 @@ use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceReques
 use bedrock_ops_aws::diagnostic::{self, Classified};
 use bedrock_ops_aws::live_thresholds::{finish_record, read_live, read_stored, write_record};
 use bedrock_ops_aws::{AlarmAdmin, AwsError, InferenceProfiles, ParameterStore, QuotaService};
-use bedrock_ops_core::alarm_spec::plan_quota_alarms;
-use bedrock_ops_core::alarms::AlarmKind;
+use bedrock_ops_core::alarm_spec::{QuotaAlarmPlan, plan_quota_alarms};
 use bedrock_ops_core::live_thresholds::{self, LiveThresholds, QuotaConfig};
 use bedrock_ops_core::settings::keys;
 use bedrock_ops_core::stack::StackName;
@@ -22,6 +21,7 @@ use crate::alarm_def::to_alarm_def;
 use crate::properties;
 use crate::resolve::quota_subject;
 use crate::response::{self, RequestIds, ResponseSink, SinkError, Status};
+use crate::split;
 use crate::validate::validate_codes;
 
 /// What the handler talks to.
@@ -108,20 +108,20 @@ impl Decision {
 }
 
 /// Why Create/Update stopped, and whether anything had been written by then.
-struct Failure {
+pub(crate) struct Failure {
     reason: String,
     wrote: bool,
 }
 
 impl Failure {
-    fn before_writes(reason: impl Into<String>) -> Failure {
+    pub(crate) fn before_writes(reason: impl Into<String>) -> Failure {
         Failure {
             reason: reason.into(),
             wrote: false,
         }
     }
 
-    fn after_writes(reason: impl Into<String>) -> Failure {
+    pub(crate) fn after_writes(reason: impl Into<String>) -> Failure {
         Failure {
             reason: reason.into(),
             wrote: true,
@@ -134,6 +134,23 @@ struct Written {
     live: LiveThresholds,
     alarms: Vec<String>,
     keys_written: usize,
+}
+
+/// What a successful Create or Update tells CloudFormation.
+pub(crate) struct Done {
+    pub(crate) identity: StackName,
+    pub(crate) reason: String,
+    pub(crate) data: HashMap<String, String>,
+}
+
+impl From<Written> for Done {
+    fn from(written: Written) -> Done {
+        Done {
+            reason: success_reason(&written),
+            data: data(&written),
+            identity: written.identity,
+        }
+    }
 }
 
 fn data(written: &Written) -> HashMap<String, String> {
@@ -175,6 +192,37 @@ fn success_reason(written: &Written) -> String {
     )
 }
 
+/// Puts every alarm of the plan (at most three: RPM and TPM, or RPM and a split model's input and output
+/// alarms) and deletes the plan's deletions, all at once.
+pub(crate) async fn write_alarms<A: AlarmAdmin>(
+    alarms: &A,
+    plan: &QuotaAlarmPlan,
+) -> Result<(), Failure> {
+    let (first, second, third, removed) = tokio::join!(
+        put_if(alarms, plan.put.first()),
+        put_if(alarms, plan.put.get(1)),
+        put_if(alarms, plan.put.get(2)),
+        async {
+            if plan.delete.is_empty() {
+                Ok(())
+            } else {
+                alarms.delete(&plan.delete).await
+            }
+        }
+    );
+    for result in [first, second, third] {
+        result.map_err(|(name, e)| {
+            Failure::after_writes(format!("Writing alarm {name} failed: {e}."))
+        })?;
+    }
+    removed.map_err(|e| {
+        Failure::after_writes(format!(
+            "Deleting alarm(s) {} (not used by this configuration) failed: {e}.",
+            plan.delete.join(", ")
+        ))
+    })
+}
+
 async fn put_if<A: AlarmAdmin>(
     alarms: &A,
     spec: Option<&bedrock_ops_core::alarm_spec::QuotaAlarmSpec>,
@@ -194,7 +242,7 @@ async fn create_or_update<Q, A, P, S, B>(
     ports: &Ports<Q, A, P, S, B>,
     properties: &Value,
     at: i64,
-) -> Result<Written, Failure>
+) -> Result<Done, Failure>
 where
     Q: QuotaService,
     A: AlarmAdmin,
@@ -203,6 +251,24 @@ where
 {
     let props = properties::parse(properties)
         .map_err(|e| Failure::before_writes(format!("Invalid properties: {e}.")))?;
+    if let Some((input, output)) = &props.split_codes {
+        return split::create_or_update(ports, &props, input, output).await;
+    }
+    combined(ports, props, at).await.map(Done::from)
+}
+
+/// Create or Update of a model with one combined tokens-per-minute quota.
+async fn combined<Q, A, P, S, B>(
+    ports: &Ports<Q, A, P, S, B>,
+    props: properties::Properties,
+    at: i64,
+) -> Result<Written, Failure>
+where
+    Q: QuotaService,
+    A: AlarmAdmin,
+    P: ParameterStore,
+    B: InferenceProfiles,
+{
     let identity = props.identity.clone();
     let model_id = props.model_ids.monitored();
     let config = props.tpm_code.clone().map(|tpm_code| QuotaConfig {
@@ -246,29 +312,7 @@ where
         .map_err(|e| Failure::before_writes(format!("{e}.")))?;
 
     // Alarms first: Parameter Store records what the alarms hold, never what they were meant to hold.
-    let spec_of = |kind: AlarmKind| plan.put.iter().find(|spec| spec.kind == kind);
-    let (rpm, tpm, removed) = tokio::join!(
-        put_if(&ports.alarms, spec_of(AlarmKind::HighInvocationRate)),
-        put_if(&ports.alarms, spec_of(AlarmKind::HighTpmQuotaUsage)),
-        async {
-            if plan.delete.is_empty() {
-                Ok(())
-            } else {
-                ports.alarms.delete(&plan.delete).await
-            }
-        }
-    );
-    for result in [rpm, tpm] {
-        result.map_err(|(name, e)| {
-            Failure::after_writes(format!("Writing alarm {name} failed: {e}."))
-        })?;
-    }
-    removed.map_err(|e| {
-        Failure::after_writes(format!(
-            "Deleting alarm {} (the model has no RPM quota) failed: {e}.",
-            plan.delete.join(", ")
-        ))
-    })?;
+    write_alarms(&ports.alarms, &plan).await?;
 
     let change = live_thresholds::change(&stored, &live, at);
     let storing_failed = |e: AwsError| {
@@ -321,9 +365,17 @@ where
              parameters by hand if they remain."
         ));
     }
-    let alarms = identity.quota_alarm_names().to_vec();
+    let mut alarms = identity.quota_alarm_names().to_vec();
+    // The split token quotas' alarms and keys only for a stack that has them: a combined stack's Delete
+    // stays what it was (two alarm names, one DeleteParameters call of ten names).
+    let split = properties::has_split_codes(properties);
+    if split {
+        alarms.extend(identity.split_token_alarm_names());
+    }
+    let split_keys: &[&str] = if split { &keys::SPLIT_THRESHOLDS } else { &[] };
     let parameters: Vec<String> = keys::THRESHOLDS
         .iter()
+        .chain(split_keys)
         .map(|key| identity.parameter_name(key))
         .collect();
     let (alarms_deleted, parameters_deleted) = tokio::join!(
@@ -400,7 +452,7 @@ where
                 .map(|identity| physical_resource_id(&identity));
             let work = create_or_update(ports, &request.resource_properties, at);
             let decision = match tokio::time::timeout(work_budget, work).await {
-                Ok(Ok(written)) => success(&written),
+                Ok(Ok(done)) => success(done),
                 Ok(Err(failure)) => {
                     let physical = match (&expected, failure.wrote) {
                         (Ok(id), true) => id.clone(),
@@ -421,7 +473,7 @@ where
             };
             let work = create_or_update(ports, &request.resource_properties, at);
             let decision = match tokio::time::timeout(work_budget, work).await {
-                Ok(Ok(written)) => success(&written),
+                Ok(Ok(done)) => success(done),
                 Ok(Err(failure)) => {
                     Decision::failed(failure.reason, request.physical_resource_id.clone())
                 }
@@ -512,11 +564,11 @@ fn response_reason(reason: &str) -> String {
     bedrock_ops_core::messages::format::truncate(reason, response::MAX_REASON_BYTES)
 }
 
-fn success(written: &Written) -> Decision {
+fn success(done: Done) -> Decision {
     Decision {
         status: Status::Success,
-        reason: success_reason(written),
-        physical: physical_resource_id(&written.identity),
-        data: data(written),
+        physical: physical_resource_id(&done.identity),
+        reason: done.reason,
+        data: done.data,
     }
 }

@@ -18,6 +18,7 @@ pub mod handler;
 pub mod properties;
 pub mod resolve;
 pub mod response;
+mod split;
 pub mod validate;
 
 pub use handler::{CalculatorError, Outcome, Ports, handle, physical_resource_id};

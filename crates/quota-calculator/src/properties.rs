@@ -6,7 +6,9 @@
 
 use bedrock_ops_core::alarm_spec::{AlarmSpecError, EvaluationPeriods, ModelIds, QuotaAlarmConfig};
 use bedrock_ops_core::stack::{PROPERTIES, Problem, StackName};
-use bedrock_ops_core::thresholds::{AlarmPeriod, NOT_APPLICABLE, Percent, QuotaCode, RpmQuotaCode};
+use bedrock_ops_core::thresholds::{
+    AlarmPeriod, Percent, QuotaCode, RpmQuotaCode, ThresholdError, TokenQuotaCodes,
+};
 use serde_json::{Map, Value};
 
 // The stack's identity is read under the names core's `stack::PROPERTIES` gives it.
@@ -16,6 +18,8 @@ pub const BEDROCK_MODEL_ID: &str = PROPERTIES.model_id;
 pub const EXTRA_MODEL_IDS: &str = PROPERTIES.extra_model_ids;
 pub const RPM_QUOTA_CODE: &str = PROPERTIES.rpm_quota_code;
 pub const TPM_QUOTA_CODE: &str = PROPERTIES.tpm_quota_code;
+pub const INPUT_TPM_QUOTA_CODE: &str = PROPERTIES.input_tpm_quota_code;
+pub const OUTPUT_TPM_QUOTA_CODE: &str = PROPERTIES.output_tpm_quota_code;
 pub const RPM_PERCENT: &str = "RequestsPerMinuteThresholdPercent";
 pub const TPM_PERCENT: &str = "TokensPerMinuteThresholdPercent";
 pub const ALARM_EVALUATION_PERIOD: &str = "AlarmEvaluationPeriod";
@@ -62,8 +66,12 @@ pub struct Properties {
     pub identity: StackName,
     pub model_ids: ModelIds,
     pub rpm_code: RpmQuotaCode,
-    /// `None` when the template passed `NA`: refused by validation, which can then name the right code.
+    /// `None` when the template passed `NA`: refused by validation (which can then name the right code)
+    /// unless `split_codes` holds the model's split token quotas.
     pub tpm_code: Option<QuotaCode>,
+    /// The input and output token quota codes of a model whose token limit is split (`TokensPerMinuteQuotaCode`
+    /// is then `NA`).
+    pub split_codes: Option<(QuotaCode, QuotaCode)>,
     pub rpm_percent: Percent,
     pub tpm_percent: Percent,
     pub period: AlarmPeriod,
@@ -168,6 +176,15 @@ pub fn parse_identity(properties: &Value) -> Result<StackName, PropertyError> {
     Ok(StackName::new(&PROPERTIES, &customer, &model_name)?)
 }
 
+/// Whether the properties name split token quota codes (what Delete needs to know of the token quotas).
+pub fn has_split_codes(properties: &Value) -> bool {
+    object(properties).is_ok_and(|map| {
+        [INPUT_TPM_QUOTA_CODE, OUTPUT_TPM_QUOTA_CODE]
+            .into_iter()
+            .any(|name| matches!(text(map, name), Ok(Some(code)) if !code.is_empty()))
+    })
+}
+
 /// Every property. Optional ones take the template's defaults: no extra ids, 80 %, a 60 s period, 5
 /// evaluation periods.
 pub fn parse(properties: &Value) -> Result<Properties, PropertyError> {
@@ -183,11 +200,16 @@ pub fn parse(properties: &Value) -> Result<Properties, PropertyError> {
     let rpm_code =
         RpmQuotaCode::parse(&rpm_raw).map_err(|e| invalid(RPM_QUOTA_CODE, &rpm_raw, e))?;
     let tpm_raw = required(map, TPM_QUOTA_CODE)?;
-    let tpm_code = if tpm_raw.eq_ignore_ascii_case(NOT_APPLICABLE) {
-        None
-    } else {
-        Some(QuotaCode::new(&tpm_raw).map_err(|e| invalid(TPM_QUOTA_CODE, &tpm_raw, e))?)
-    };
+    let input_raw = text(map, INPUT_TPM_QUOTA_CODE)?;
+    let output_raw = text(map, OUTPUT_TPM_QUOTA_CODE)?;
+    let (tpm_code, split_codes) =
+        match TokenQuotaCodes::parse(&tpm_raw, input_raw.as_deref(), output_raw.as_deref()) {
+            Ok(TokenQuotaCodes::Combined(code)) => (Some(code), None),
+            Ok(TokenQuotaCodes::Split { input, output }) => (None, Some((input, output))),
+            // `NA` without split codes: validation names the model's token quota codes.
+            Err(ThresholdError::TpmCodeNotApplicable) => (None, None),
+            Err(error) => return Err(invalid(TPM_QUOTA_CODE, &tpm_raw, error)),
+        };
 
     let period = match text(map, ALARM_EVALUATION_PERIOD)? {
         None => AlarmPeriod::default(),
@@ -212,6 +234,7 @@ pub fn parse(properties: &Value) -> Result<Properties, PropertyError> {
         model_ids,
         rpm_code,
         tpm_code,
+        split_codes,
         rpm_percent: percent(map, RPM_PERCENT)?,
         tpm_percent: percent(map, TPM_PERCENT)?,
         period,

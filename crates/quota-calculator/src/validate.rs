@@ -10,7 +10,9 @@ use bedrock_ops_core::model_id::QuotaSubject;
 use bedrock_ops_core::quota_match::{QuotaKind, candidate_codes, check_quota_name_in};
 use bedrock_ops_core::thresholds::{QuotaCode, RpmQuotaCode};
 
-use crate::properties::{RPM_QUOTA_CODE, TPM_QUOTA_CODE};
+use crate::properties::{
+    INPUT_TPM_QUOTA_CODE, OUTPUT_TPM_QUOTA_CODE, RPM_QUOTA_CODE, TPM_QUOTA_CODE,
+};
 
 /// Why the codes were refused, every problem in one text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,6 +30,8 @@ fn property(kind: QuotaKind) -> &'static str {
     match kind {
         QuotaKind::RequestsPerMinute => RPM_QUOTA_CODE,
         QuotaKind::TokensPerMinute => TPM_QUOTA_CODE,
+        QuotaKind::InputTokensPerMinute => INPUT_TPM_QUOTA_CODE,
+        QuotaKind::OutputTokensPerMinute => OUTPUT_TPM_QUOTA_CODE,
     }
 }
 
@@ -112,6 +116,57 @@ fn check_code(
     ))
 }
 
+fn rpm_problems(quotas: &[QuotaInfo], subject: &QuotaSubject, rpm: &RpmQuotaCode) -> Vec<String> {
+    let model_id = &subject.model_id;
+    match rpm {
+        RpmQuotaCode::Code(code) => check_code(quotas, subject, QuotaKind::RequestsPerMinute, code)
+            .into_iter()
+            .collect(),
+        RpmQuotaCode::NotApplicable => {
+            let found = candidates(quotas, subject, QuotaKind::RequestsPerMinute);
+            if found.is_empty() {
+                return Vec::new();
+            }
+            vec![format!(
+                "{RPM_QUOTA_CODE} is NA (no RPM quota), but model {model_id} has one: set it to {}. {}",
+                found
+                    .iter()
+                    .map(|q| q.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                candidates_text(quotas, subject, QuotaKind::RequestsPerMinute)
+            )]
+        }
+    }
+}
+
+/// For a TPM code of `NA` without split codes: what to pass instead, the split codes when the model has them.
+fn tpm_na_problem(quotas: &[QuotaInfo], subject: &QuotaSubject) -> String {
+    let model_id = &subject.model_id;
+    let input = candidates(quotas, subject, QuotaKind::InputTokensPerMinute);
+    let output = candidates(quotas, subject, QuotaKind::OutputTokensPerMinute);
+    if let ([input], [output]) = (input.as_slice(), output.as_slice()) {
+        return format!(
+            "{TPM_QUOTA_CODE} is NA, but the split token quota codes are missing: model {model_id} has an \
+             input and an output tokens-per-minute quota, so set {INPUT_TPM_QUOTA_CODE} to {} and \
+             {OUTPUT_TPM_QUOTA_CODE} to {}.",
+            input.code, output.code
+        );
+    }
+    format!(
+        "{TPM_QUOTA_CODE} cannot be NA: every Bedrock model has a tokens-per-minute quota, and the TPM \
+         alarm needs it. {}",
+        candidates_text(quotas, subject, QuotaKind::TokensPerMinute)
+    )
+}
+
+fn failed(problems: Vec<String>) -> ValidationError {
+    ValidationError(format!(
+        "Quota code validation failed: {}",
+        problems.join(" ")
+    ))
+}
+
 /// Checks both codes against the service's quota list; `tpm` is `None` when the template passed `NA`.
 pub fn validate_codes(
     quotas: &[QuotaInfo],
@@ -119,51 +174,52 @@ pub fn validate_codes(
     rpm: &RpmQuotaCode,
     tpm: Option<&QuotaCode>,
 ) -> Result<ValidCodes, ValidationError> {
-    let model_id = &subject.model_id;
-    let mut problems = Vec::new();
-    match rpm {
-        RpmQuotaCode::Code(code) => {
+    let mut problems = rpm_problems(quotas, subject, rpm);
+    match tpm {
+        Some(code) => {
             problems.extend(check_code(
                 quotas,
                 subject,
-                QuotaKind::RequestsPerMinute,
+                QuotaKind::TokensPerMinute,
                 code,
             ));
         }
-        RpmQuotaCode::NotApplicable => {
-            let found = candidates(quotas, subject, QuotaKind::RequestsPerMinute);
-            if !found.is_empty() {
-                problems.push(format!(
-                    "{RPM_QUOTA_CODE} is NA (no RPM quota), but model {model_id} has one: set it to {}. {}",
-                    found
-                        .iter()
-                        .map(|q| q.code.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" or "),
-                    candidates_text(quotas, subject, QuotaKind::RequestsPerMinute)
-                ));
-            }
-        }
-    }
-    match tpm {
-        Some(code) => {
-            problems.extend(check_code(quotas, subject, QuotaKind::TokensPerMinute, code));
-        }
-        None => problems.push(format!(
-            "{TPM_QUOTA_CODE} cannot be NA: every Bedrock model has a tokens-per-minute quota, and the TPM \
-             alarm needs it. {}",
-            candidates_text(quotas, subject, QuotaKind::TokensPerMinute)
-        )),
+        None => problems.push(tpm_na_problem(quotas, subject)),
     }
     match (problems.is_empty(), tpm) {
         (true, Some(tpm)) => Ok(ValidCodes {
             rpm: rpm.clone(),
             tpm: tpm.clone(),
         }),
-        _ => Err(ValidationError(format!(
-            "Quota code validation failed: {}",
-            problems.join(" ")
-        ))),
+        _ => Err(failed(problems)),
+    }
+}
+
+/// Checks the RPM code and the split input and output token codes of a model whose token limit is split.
+pub fn validate_split_codes(
+    quotas: &[QuotaInfo],
+    subject: &QuotaSubject,
+    rpm: &RpmQuotaCode,
+    input: &QuotaCode,
+    output: &QuotaCode,
+) -> Result<(), ValidationError> {
+    let mut problems = rpm_problems(quotas, subject, rpm);
+    problems.extend(check_code(
+        quotas,
+        subject,
+        QuotaKind::InputTokensPerMinute,
+        input,
+    ));
+    problems.extend(check_code(
+        quotas,
+        subject,
+        QuotaKind::OutputTokensPerMinute,
+        output,
+    ));
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(failed(problems))
     }
 }
 

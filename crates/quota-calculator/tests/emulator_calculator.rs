@@ -200,6 +200,99 @@ fn a_wrong_quota_code_fails_the_resource_naming_the_candidates() {
 }
 
 #[test]
+fn a_model_with_split_token_quotas_deploys_with_an_input_and_an_output_alarm() {
+    use bedrock_ops_testkit::testbed::calculator::{
+        INPUT_TPM_ALARM, OUTPUT_TPM_ALARM, SPLIT_INPUT_CODE, SPLIT_MODEL_ID, SPLIT_OUTPUT_CODE,
+        SPLIT_RPM_CODE, split_token_quotas,
+    };
+    let s = session();
+    s.emulator
+        .seed_quotas(&split_token_quotas(), &[])
+        .expect("split quotas seeded");
+    let event = with_property(s.event("create", "split"), "BedrockModelId", SPLIT_MODEL_ID);
+    let event = with_property(event, "RequestsPerMinuteQuotaCode", SPLIT_RPM_CODE);
+    let event = with_property(event, "TokensPerMinuteQuotaCode", "NA");
+    let missing_output = with_property(
+        event.clone(),
+        "InputTokensPerMinuteQuotaCode",
+        SPLIT_INPUT_CODE,
+    );
+    let event = with_property(
+        missing_output.clone(),
+        "OutputTokensPerMinuteQuotaCode",
+        SPLIT_OUTPUT_CODE,
+    );
+    let answer = s.answer(event);
+
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(answer["Data"]["InputTpmThreshold"], "1600000");
+    assert_eq!(answer["Data"]["OutputTpmThreshold"], "320000");
+    assert_eq!(answer["Data"]["RpmThreshold"], "1600");
+    let names = [
+        RPM_ALARM.to_owned(),
+        TPM_ALARM.to_owned(),
+        INPUT_TPM_ALARM.to_owned(),
+        OUTPUT_TPM_ALARM.to_owned(),
+    ];
+    let alarms = s
+        .runtime
+        .block_on(s.ports().alarms.describe(&names))
+        .unwrap();
+    let mut created: Vec<&str> = alarms.iter().map(|a| a.name.as_str()).collect();
+    created.sort_unstable();
+    assert_eq!(created, [INPUT_TPM_ALARM, RPM_ALARM, OUTPUT_TPM_ALARM]);
+    let stored = s.stored();
+    assert_eq!(stored["input-tpm-threshold-calculated"], "1600000");
+    assert_eq!(stored["output-tpm-threshold-calculated"], "320000");
+    assert_eq!(stored["input-tpm-quota-code"], SPLIT_INPUT_CODE);
+
+    // Delete removes the split alarms and keys too.
+    let mut delete = s.event("delete", "split-delete");
+    for (key, value) in [
+        ("BedrockModelId", SPLIT_MODEL_ID),
+        ("TokensPerMinuteQuotaCode", "NA"),
+        ("InputTokensPerMinuteQuotaCode", SPLIT_INPUT_CODE),
+        ("OutputTokensPerMinuteQuotaCode", SPLIT_OUTPUT_CODE),
+    ] {
+        delete = with_property(delete, key, value);
+    }
+    assert_eq!(s.answer(delete)["Status"], "SUCCESS");
+    assert!(s.stored().is_empty(), "{:?}", s.stored());
+    assert!(
+        s.runtime
+            .block_on(s.ports().alarms.describe(&names))
+            .unwrap()
+            .is_empty()
+    );
+
+    // TPM NA with one split code only is refused, naming both codes to pass.
+    let refused = s.answer(with_property(
+        missing_output,
+        "ResponseURL",
+        &format!("{}?x", s.emulator.cfn_response_url("split-refused")),
+    ));
+    assert_eq!(refused["Status"], "FAILED", "{refused}");
+    let reason = refused["Reason"].as_str().unwrap();
+    assert!(reason.contains("TokensPerMinuteQuotaCode"), "{reason}");
+
+    // TPM NA without split codes names the split codes the model has.
+    let event = with_property(
+        s.event("create", "split-na"),
+        "BedrockModelId",
+        SPLIT_MODEL_ID,
+    );
+    let event = with_property(event, "RequestsPerMinuteQuotaCode", SPLIT_RPM_CODE);
+    let refused = s.answer(with_property(event, "TokensPerMinuteQuotaCode", "NA"));
+    let reason = refused["Reason"].as_str().unwrap();
+    assert!(
+        reason.contains(&format!(
+            "set InputTokensPerMinuteQuotaCode to {SPLIT_INPUT_CODE} and OutputTokensPerMinuteQuotaCode to {SPLIT_OUTPUT_CODE}"
+        )),
+        "{reason}"
+    );
+}
+
+#[test]
 fn rpm_na_for_a_model_without_an_rpm_quota_gives_only_the_tpm_alarm() {
     let s = session();
     let event = with_property(

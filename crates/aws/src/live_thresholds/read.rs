@@ -33,7 +33,7 @@ impl LiveError {
     }
 }
 
-async fn read_quota(
+pub async fn read_quota(
     quotas: &impl QuotaService,
     side: &'static str,
     code: &QuotaCode,

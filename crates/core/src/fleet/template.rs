@@ -436,7 +436,7 @@ mod tests {
     #[test]
     fn the_embedded_template_declares_every_parameter_with_its_constraints() {
         let params = TemplateParameters::embedded().unwrap();
-        assert_eq!(params.len(), 29, "{:?}", params.names());
+        assert_eq!(params.len(), 31, "{:?}", params.names());
         let customer = params.get("CustomerName").unwrap();
         assert_eq!(customer.default, None);
         assert_eq!(
@@ -506,7 +506,12 @@ mod tests {
             "CustomerName must be 1 to 10 characters long, not 15"
         );
         assert!(check("RequestsPerMinuteQuotaCode", "NA").is_ok());
-        assert!(check("TokensPerMinuteQuotaCode", "NA").is_err());
+        // NA is the template's value for a model with split token quotas (the functions then require both
+        // split codes); a lower-case na is still refused.
+        assert!(check("TokensPerMinuteQuotaCode", "NA").is_ok());
+        assert!(check("TokensPerMinuteQuotaCode", "na").is_err());
+        assert!(check("InputTokensPerMinuteQuotaCode", "").is_ok());
+        assert!(check("InputTokensPerMinuteQuotaCode", "NA").is_err());
     }
 
     #[test]

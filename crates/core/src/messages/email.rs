@@ -127,6 +127,8 @@ fn class_meaning(class: AlarmClass) -> &'static str {
         AlarmClass::Rpm => "points at the requests-per-minute quota",
         AlarmClass::Tpm => "points at the tokens-per-minute quota",
         AlarmClass::Both => "cannot tell which quota, so both are checked",
+        AlarmClass::InputTpm => "points at the input tokens-per-minute quota only",
+        AlarmClass::OutputTpm => "points at the output tokens-per-minute quota only",
         AlarmClass::NonQuota => "not a quota signal",
     }
 }
@@ -232,11 +234,10 @@ fn what_we_did(actions: &[Action]) -> String {
 }
 
 fn a_side_str(side: &str) -> &'static str {
-    if side == QuotaSide::Rpm.as_str() {
-        a_side(QuotaSide::Rpm)
-    } else {
-        a_side(QuotaSide::Tpm)
-    }
+    [QuotaSide::Rpm, QuotaSide::InputTpm, QuotaSide::OutputTpm]
+        .into_iter()
+        .find(|s| s.as_str() == side)
+        .map_or(a_side(QuotaSide::Tpm), a_side)
 }
 
 /// Reasons that are failures to fix, as opposed to settings or rules doing their job.
@@ -299,7 +300,7 @@ fn full_reason(reason: &NotFiledReason, targets: &[&Target]) -> String {
                         ..
                     } => "requests-per-minute-increase-percent",
                     Target::Quota {
-                        side: QuotaSide::Tpm,
+                        side: QuotaSide::Tpm | QuotaSide::InputTpm | QuotaSide::OutputTpm,
                         ..
                     } => "tokens-per-minute-increase-percent",
                     Target::Case { .. } => "increase percent",

@@ -53,6 +53,8 @@ fn alarm_of(side: QuotaSide) -> &'static str {
     match side {
         QuotaSide::Rpm => "HighInvocationRate",
         QuotaSide::Tpm => "HighTPMQuotaUsage",
+        QuotaSide::InputTpm => "HighInputTPMQuotaUsage",
+        QuotaSide::OutputTpm => "HighOutputTPMQuotaUsage",
     }
 }
 

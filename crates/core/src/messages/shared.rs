@@ -28,6 +28,12 @@ pub(crate) fn kind_meaning(kind: AlarmKind) -> &'static str {
         AlarmKind::InputTokenAnomaly => "input tokens rose above their expected band",
         AlarmKind::OutputTokenAnomaly => "output tokens rose above their expected band",
         AlarmKind::LatencyAnomaly => "latency rose above its expected band",
+        AlarmKind::HighInputTpmQuotaUsage => {
+            "input tokens reached the input tokens-per-minute alarm threshold"
+        }
+        AlarmKind::HighOutputTpmQuotaUsage => {
+            "output tokens reached the output tokens-per-minute alarm threshold"
+        }
     }
 }
 
@@ -95,6 +101,8 @@ fn side_label(side: QuotaSide) -> &'static str {
     match side {
         QuotaSide::Rpm => "Requests per minute (RPM)",
         QuotaSide::Tpm => "Tokens per minute (TPM, estimated quota usage)",
+        QuotaSide::InputTpm => "Input tokens per minute (input TPM)",
+        QuotaSide::OutputTpm => "Output tokens per minute (output TPM)",
     }
 }
 
@@ -126,6 +134,7 @@ pub(crate) fn usage_lines(facts: &AlarmFacts) -> String {
     let mut out = format!(
         "Usage over the last {days} days, per minute (steady = median of the minutes with traffic):\n"
     );
+    out.push_str(&counted_ids_line(facts));
     out.push_str(&usage_line(
         QuotaSide::Rpm,
         u.map(|u| u.peak_rpm),
@@ -158,6 +167,21 @@ pub(crate) fn usage_lines(facts: &AlarmFacts) -> String {
     out
 }
 
+/// Which ids the usage figures add up, when more than the monitored one: every id whose traffic was read is
+/// named (each cut to 200 characters; a stack has at most a handful). Nothing when usage was not read.
+fn counted_ids_line(facts: &AlarmFacts) -> String {
+    let ids = facts.stack.model_ids.all();
+    if facts.usage.is_none() || ids.len() < 2 {
+        return String::new();
+    }
+    let names: Vec<String> = ids.iter().map(|id| truncate(&one_line(id), 200)).collect();
+    format!(
+        "- Counted over {} model ids, summed: {}\n",
+        ids.len(),
+        names.join(", ")
+    )
+}
+
 /// The usage window: the one read, else the standard 14 days.
 pub(crate) fn lookback_days(facts: &AlarmFacts) -> u32 {
     facts
@@ -172,6 +196,8 @@ fn peak_and_threshold(facts: &AlarmFacts, side: QuotaSide) -> Option<(f64, u64)>
     let (peak, figures) = match side {
         QuotaSide::Rpm => (usage.peak_rpm, facts.rpm),
         QuotaSide::Tpm => (usage.peak_tpm, facts.tpm),
+        // The split token quotas' figures are not compared here (see docs/configuration.md).
+        QuotaSide::InputTpm | QuotaSide::OutputTpm => return None,
     };
     Some((peak, figures.threshold.known()?))
 }
@@ -259,6 +285,8 @@ pub(crate) fn a_side(side: QuotaSide) -> &'static str {
     match side {
         QuotaSide::Rpm => "an RPM",
         QuotaSide::Tpm => "a TPM",
+        QuotaSide::InputTpm => "an input TPM",
+        QuotaSide::OutputTpm => "an output TPM",
     }
 }
 
@@ -275,6 +303,8 @@ pub(crate) fn increase_line(increase: &QuotaIncrease) -> String {
     let side = match increase.side {
         QuotaSide::Rpm => "Requests per minute",
         QuotaSide::Tpm => "Tokens per minute",
+        QuotaSide::InputTpm => "Input tokens per minute",
+        QuotaSide::OutputTpm => "Output tokens per minute",
     };
     let name = one_line(&increase.quota_name);
     let name = if name.is_empty() {

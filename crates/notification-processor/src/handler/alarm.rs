@@ -49,7 +49,7 @@ where
                 .name
                 .case_subject(CaseCategory::for_class(class)),
         );
-        let (admission, parameters, usage, rpm, tpm, open_cases) = tokio::join!(
+        let (admission, parameters, usage, rpm, tpm, input_tpm, output_tpm, open_cases) = tokio::join!(
             self.claim_with_case_lock(&t.key, &lock_key, clock, run),
             self.read_parameters(&wanted),
             self.read_usage(now),
@@ -59,6 +59,14 @@ where
             ),
             maybe(
                 live.tpm
+                    .map(|c| self.ports.quotas.get(SERVICE_CODE, c.as_str()))
+            ),
+            maybe(
+                live.input_tpm
+                    .map(|c| self.ports.quotas.get(SERVICE_CODE, c.as_str()))
+            ),
+            maybe(
+                live.output_tpm
                     .map(|c| self.ports.quotas.get(SERVICE_CODE, c.as_str()))
             ),
             self.read_open_cases(now),
@@ -97,7 +105,11 @@ where
             .and_then(plan::stored_thresholds);
         let usage = usage.map_err(|e| e.to_string());
         let rpm = side_quota(self.config.stack.rpm_quota_code.code(), rpm);
-        let tpm = side_quota(Some(&self.config.stack.tpm_quota_code), tpm);
+        let tokens = &self.config.stack.token_quotas;
+        let tpm = side_quota(tokens.combined(), tpm);
+        let split = tokens.split();
+        let input_tpm = side_quota(split.map(|(input, _)| input), input_tpm);
+        let output_tpm = side_quota(split.map(|(_, output)| output), output_tpm);
         let plan = plan::plan(&PlanInput {
             classification,
             settings: settings.as_ref().map_err(String::as_str),
@@ -105,6 +117,8 @@ where
             thresholds: thresholds.as_ref().map_err(String::as_str),
             rpm: &rpm,
             tpm: &tpm,
+            input_tpm: &input_tpm,
+            output_tpm: &output_tpm,
         });
 
         let open_cases = within_lookback(open_cases, &settings, now);

@@ -9,8 +9,7 @@
 //! leave a closed transition without its e-mail (docs/reliability.md).
 
 use bedrock_ops_aws::{
-    FollowUpQueue, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk,
-    UsageMetrics,
+    FollowUpQueue, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics,
 };
 use serde_json::Value;
 use tracing::{error, info};

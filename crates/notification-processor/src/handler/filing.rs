@@ -122,17 +122,20 @@ where
         now: i64,
         redo: Option<&Redo>,
     ) -> Vec<Action> {
+        // At most three quotas: RPM and the combined TPM quota, or RPM and a split model's input and output
+        // quotas; all requested at once (a retry: only those that failed before).
         let mut requests = plan
             .requests()
             .filter(|i| redo.is_none_or(|redo| redo.request(i.quota_code.as_str())));
-        let (first, second) = (requests.next(), requests.next());
-        let (first, second) = tokio::join!(
+        let (first, second, third) = (requests.next(), requests.next(), requests.next());
+        let (first, second, third) = tokio::join!(
             maybe(first.map(|i| self.request(i, facts, open_cases))),
             maybe(second.map(|i| self.request(i, facts, open_cases))),
+            maybe(third.map(|i| self.request(i, facts, open_cases))),
         );
         let mut actions = Vec::new();
         let mut refused = Vec::new();
-        for (action, increase) in [first, second].into_iter().flatten() {
+        for (action, increase) in [first, second, third].into_iter().flatten() {
             actions.push(action);
             refused.extend(increase);
         }

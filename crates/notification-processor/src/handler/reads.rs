@@ -37,6 +37,10 @@ pub(super) type Parameters = Result<BTreeMap<String, String>, AwsError>;
 pub(super) struct LiveQuotas<'a> {
     pub(super) rpm: Option<&'a QuotaCode>,
     pub(super) tpm: Option<&'a QuotaCode>,
+    /// The split token quotas (a model whose token limit is an input and an output quota), read in the same
+    /// round trip.
+    pub(super) input_tpm: Option<&'a QuotaCode>,
+    pub(super) output_tpm: Option<&'a QuotaCode>,
 }
 
 impl<P, M, Q, S, N, L, F> Processor<P, M, Q, S, N, L, F>
@@ -50,6 +54,8 @@ where
     F: FollowUpQueue,
 {
     pub(super) fn live_quotas(&self, class: AlarmClass) -> LiveQuotas<'_> {
+        let tokens = &self.config.stack.token_quotas;
+        let split = tokens.split();
         LiveQuotas {
             rpm: self
                 .config
@@ -57,8 +63,21 @@ where
                 .rpm_quota_code
                 .code()
                 .filter(|_| matches!(class, AlarmClass::Rpm | AlarmClass::Both)),
-            tpm: Some(&self.config.stack.tpm_quota_code)
+            tpm: tokens
+                .combined()
                 .filter(|_| matches!(class, AlarmClass::Tpm | AlarmClass::Both)),
+            input_tpm: split.map(|(input, _)| input).filter(|_| {
+                matches!(
+                    class,
+                    AlarmClass::InputTpm | AlarmClass::Tpm | AlarmClass::Both
+                )
+            }),
+            output_tpm: split.map(|(_, output)| output).filter(|_| {
+                matches!(
+                    class,
+                    AlarmClass::OutputTpm | AlarmClass::Tpm | AlarmClass::Both
+                )
+            }),
         }
     }
 
@@ -84,7 +103,7 @@ where
         if live.rpm.is_none() && self.config.stack.rpm_quota_code.code().is_some() {
             wanted.push(keys::RPM_QUOTA);
         }
-        if live.tpm.is_none() {
+        if live.tpm.is_none() && self.config.stack.token_quotas.combined().is_some() {
             wanted.push(keys::TPM_QUOTA);
         }
         wanted

@@ -71,6 +71,36 @@ pub fn opus_quotas() -> Vec<SeedQuota> {
     ]
 }
 
+/// A model whose token limit is split in an input and an output quota (Service Quotas' names for such models),
+/// with its RPM quota: codes, then the model id they belong to.
+pub const SPLIT_MODEL_ID: &str = "us.anthropic.claude-opus-4-8-v1";
+pub const SPLIT_RPM_CODE: &str = "L-5C8A1E01";
+pub const SPLIT_INPUT_CODE: &str = "L-5C8A1E02";
+pub const SPLIT_OUTPUT_CODE: &str = "L-5C8A1E03";
+pub const INPUT_TPM_ALARM: &str = "Acme-Bedrock-HighInputTPMQuotaUsage-Warning-Opus";
+pub const OUTPUT_TPM_ALARM: &str = "Acme-Bedrock-HighOutputTPMQuotaUsage-Warning-Opus";
+
+/// The split model's quotas: 2,000 RPM, 2,000,000 input and 400,000 output tokens per minute.
+pub fn split_token_quotas() -> Vec<SeedQuota> {
+    vec![
+        SeedQuota::bedrock(
+            SPLIT_RPM_CODE,
+            "Cross-region model inference requests per minute for Anthropic Claude Opus 4.8",
+            2_000.0,
+        ),
+        SeedQuota::bedrock(
+            SPLIT_INPUT_CODE,
+            "Cross-region model inference input tokens per minute for Anthropic Claude Opus 4.8",
+            2_000_000.0,
+        ),
+        SeedQuota::bedrock(
+            SPLIT_OUTPUT_CODE,
+            "Cross-region model inference output tokens per minute for Anthropic Claude Opus 4.8",
+            400_000.0,
+        ),
+    ]
+}
+
 /// Resets the emulator and seeds [`opus_quotas`] as applied values (no AWS defaults).
 pub fn reset_and_seed(emulator: &Emulator) {
     emulator.reset().expect("emulator reset");

@@ -25,6 +25,7 @@ use crate::emulator::{
     CallRecord, Emulator, REGION, SeedQuota, SnsMessage, SupportCase, take_turn,
 };
 use crate::fixtures::{RPM_NAME, TPM_NAME};
+use crate::testbed::calculator::{SPLIT_INPUT_CODE, SPLIT_OUTPUT_CODE};
 
 pub const CUSTOMER: &str = "Acme";
 pub const MODEL: &str = "Opus-4-6";
@@ -51,6 +52,8 @@ pub struct Account {
     pub peaks: Option<(f64, f64)>,
     /// Parameter Store settings, key (relative to the stack path) → value.
     pub settings: BTreeMap<&'static str, String>,
+    /// A model whose token limit is split: its input and output quotas (`tpm_quota` is then unused).
+    pub split_tokens: Option<(u64, u64)>,
 }
 
 impl Account {
@@ -77,7 +80,15 @@ impl Account {
             tpm_adjustable: true,
             peaks: None,
             settings,
+            split_tokens: None,
         }
+    }
+
+    /// The model's token limit is an input and an output quota (the calculator's split codes of
+    /// [`crate::testbed::calculator`], seeded with these values).
+    pub fn split_tokens(mut self, input_quota: u64, output_quota: u64) -> Account {
+        self.split_tokens = Some((input_quota, output_quota));
+        self
     }
 
     pub fn peaks(mut self, rpm: f64, tpm: f64) -> Account {
@@ -100,6 +111,36 @@ impl Account {
         let threshold = |quota: u64| (quota * 80 / 100).to_string();
         let mut all: Vec<(&'static str, String)> =
             self.settings.iter().map(|(k, v)| (*k, v.clone())).collect();
+        if let Some((input, output)) = self.split_tokens {
+            // What the calculator writes for a split model.
+            all.extend([
+                (
+                    "thresholds/rpm-threshold-calculated",
+                    threshold(self.rpm_quota),
+                ),
+                ("thresholds/rpm-quota", self.rpm_quota.to_string()),
+                ("thresholds/rpm-quota-code", RPM_CODE.to_owned()),
+                (
+                    "thresholds/input-tpm-threshold-calculated",
+                    threshold(input),
+                ),
+                (
+                    "thresholds/output-tpm-threshold-calculated",
+                    threshold(output),
+                ),
+                ("thresholds/input-tpm-quota", input.to_string()),
+                ("thresholds/output-tpm-quota", output.to_string()),
+                (
+                    "thresholds/input-tpm-quota-code",
+                    SPLIT_INPUT_CODE.to_owned(),
+                ),
+                (
+                    "thresholds/output-tpm-quota-code",
+                    SPLIT_OUTPUT_CODE.to_owned(),
+                ),
+            ]);
+            return all;
+        }
         all.extend([
             (
                 "thresholds/rpm-threshold-calculated",
@@ -132,6 +173,8 @@ pub struct Testbed {
     pub topic_arn: String,
     /// The follow-up queue (moto's SQS), as the template's `FollowUpQueue`.
     pub queue_url: String,
+    /// The stack passes split token quota codes (TPM `NA`).
+    pub split_tokens: bool,
 }
 
 /// Seconds since the epoch, on a minute boundary.
@@ -194,15 +237,25 @@ impl Testbed {
         } else {
             tpm.not_adjustable()
         };
-        emulator
-            .seed_quotas(
-                &[
-                    SeedQuota::bedrock(RPM_CODE, RPM_NAME, account.rpm_quota as f64),
-                    tpm,
-                ],
-                &[],
-            )
-            .expect("quotas seeded");
+        let mut quotas = vec![
+            SeedQuota::bedrock(RPM_CODE, RPM_NAME, account.rpm_quota as f64),
+            tpm,
+        ];
+        if let Some((input, output)) = account.split_tokens {
+            quotas.extend([
+                SeedQuota::bedrock(
+                    SPLIT_INPUT_CODE,
+                    "Global cross-region model inference input tokens per minute for Anthropic Claude Opus 4.6 V1",
+                    input as f64,
+                ),
+                SeedQuota::bedrock(
+                    SPLIT_OUTPUT_CODE,
+                    "Global cross-region model inference output tokens per minute for Anthropic Claude Opus 4.6 V1",
+                    output as f64,
+                ),
+            ]);
+        }
+        emulator.seed_quotas(&quotas, &[]).expect("quotas seeded");
 
         let topic_arn = super::create_topic(&sdk, TOPIC_NAME).await;
         let queue_url = aws_sdk_sqs::Client::new(&sdk)
@@ -272,11 +325,32 @@ impl Testbed {
             sdk,
             topic_arn,
             queue_url,
+            split_tokens: account.split_tokens.is_some(),
         }
     }
 
     /// The Lambda's environment for this stack, as name → value.
     pub fn lambda_env(&self) -> Vec<(&'static str, String)> {
+        if self.split_tokens {
+            let mut env = self.combined_env();
+            env.retain(|(name, _)| *name != config::TOKENS_PER_MINUTE_QUOTA_CODE);
+            env.extend([
+                (config::TOKENS_PER_MINUTE_QUOTA_CODE, "NA".to_owned()),
+                (
+                    "INPUT_TOKENS_PER_MINUTE_QUOTA_CODE",
+                    SPLIT_INPUT_CODE.to_owned(),
+                ),
+                (
+                    "OUTPUT_TOKENS_PER_MINUTE_QUOTA_CODE",
+                    SPLIT_OUTPUT_CODE.to_owned(),
+                ),
+            ]);
+            return env;
+        }
+        self.combined_env()
+    }
+
+    fn combined_env(&self) -> Vec<(&'static str, String)> {
         vec![
             (config::CUSTOMER_NAME, CUSTOMER.to_owned()),
             (config::BEDROCK_MODEL_NAME, MODEL.to_owned()),
