@@ -13,7 +13,7 @@ use bedrock_ops_aws::ledger::LedgerStatus;
 use bedrock_ops_testkit::async_retry::{Ending, invoke_async};
 use bedrock_ops_testkit::emulator::Fault;
 use bedrock_ops_testkit::runtime_api::{Answer, Bootstrap};
-use bedrock_ops_testkit::testbed::processor::{Account, Testbed, event};
+use bedrock_ops_testkit::testbed::processor::{Account, Testbed, recent_event as event};
 use notification_processor::{Report, RunMode};
 use serde_json::Value;
 

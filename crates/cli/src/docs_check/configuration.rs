@@ -21,7 +21,11 @@ fn docs_of_this_project() -> Vec<Doc> {
 const CONFIGURATION: &str = "docs/configuration.md";
 
 fn known_keys() -> Vec<&'static str> {
-    keys::SETTINGS.into_iter().chain(keys::THRESHOLDS).collect()
+    keys::SETTINGS
+        .into_iter()
+        .chain(keys::THRESHOLDS)
+        .chain(keys::SPLIT_THRESHOLDS)
+        .collect()
 }
 
 /// The first-column code spans of the tables under a `##` heading that starts with `section`.

@@ -517,6 +517,28 @@ pub fn event(name: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// The event fixture `name` with its alarm's `StateChangeTime` moved to an hour before this test process
+/// started (the same time on every call): the Lambda refuses a state change older than its lookback (90 days),
+/// and the fixtures are dated 2026-05-04.
+pub fn recent_event(name: &str) -> Value {
+    static AT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let at = AT.get_or_init(|| {
+        let utc =
+            bedrock_ops_core::messages::format::utc(bedrock_ops_aws::clock::now_epoch() - 3_600);
+        // "YYYY-MM-DD HH:MM:SS UTC" → CloudWatch's "YYYY-MM-DDTHH:MM:SS.000+0000".
+        format!("{}T{}.000+0000", &utc[..10], &utc[11..19])
+    });
+    let mut event = event(name);
+    for record in event["Records"].as_array_mut().into_iter().flatten() {
+        let message = &mut record["Sns"]["Message"];
+        let mut alarm: Value = serde_json::from_str(message.as_str().unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{name}: the SNS message is not JSON: {e}"));
+        alarm["StateChangeTime"] = Value::String(at.clone());
+        *message = Value::String(alarm.to_string());
+    }
+    event
+}
+
 /// `tests/fixtures/events` of the workspace.
 pub fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/events")

@@ -71,9 +71,22 @@ impl DeployedStack {
             })
         })();
         let has_rpm = !rpm_code.trim().eq_ignore_ascii_case("NA");
+        // A split token model (TPM code `NA`) has an input and an output token alarm instead of the TPM one.
+        let split = tpm_code.trim().eq_ignore_ascii_case("NA");
+        let split_kinds = [
+            AlarmKind::HighInputTpmQuotaUsage,
+            AlarmKind::HighOutputTpmQuotaUsage,
+        ];
         let alarms = AlarmKind::ALL
             .into_iter()
             .filter(|kind| has_rpm || *kind != AlarmKind::HighInvocationRate)
+            .filter(|kind| {
+                if split {
+                    *kind != AlarmKind::HighTpmQuotaUsage
+                } else {
+                    !split_kinds.contains(kind)
+                }
+            })
             .map(|kind| AlarmName::new(&customer, kind, &model).to_string())
             .collect();
         Ok(DeployedStack {
