@@ -11,13 +11,11 @@
 
 use std::io::Write;
 
-use aws_config::Region;
-use bedrock_ops_aws::AwsClients;
 use bedrock_ops_aws::clock::now_epoch;
-use notification_processor::{Config, Need, sdk_processor};
+use notification_processor::{Config, Need};
 
 use super::CommandResult;
-use super::process::read_event;
+use super::process::{processor_on_aws, read_event};
 
 /// How long the CLI's claim of a look lasts (a look takes seconds).
 const LEASE_SECONDS: i64 = 60;
@@ -39,16 +37,7 @@ pub fn run(args: &Args, out: &mut impl Write) -> CommandResult {
         .enable_all()
         .build()?;
     let (reports, failed) = runtime.block_on(async {
-        let mut loader = bedrock_ops_aws::clients::loader();
-        if !config.stack.region.is_empty() {
-            loader = loader.region(Region::new(config.stack.region.clone()));
-        }
-        let sdk = loader.load().await;
-        let region = sdk
-            .region()
-            .map(ToString::to_string)
-            .ok_or("no AWS Region: set AWS_REGION")?;
-        let processor = sdk_processor(&AwsClients::new(&sdk), config, region);
+        let processor = processor_on_aws(config, "no AWS Region: set AWS_REGION").await?;
         let now = now_epoch();
         processor
             .follow_ups(&event, now, now + LEASE_SECONDS)

@@ -23,7 +23,7 @@ use bedrock_ops_aws::AwsClients;
 use bedrock_ops_aws::clock::now_epoch;
 use bedrock_ops_core::text;
 use notification_processor::config as env;
-use notification_processor::{Config, Need, Report, RunMode, sdk_processor};
+use notification_processor::{Config, Need, Report, RunMode, SdkProcessor, sdk_processor};
 use serde_json::Value;
 
 use super::CommandResult;
@@ -119,16 +119,8 @@ pub fn run_as(args: &Args, mode: RunMode, out: &mut impl Write) -> CommandResult
         .enable_all()
         .build()?;
     let reports = runtime.block_on(async {
-        let mut loader = bedrock_ops_aws::clients::loader();
-        if !config.stack.region.is_empty() {
-            loader = loader.region(Region::new(config.stack.region.clone()));
-        }
-        let sdk = loader.load().await;
-        let region = sdk
-            .region()
-            .map(ToString::to_string)
-            .ok_or("no AWS Region: set AWS_REGION or pass --region")?;
-        let processor = sdk_processor(&AwsClients::new(&sdk), config, region);
+        let processor =
+            processor_on_aws(config, "no AWS Region: set AWS_REGION or pass --region").await?;
         let reports = if args.retry_failed {
             processor.retry_failed(&event, now_epoch()).await
         } else {
@@ -151,6 +143,21 @@ pub fn run_as(args: &Args, mode: RunMode, out: &mut impl Write) -> CommandResult
         }
     }
     Ok(())
+}
+
+/// The processor with its production wiring, on the AWS configuration of the environment and the stack's
+/// Region (else the configuration's); `no_region` is the error when neither names one.
+pub(super) async fn processor_on_aws(
+    config: Config,
+    no_region: &'static str,
+) -> Result<SdkProcessor, &'static str> {
+    let mut loader = bedrock_ops_aws::clients::loader();
+    if !config.stack.region.is_empty() {
+        loader = loader.region(Region::new(config.stack.region.clone()));
+    }
+    let sdk = loader.load().await;
+    let region = sdk.region().map(ToString::to_string).ok_or(no_region)?;
+    Ok(sdk_processor(&AwsClients::new(&sdk), config, region))
 }
 
 pub(super) fn read_event(path: &str) -> Result<Value, String> {
