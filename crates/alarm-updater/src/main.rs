@@ -2,8 +2,8 @@
 
 use alarm_updater::{Ports, UpdaterConfig, handle};
 use bedrock_ops_aws::AwsClients;
-use bedrock_ops_aws::clients::load_config;
 use bedrock_ops_aws::clock::now_epoch;
+use bedrock_ops_aws::lambda_config::lambda_config;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
@@ -11,7 +11,7 @@ use serde_json::Value;
 async fn main() -> Result<(), lambda_runtime::Error> {
     bedrock_ops_aws::telemetry::init();
     let config = UpdaterConfig::from_env()?;
-    let clients = AwsClients::new(&load_config().await);
+    let clients = AwsClients::new(&lambda_config()?);
     let ports = Ports {
         quotas: clients.quotas(),
         alarms: clients.alarms(),

@@ -81,7 +81,7 @@ pub fn https_client() -> SharedHttpClient {
         .build_https()
 }
 
-/// Loads the standard AWS configuration chain (environment, profile, container/instance credentials;
+/// Loads the standard AWS configuration chain, for the CLI (environment, profile, container/instance credentials;
 /// `AWS_ENDPOINT_URL` redirects every client, which is how tests reach the emulator).
 pub async fn load_config() -> SdkConfig {
     loader().load().await

@@ -19,6 +19,7 @@ pub mod error;
 #[cfg(any(test, feature = "test-util"))]
 mod fake;
 pub mod inference_profiles;
+pub mod lambda_config;
 pub mod ledger;
 pub mod live_thresholds;
 pub mod metrics;

@@ -11,7 +11,7 @@ use serde_json::Value;
 async fn main() -> Result<(), Error> {
     bedrock_ops_aws::telemetry::init();
     let config = Config::from_env(Need::Everything)?;
-    let sdk_config = bedrock_ops_aws::clients::load_config().await;
+    let sdk_config = bedrock_ops_aws::lambda_config::lambda_config()?;
     let region = match config.stack.region.as_str() {
         "" => sdk_config
             .region()

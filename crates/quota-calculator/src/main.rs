@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use bedrock_ops_aws::AwsClients;
-use bedrock_ops_aws::clients::load_config;
 use bedrock_ops_aws::clock::now_epoch_millis;
+use bedrock_ops_aws::lambda_config::lambda_config;
 use lambda_runtime::{LambdaEvent, service_fn};
 use quota_calculator::{HttpsSink, Ports, handle};
 use serde_json::Value;
@@ -12,7 +12,7 @@ use serde_json::Value;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     bedrock_ops_aws::telemetry::init();
-    let clients = AwsClients::new(&load_config().await);
+    let clients = AwsClients::new(&lambda_config()?);
     let ports = Ports {
         quotas: clients.quotas(),
         alarms: clients.alarms(),
