@@ -8,7 +8,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use bedrock_ops_testkit::emulator::SupportCase;
 use bedrock_ops_testkit::testbed::processor::{Account, TPM_CODE, Testbed, fixtures_dir};
 use serde_json::Value;
 
@@ -61,29 +60,6 @@ fn due(testbed: &Testbed, seconds: u32) -> Value {
         .expect("the queue is read");
     assert_eq!(events.len(), 1, "one follow-up due: {events:?}");
     events.remove(0)
-}
-
-/// The cases Service Quotas opened.
-fn service_quotas_cases(testbed: &Testbed) -> Vec<SupportCase> {
-    testbed
-        .emulator
-        .support_cases()
-        .unwrap()
-        .into_iter()
-        .filter(|c| c.submitted_by == "servicequotas.amazonaws.com")
-        .collect()
-}
-
-/// Our communications on a case (not Service Quotas', not AWS's reply).
-fn ours(case: &SupportCase) -> Vec<String> {
-    case.communications
-        .iter()
-        .filter(|c| {
-            c.submitted_by != "servicequotas.amazonaws.com"
-                && c.submitted_by != "Amazon Web Services"
-        })
-        .map(|c| c.body.clone())
-        .collect()
 }
 
 /// The report's keys, sorted.
@@ -144,7 +120,7 @@ fn follow_up_runs_each_look_as_the_lambda_would_and_adds_the_context_once() {
         assert_eq!(report["status"], "PENDING");
         assert_eq!(report["next_look_in_seconds"], 120);
         assert_eq!(report["email"], "none");
-        assert!(service_quotas_cases(&testbed).is_empty());
+        assert!(testbed.emulator.service_quotas_cases().unwrap().is_empty());
 
         // Look 1, from the bare message (e.g. one taken from the dead-letter queue): the case is linked now,
         // but AWS's automated reply is not on it yet, so the context waits for the next look.
@@ -158,11 +134,11 @@ fn follow_up_runs_each_look_as_the_lambda_would_and_adds_the_context_once() {
         assert_eq!(report["result"], "look_again");
         assert_eq!(report["status"], "CASE_OPENED");
         assert_eq!(report["next_look_in_seconds"], 240);
-        let cases = service_quotas_cases(&testbed);
+        let cases = testbed.emulator.service_quotas_cases().unwrap();
         assert_eq!(cases.len(), 1);
         let display_id = cases[0].display_id.clone();
         assert_eq!(report["case"], display_id.as_str());
-        assert!(ours(&cases[0]).is_empty());
+        assert!(cases[0].ours().is_empty());
 
         // Look 2, four minutes on (Support's clock moved on too: AWS has replied): the context is added and
         // the e-mail names the case.
@@ -177,7 +153,11 @@ fn follow_up_runs_each_look_as_the_lambda_would_and_adds_the_context_once() {
         assert_eq!(report["result"], "context_added");
         assert_eq!(report["case"], display_id.as_str());
         assert_eq!(report["email"], "published");
-        let ours_now = ours(&service_quotas_cases(&testbed)[0]);
+        let ours_now: Vec<String> = testbed.emulator.service_quotas_cases().unwrap()[0]
+            .ours()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
         assert_eq!(ours_now.len(), 1, "{ours_now:?}");
         assert!(ours_now[0].contains(&request_id), "{}", ours_now[0]);
         assert!(ours_now[0].contains(TPM_CODE), "{}", ours_now[0]);
@@ -208,7 +188,12 @@ fn follow_up_runs_each_look_as_the_lambda_would_and_adds_the_context_once() {
             text,
             format!("request {request_id} (look 2): already_handled, e-mail none\n")
         );
-        assert_eq!(ours(&service_quotas_cases(&testbed)[0]).len(), 1);
+        assert_eq!(
+            testbed.emulator.service_quotas_cases().unwrap()[0]
+                .ours()
+                .len(),
+            1
+        );
         assert_eq!(testbed.emails().len(), 2);
         std::fs::remove_dir_all(&dir).ok();
     });

@@ -12,7 +12,7 @@ use std::io::Write;
 
 use bedrock_ops_aws::clock::now_epoch;
 use bedrock_ops_core::follow_up::delay_seconds;
-use bedrock_ops_testkit::emulator::REGION;
+use bedrock_ops_testkit::emulator::{AWS_SUBMITTER, REGION, SERVICE_QUOTAS_SUBMITTER};
 use notification_processor::{
     Config, FollowUpReport, FollowUpResult, Need, batch_response, sdk_processor,
 };
@@ -26,8 +26,6 @@ use crate::commands::demo::step::{Step, failed};
 
 /// At most this many rounds of the event source mapping (the demo's request needs two looks).
 const MAX_ROUNDS: usize = 6;
-/// Who AWS Support says submitted our communications (the function's role in AWS; the account root here).
-const SERVICE_QUOTAS: &str = "servicequotas.amazonaws.com";
 
 /// The looks made, the cases Service Quotas opened as read back, and the follow-up e-mails.
 #[derive(Serialize)]
@@ -263,9 +261,9 @@ impl Facts for FollowUpFacts {
                 .iter()
                 .map(|c| {
                     let first = c.body.lines().next().unwrap_or_default();
-                    let by = if c.submitted_by == SERVICE_QUOTAS {
+                    let by = if c.submitted_by == SERVICE_QUOTAS_SUBMITTER {
                         "Service Quotas"
-                    } else if c.submitted_by == "Amazon Web Services" {
+                    } else if c.submitted_by == AWS_SUBMITTER {
                         "AWS Support (automated reply)"
                     } else {
                         "Bedrock Ops Alert"
@@ -284,7 +282,7 @@ impl Facts for FollowUpFacts {
                 ),
             )?;
             if let Some(ours) = case.communications.iter().find(|c| {
-                c.submitted_by != SERVICE_QUOTAS && c.submitted_by != "Amazon Web Services"
+                c.submitted_by != SERVICE_QUOTAS_SUBMITTER && c.submitted_by != AWS_SUBMITTER
             }) {
                 show.verbatim(&ours.body)?;
             }
