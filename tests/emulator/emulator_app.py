@@ -323,6 +323,8 @@ class EmulatorApp:
             if route == ("POST", "/_ext/support/settings"):
                 self.support.configure(payload)
                 return _ok({})
+            if route == ("POST", "/_ext/support/advance"):
+                return _ok({"advanced": self.support.advance(float(payload["seconds"]))})
             if route == ("POST", "/_ext/sqs/advance"):
                 return _ok({"advanced": sqs_advance(payload["QueueUrl"], float(payload["Seconds"]))})
             if route == ("GET", "/_ext/support/cases"):

@@ -79,10 +79,10 @@ class QuotasFake:
 
     def _link(self, request: dict[str, Any]) -> None:
         case = self.support.open_case(
-            subject=f"Service Quotas increase: {request['ServiceName']} {request['QuotaName']} to {request['DesiredValue']:g}",
+            subject=f"Service Quotas increase: {request['ServiceName']} {request['QuotaName']} to {request['DesiredValue']:.15g}",
             service_code="service-limit-increase",
             category_code="other",
-            body=f"Increase {request['QuotaCode']} ({request['QuotaName']}) to {request['DesiredValue']:g}.",
+            body=f"Increase {request['QuotaCode']} ({request['QuotaName']}) to {request['DesiredValue']:.15g}.",
             submitted_by="servicequotas.amazonaws.com",
         )
         request["CaseId"] = case["displayId"]

@@ -78,6 +78,19 @@ class SupportFake:
                     if case.get("autoReplyAt") is not None:
                         case["autoReplyAt"] = case["created"] + self.auto_reply_after_seconds
 
+    def advance(self, seconds: float) -> int:
+        """Ages every case by `seconds` (its creation, its communications and its pending automated reply), as if
+        that much time had passed: the demo and the tests play AWS's reply a minute later without waiting for it.
+        Returns how many cases were aged."""
+        with self.lock:
+            for case in self.cases.values():
+                case["created"] -= seconds
+                for communication in case["communications"]:
+                    communication["created"] -= seconds
+                if case.get("autoReplyAt") is not None:
+                    case["autoReplyAt"] -= seconds
+            return len(self.cases)
+
     def _due_replies(self, case: dict[str, Any]) -> None:
         """Posts AWS's automated first reply once its time has come (looked at whenever the case is read)."""
         due = case.get("autoReplyAt")

@@ -65,14 +65,15 @@ fn the_demo_narrates_every_step_and_stops_the_emulator() {
         String::from_utf8_lossy(&output.stderr)
     );
     for expected in [
-        "[1/8] The stack, created from template.yaml",
-        "[2/8] Quota calculator: the custom resource's Create",
-        "[3/8] Fourteen days of Bedrock usage",
-        "[4/8] An alarm fires",
-        "[5/8] The notification processor handles it",
-        "[6/8] What the emulated AWS services now hold",
-        "[7/8] The e-mail, as the stakeholders receive it",
-        "[8/8] The quota is raised; the alarm updater follows",
+        "[1/9] The stack, created from template.yaml",
+        "[2/9] Quota calculator: the custom resource's Create",
+        "[3/9] Fourteen days of Bedrock usage",
+        "[4/9] An alarm fires",
+        "[5/9] The notification processor handles it",
+        "[6/9] What the emulated AWS services now hold",
+        "[7/9] The e-mail, as the stakeholders receive it",
+        "[8/9] The follow-up: the case Service Quotas opened gets our context",
+        "[9/9] The quota is raised; the alarm updater follows",
         // The template's alarms, the calculator's answer and the usage that crosses the threshold.
         "L1 Critical  Throttles",
         "Answer          SUCCESS",
@@ -84,10 +85,22 @@ fn the_demo_narrates_every_step_and_stops_the_emulator() {
         "Decision        class tpm, scenario high_usage, severity warning",
         &format!("TPM increase requested: {TPM_CODE}"),
         "6,250,000 → 7,812,500",
-        // What Service Quotas holds, and the e-mail as sent.
-        "desired value 7,812,500, status CASE_OPENED",
+        // What Service Quotas holds (no case yet, as in AWS), and the e-mail as sent, truthful about it.
+        "desired value 7,812,500, status PENDING, no Support case yet",
         "Subject         🟡 [WARNING] Acme - Bedrock Ops Alert - Opus-4-6 - Quota Request",
         &format!("Requested the TPM quota increase {TPM_CODE} from 6,250,000 to 7,812,500"),
+        "our usage-validated context will be added to the case it opens, and a second e-mail will name that case",
+        // The follow-up: a first look finds the case linked but AWS's reply not yet there, the second one
+        // appends the context; the case read back holds Service Quotas', AWS's and our communication.
+        "status CASE_OPENED, case 17000000001, next look in 120 s",
+        "context_added, status CASE_OPENED, case 17000000001, e-mail published",
+        "read back with DescribeCommunications: 3 communication(s)",
+        "AWS Support (automated reply): Hello",
+        "Bedrock Ops Alert: Context for Service Quotas request",
+        &format!("- Tokens per minute, {TPM_CODE} ("),
+        "from 6,250,000 to 7,812,500 (+25 %)",
+        "Follow-up       📨 [QUOTA] Acme - Bedrock Ops Alert - Opus-4-6 - case 17000000001 has our context",
+        "Service Quotas opened AWS Support case 17000000001 for it",
         // The quota raise and the updater.
         "TPM: quota 6,250,000 → 7,812,500, threshold 5,000,000 → 6,250,000, alarm updated",
         "RPM: quota 10,000 (unchanged), threshold 8,000 (unchanged)",
@@ -152,6 +165,7 @@ fn the_json_summary_carries_the_same_facts() {
                 "calculator",
                 "decision",
                 "email",
+                "follow_up",
                 "quota_requests",
                 "seconds",
                 "stack",
@@ -163,7 +177,14 @@ fn the_json_summary_carries_the_same_facts() {
         ),
         (
             &summary["stack"],
-            &["alarms", "not_created", "parameters", "tables", "topics"],
+            &[
+                "alarms",
+                "not_created",
+                "parameters",
+                "queues",
+                "tables",
+                "topics",
+            ],
         ),
         (
             &summary["calculator"],
@@ -192,17 +213,25 @@ fn the_json_summary_carries_the_same_facts() {
             &summary["quota_requests"][0],
             &["case_id", "desired_value", "id", "quota_code", "status"],
         ),
+        (&summary["email"], &["body", "subject"]),
+        (&summary["follow_up"], &["cases", "emails", "looks"]),
         (
-            &summary["support_cases"][0],
+            &summary["follow_up"]["looks"][1],
             &[
-                "communications",
-                "display_id",
-                "severity",
+                "after_seconds",
+                "attempt",
+                "batch_item_failures",
+                "case",
+                "email",
+                "request_id",
+                "result",
                 "status",
-                "subject",
             ],
         ),
-        (&summary["email"], &["body", "subject"]),
+        (
+            &summary["follow_up"]["cases"][0],
+            &["communications", "display_id", "subject"],
+        ),
         (
             &summary["updater"],
             &["email", "report", "tpm_threshold_history"],
@@ -226,6 +255,7 @@ fn the_json_summary_carries_the_same_facts() {
             "alarm",
             "processor",
             "read-back",
+            "follow-up",
             "updater"
         ]
     );
@@ -241,7 +271,48 @@ fn the_json_summary_carries_the_same_facts() {
     assert_eq!(summary["decision"]["actions"][0]["type"], "quota_request");
     assert_eq!(summary["decision"]["actions"][0]["desired"], 7_812_500);
     assert_eq!(summary["quota_requests"][0]["desired_value"], 7_812_500.0);
-    assert_eq!(summary["quota_requests"][0]["status"], "CASE_OPENED");
+    // Service Quotas links the case only later, as in AWS; nothing of ours is a Support case.
+    assert_eq!(summary["quota_requests"][0]["status"], "PENDING");
+    assert_eq!(summary["quota_requests"][0]["case_id"], Value::Null);
+    assert_eq!(summary["support_cases"], serde_json::json!([]));
+    let looks = summary["follow_up"]["looks"].as_array().expect("looks");
+    let results: Vec<(&str, u64)> = looks
+        .iter()
+        .map(|l| {
+            (
+                l["result"].as_str().unwrap(),
+                l["after_seconds"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(results, [("look_again", 60), ("context_added", 180)]);
+    let case = &summary["follow_up"]["cases"][0];
+    let ours: Vec<&str> = case["communications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["body"]
+                .as_str()
+                .unwrap()
+                .starts_with("Context for Service Quotas request")
+        })
+        .map(|c| c["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(ours.len(), 1, "exactly one communication from us");
+    for expected in [TPM_CODE, "6,250,000", "7,812,500", "5,580,000"] {
+        assert!(ours[0].contains(expected), "{expected}: {}", ours[0]);
+    }
+    let display_id = case["display_id"].as_str().unwrap();
+    let emails = summary["follow_up"]["emails"].as_array().unwrap();
+    assert_eq!(emails.len(), 1);
+    assert!(emails[0]["subject"].as_str().unwrap().contains(display_id));
+    assert!(
+        emails[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("displayId={display_id}"))
+    );
     assert!(
         summary["email"]["subject"]
             .as_str()

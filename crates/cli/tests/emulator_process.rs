@@ -4,7 +4,7 @@
 use std::process::Output;
 
 use bedrock_ops_testkit::testbed::processor::{
-    Account, LEDGER_TABLE, RPM_CODE, Testbed, fixtures_dir,
+    Account, LEDGER_TABLE, RPM_CODE, TPM_CODE, Testbed, fixtures_dir,
 };
 use serde_json::Value;
 
@@ -82,6 +82,79 @@ fn simulate_prints_the_decision_and_touches_nothing() {
         }
         assert!(testbed.emulator.quota_requests().unwrap().is_empty());
         assert!(testbed.emails().is_empty());
+    });
+}
+
+#[test]
+fn simulate_shows_the_context_each_follow_up_would_append_in_json_and_text() {
+    // The blog's first example: a critical Throttles alarm with a 9,500 RPM peak against an 8,000 threshold.
+    let account = Account::new(10_000, 6_250_000).peaks(9_500.0, 3_000_000.0);
+    Testbed::run(&account, |testbed| async move {
+        let event = fixture("throttles-alarm.json");
+        let out = json(&cli(&testbed, &["simulate", "--event", &event, "--json"]));
+        let contexts = out["follow_up_context"]
+            .as_array()
+            .expect("follow_up_context");
+        let codes: Vec<&str> = contexts
+            .iter()
+            .map(|c| c["quota_code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, [RPM_CODE, TPM_CODE], "one entry per request");
+        for context in contexts {
+            let body = context["body"].as_str().unwrap();
+            let code = context["quota_code"].as_str().unwrap();
+            for expected in [
+                "Context for Service Quotas request <request id>",
+                code,
+                "9,500",
+                "8,000",
+                "(+25 %)",
+                "Please expedite",
+                "Customer-support assistant for the EMEA contact centre",
+            ] {
+                assert!(
+                    body.contains(expected),
+                    "{expected:?} in {code}'s context:\n{body}"
+                );
+            }
+            assert!(body.len() <= 8_000, "bounded like every case body");
+        }
+        assert!(contexts[0]["body"].as_str().unwrap().contains("12,500"));
+        assert!(contexts[1]["body"].as_str().unwrap().contains("7,812,500"));
+
+        let text = cli(&testbed, &["simulate", "--event", &event]);
+        assert!(text.status.success());
+        let text = String::from_utf8(text.stdout).unwrap();
+        for code in [RPM_CODE, TPM_CODE] {
+            assert!(
+                text.contains(&format!(
+                    "follow-up context for {code} (appended to the case Service Quotas opens for the request):"
+                )),
+                "{text}"
+            );
+        }
+        assert_eq!(text.matches("Please expedite").count(), 2, "{text}");
+        assert!(text.contains("9,500"), "{text}");
+        assert!(testbed.emulator.quota_requests().unwrap().is_empty());
+        assert!(testbed.emulator.support_cases().unwrap().is_empty());
+    });
+}
+
+#[test]
+fn process_prints_no_follow_up_context_it_schedules_the_follow_up_instead() {
+    let account = Account::new(10_000, 6_250_000).peaks(9_500.0, 3_000_000.0);
+    Testbed::run(&account, |testbed| async move {
+        let out = json(&cli(
+            &testbed,
+            &[
+                "process",
+                "--event",
+                &fixture("throttles-alarm.json"),
+                "--json",
+            ],
+        ));
+        assert_eq!(out["actions"][0]["type"], "quota_request");
+        assert!(out.get("follow_up_context").is_none(), "{out}");
     });
 }
 

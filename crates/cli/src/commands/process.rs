@@ -33,8 +33,8 @@ pub struct Args {
     /// The event: an SNS event or a CloudWatch alarm message, as JSON (`-` reads standard input).
     #[arg(long, value_name = "FILE")]
     event: String,
-    /// Print the decision as JSON: class, scenario, severity, actions, email (one object per transition;
-    /// an array when the event holds several).
+    /// Print the decision as JSON: class, scenario, severity, actions, email, and for `simulate`
+    /// follow_up_context (one object per transition; an array when the event holds several).
     #[arg(long)]
     json: bool,
     /// `process` only: redo exactly the failed steps of the transition the ledger recorded (a quota request,
@@ -272,6 +272,16 @@ fn write_text(report: &Report, out: &mut impl Write) -> CommandResult {
     writeln!(out, "  Subject: {}", text(&value["email"]["subject"]))?;
     writeln!(out)?;
     writeln!(out, "{}", text(&value["email"]["body"]))?;
+    // `simulate`: what each request's follow-up would append to the case Service Quotas opens.
+    for context in value["follow_up_context"].as_array().into_iter().flatten() {
+        writeln!(
+            out,
+            "follow-up context for {} (appended to the case Service Quotas opens for the request):",
+            text(&context["quota_code"])
+        )?;
+        writeln!(out)?;
+        writeln!(out, "{}", text(&context["body"]))?;
+    }
     Ok(())
 }
 

@@ -13,6 +13,7 @@ use bedrock_ops_core::settings::{Mode, keys};
 use bedrock_ops_core::thresholds::SERVICE_CODE;
 
 use super::case_lock::case_lock_key;
+use super::follow_up::preview;
 use super::gate::Admission;
 use super::reads::{live_or_stored, read_settings, side_quota, within_lookback};
 use super::report::{Decided, Decision, EmailStatus, Report};
@@ -162,6 +163,10 @@ where
             return self.retried(t, filed, &redo, &actions, held, now).await;
         }
         let email = email::alarm_email(&facts, &actions);
+        let follow_up_context = match run {
+            RunMode::Simulate => preview::follow_up_context(&facts, &actions),
+            RunMode::Live => Vec::new(),
+        };
         let decision = Decision {
             key: t.key.clone(),
             class: plan.classification.class,
@@ -170,6 +175,7 @@ where
             actions,
             email,
             email_status: EmailStatus::Pending,
+            follow_up_context,
         };
         self.deliver(t, decision, plan.notify, held, now, run).await
     }

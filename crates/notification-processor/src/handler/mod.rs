@@ -37,7 +37,7 @@
 //! | `case_lock` | the category's case lock: one Support case when alarms of a category arrive together |
 //! | `reads` | settings, usage, live quotas and open cases, read into the plan's input |
 //! | `filing` | Service Quotas requests, appends to open cases, new Support cases |
-//! | `follow_up` | the follow-up of a Service Quotas request: scheduled after the request (`schedule`), one look per queue message (context appended once, one e-mail), the SQS event (`event`) |
+//! | `follow_up` | the follow-up of a Service Quotas request: scheduled after the request (`schedule`), one look per queue message (context appended once, one e-mail), the SQS event (`event`), the context `simulate` shows (`preview`) |
 //! | `delivery` | the e-mail with the closing write; the recorded e-mail of an earlier attempt |
 //! | `record` | the typed record the ledger keeps between attempts ([`FILED_STEP`], [`RETRY_STEP`]) |
 //! | `steps` | which steps of a transition succeeded and which failed; what a retry redoes |
@@ -80,7 +80,8 @@ pub use follow_up::{CONTEXT_ADDED_STEP, FollowUpReport, FollowUpResult, batch_re
 pub use gate::LEDGER_TTL_SECONDS;
 pub use record::{FILED_STEP, RETRY_STEP, RecordedDecision, RecordedEmail};
 pub use report::{
-    Decided, Decision, DecisionView, EmailStatus, EmailView, Report, lambda_response,
+    Decided, Decision, DecisionView, EmailStatus, EmailView, FollowUpContext, Report,
+    lambda_response,
 };
 pub use steps::{StepResult, StepStatus};
 

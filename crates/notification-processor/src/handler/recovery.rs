@@ -86,6 +86,7 @@ where
             actions: Vec::new(),
             email,
             email_status: EmailStatus::Pending,
+            follow_up_context: Vec::new(),
         };
         self.deliver(t, decision, plan.notify, None, now, run).await
     }

@@ -131,6 +131,17 @@ pub struct Decision {
     pub actions: Vec<Action>,
     pub email: Email,
     pub email_status: EmailStatus,
+    /// `simulate` only: the context the follow-up would append to the case Service Quotas opens for each
+    /// request the decision would file (empty otherwise).
+    pub follow_up_context: Vec<FollowUpContext>,
+}
+
+/// The usage-validated context of one Service Quotas request, as its follow-up appends it to the case Service
+/// Quotas opens (`core::messages::case::quota_request_context`, bounded by the case body limit).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FollowUpContext {
+    pub quota_code: String,
+    pub body: String,
 }
 
 /// A decision as JSON, generic over its e-mail's shape: [`EmailView`] in the contract (the body may be left
@@ -282,6 +293,9 @@ enum ReportView<'a> {
         result: ResultName,
         #[serde(skip_serializing_if = "Option::is_none")]
         steps: Option<&'a [StepResult]>,
+        /// `simulate`: what each request's follow-up would append ([`FollowUpContext`]).
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        follow_up_context: &'a [FollowUpContext],
     },
     Key {
         key: &'a str,
@@ -313,6 +327,7 @@ impl Report {
                 decision: decision.view(with_body),
                 result: ResultName::Handled,
                 steps: None,
+                follow_up_context: &decision.follow_up_context,
             },
             Report::Resumed {
                 key,
@@ -325,6 +340,7 @@ impl Report {
                 },
                 result: ResultName::Resumed,
                 steps: None,
+                follow_up_context: &[],
             },
             Report::Retried {
                 key,
@@ -338,6 +354,7 @@ impl Report {
                 },
                 result: ResultName::Retried,
                 steps: Some(steps),
+                follow_up_context: &[],
             },
             Report::AlreadyHandled { key } => ReportView::Key {
                 key,

@@ -40,7 +40,10 @@ use std::time::{Duration, Instant};
 
 pub use error::EmulatorError;
 pub use faults::Fault;
-pub use readback::{CallRecord, CfnResponse, Communication, QuotaRequest, SnsMessage, SupportCase};
+pub use readback::{
+    AWS_SUBMITTER, CallRecord, CfnResponse, Communication, QuotaRequest, SERVICE_QUOTAS_SUBMITTER,
+    SnsMessage, SupportCase,
+};
 pub use seeding::SeedQuota;
 pub use setup::{PYTHON_ENV, python, workspace_root};
 pub use turn::take_turn;

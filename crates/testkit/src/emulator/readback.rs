@@ -45,6 +45,24 @@ pub struct SupportCase {
     pub communications: Vec<Communication>,
 }
 
+/// Who the cases Service Quotas opens, and their first communication, are submitted by.
+pub const SERVICE_QUOTAS_SUBMITTER: &str = "servicequotas.amazonaws.com";
+/// Who AWS's own replies on a case (the automated first one) are submitted by.
+pub const AWS_SUBMITTER: &str = "Amazon Web Services";
+
+impl SupportCase {
+    /// The bodies of the communications neither Service Quotas nor AWS wrote: ours, oldest first.
+    pub fn ours(&self) -> Vec<&str> {
+        self.communications
+            .iter()
+            .filter(|c| {
+                c.submitted_by != SERVICE_QUOTAS_SUBMITTER && c.submitted_by != AWS_SUBMITTER
+            })
+            .map(|c| c.body.as_str())
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Communication {
@@ -104,6 +122,13 @@ impl Emulator {
     /// Every Support case, oldest first, with all its communications.
     pub fn support_cases(&self) -> Result<Vec<SupportCase>, EmulatorError> {
         self.get_list("/_ext/support/cases", "cases")
+    }
+
+    /// The cases Service Quotas opened for increase requests (not ours), oldest first.
+    pub fn service_quotas_cases(&self) -> Result<Vec<SupportCase>, EmulatorError> {
+        let mut cases = self.support_cases()?;
+        cases.retain(|c| c.submitted_by == SERVICE_QUOTAS_SUBMITTER);
+        Ok(cases)
     }
 
     /// Messages published to SNS, in publishing order, optionally for one topic.

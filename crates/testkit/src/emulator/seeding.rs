@@ -160,6 +160,15 @@ impl Emulator {
             .map(drop)
     }
 
+    /// Ages every Support case by `seconds` (its creation, its communications, its pending automated reply), as
+    /// if that much time had passed: AWS's reply a minute after the case opens, without waiting a minute.
+    /// Returns how many cases were aged.
+    pub fn advance_support(&self, seconds: u32) -> Result<u64, EmulatorError> {
+        let body = json!({ "seconds": seconds });
+        let answer = self.call("POST", "/_ext/support/advance", Some(&body))?;
+        Ok(answer["advanced"].as_u64().unwrap_or_default())
+    }
+
     /// Moves the queue's clock on by `seconds` (delays and visibility timeouts end sooner); returns how many
     /// messages it holds.
     pub fn advance_queue(&self, queue_url: &str, seconds: u32) -> Result<u64, EmulatorError> {

@@ -3,14 +3,16 @@
 //! CloudFormation Create, writes fourteen days of Bedrock usage whose last half hour crosses the TPM
 //! threshold, moves that alarm to ALARM (the emulator publishes CloudWatch's message to the raw topic), hands
 //! the message to the notification processor's handler as SNS delivers it, and shows what the emulated
-//! services now hold and the e-mail as sent. Then Service Quotas approves the request and the alarm
-//! updater's handler moves the threshold.
+//! services now hold and the e-mail as sent. Service Quotas links a Support case to the request only later,
+//! as in AWS: the follow-up the processor left on its queue is delivered (the emulator's clocks moved on, no
+//! waiting) and appends the usage-validated context to that case, then e-mails its number. Then Service
+//! Quotas approves the request and the alarm updater's handler moves the threshold.
 //!
 //! The three handlers are the Lambdas' own library functions over the same adapters and SDK clients their
 //! `main`s build; only the endpoint differs. Any failed step stops the demo with an error naming it, and the
 //! emulator is stopped however the demo ends.
 //!
-//! This file is the orchestration only: the eight sections live in `sections/`, one file each, and each
+//! This file is the orchestration only: the nine sections live in `sections/`, one file each, and each
 //! returns the facts that both the narration and the `--json` document are rendered from.
 
 mod runtime;
@@ -33,6 +35,7 @@ use self::sections::Facts;
 use self::sections::alarm::AlarmFacts;
 use self::sections::calculator::CalculatorFacts;
 use self::sections::email::EmailFacts;
+use self::sections::follow_up::FollowUpFacts;
 use self::sections::processor::ProcessorFacts;
 use self::sections::read_back::ReadBackFacts;
 use self::sections::stack::StackFacts;
@@ -55,7 +58,7 @@ pub struct Args {
     lambda_runtime: bool,
 }
 
-const SECTIONS: usize = 8;
+const SECTIONS: usize = 9;
 
 /// What every section works with: the running emulator, SDK clients pointed at it, and the stack as
 /// template.yaml renders it.
@@ -67,7 +70,7 @@ pub struct Demo<'a> {
     pub lambda_runtime: bool,
 }
 
-/// The facts of all eight sections: the `--json` document, less its `seconds` and `timings`. The key
+/// The facts of all nine sections: the `--json` document, less its `seconds` and `timings`. The key
 /// names are the document's contract.
 #[derive(Serialize)]
 struct Record {
@@ -80,6 +83,7 @@ struct Record {
     #[serde(flatten)]
     read_back: ReadBackFacts,
     email: EmailFacts,
+    follow_up: FollowUpFacts,
     updater: UpdaterFacts,
 }
 
@@ -108,10 +112,9 @@ pub fn run(args: &Args, out: &mut impl Write) -> CommandResult {
             ("StakeholderEmailList", STAKEHOLDERS),
         ],
     )?;
+    // The emulator's realistic default: Service Quotas answers the request without a case and links one
+    // moments later, AWS's automated reply comes a minute after; section 8 plays the follow-up that copes.
     let emulator = Emulator::start()?;
-    // The demo does not play the follow-up of a quota request yet (issue 12's demo step is unfinished), so it
-    // opts into Service Quotas linking the case in the request's answer; the tests use the realistic default.
-    emulator.set_quota_case_instant(true)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -154,7 +157,7 @@ pub fn run(args: &Args, out: &mut impl Write) -> CommandResult {
     Ok(())
 }
 
-/// The eight sections in order, each narrated as soon as it is done; returns their facts and how long each
+/// The nine sections in order, each narrated as soon as it is done; returns their facts and how long each
 /// step took.
 async fn run_sections<W: Write>(
     demo: &Demo<'_>,
@@ -205,6 +208,13 @@ async fn run_sections<W: Write>(
     let email = narrate(show, async { sections::email::run(demo, formatted_topic) }).await?;
     lap("read-back", clock);
     let clock = Instant::now();
+    let follow_up = narrate(
+        show,
+        sections::follow_up::run(demo, stack.queue("FollowUpQueue")?, formatted_topic),
+    )
+    .await?;
+    lap("follow-up", clock);
+    let clock = Instant::now();
     let updater = narrate(
         show,
         sections::updater::run(
@@ -225,6 +235,7 @@ async fn run_sections<W: Write>(
         decision,
         read_back,
         email,
+        follow_up,
         updater,
     };
     Ok((record, timings))

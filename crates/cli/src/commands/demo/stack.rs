@@ -11,6 +11,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     TimeToLiveSpecification,
 };
+use aws_sdk_sqs::types::QueueAttributeName;
 use bedrock_ops_aws::alarms::{
     Dimension, MetricAlarmDef, MetricQuery, MetricStatDef, SingleMetric,
 };
@@ -136,6 +137,8 @@ pub fn scalar(value: &Value) -> String {
 pub struct Provisioned {
     /// logical id → ARN returned by CreateTopic.
     pub topics: BTreeMap<String, String>,
+    /// logical id → URL returned by CreateQueue.
+    pub queues: BTreeMap<String, String>,
     /// (full name, value), in template order.
     pub parameters: Vec<(String, String)>,
     pub alarms: Vec<MetricAlarmDef>,
@@ -145,8 +148,9 @@ pub struct Provisioned {
 }
 
 /// Types created before the quota calculator runs (the composite waits for it, as in the template).
-const CREATED: [&str; 4] = [
+const CREATED: [&str; 5] = [
     "AWS::SNS::Topic",
+    "AWS::SQS::Queue",
     "AWS::DynamoDB::Table",
     "AWS::SSM::Parameter",
     "AWS::CloudWatch::Alarm",
@@ -175,6 +179,27 @@ pub async fn provision(stack: &Rendered, clients: &AwsClients) -> Result<Provisi
             .topic_arn
             .ok_or_else(|| format!("CreateTopic {name} returned no ARN"))?;
         done.topics.insert(logical_id.to_owned(), arn);
+    }
+    // The follow-up queue and the dead-letter queues, with their timings (encryption is not emulated).
+    let sqs = aws_sdk_sqs::Client::new(&clients.config);
+    for (logical_id, queue) in stack.of_type("AWS::SQS::Queue") {
+        let name = text(&queue.properties, "QueueName", logical_id)?;
+        let mut call = sqs.create_queue().queue_name(&name);
+        for attribute in ["VisibilityTimeout", "MessageRetentionPeriod"] {
+            if !queue.properties[attribute].is_null() {
+                call = call.attributes(
+                    QueueAttributeName::from(attribute),
+                    scalar(&queue.properties[attribute]),
+                );
+            }
+        }
+        let url = call
+            .send()
+            .await
+            .map_err(|e| format!("CreateQueue {name}: {e}"))?
+            .queue_url
+            .ok_or_else(|| format!("CreateQueue {name} returned no URL"))?;
+        done.queues.insert(logical_id.to_owned(), url);
     }
     for (logical_id, table) in stack.of_type("AWS::DynamoDB::Table") {
         create_table(clients, logical_id, &table.properties).await?;

@@ -15,6 +15,7 @@
 //! the look is reopened with [`CONTEXT_ADDED_STEP`] recorded, and the retry only publishes.
 
 pub(crate) mod event;
+pub(super) mod preview;
 mod schedule;
 
 use bedrock_ops_aws::ledger::Claim;

@@ -267,6 +267,58 @@ async fn simulation_touches_neither_ledger_nor_topic_nor_filings() {
 }
 
 #[tokio::test]
+async fn simulation_shows_the_context_each_follow_up_would_append_as_the_live_run_queues_it() {
+    let simulated = World::new();
+    simulated.usage(9_500.0, 3_000_000.0);
+    let reports = simulated
+        .run_as(&alarm("Throttles", "Critical"), RunMode::Simulate)
+        .await
+        .unwrap();
+    let Report::Handled(decision) = &reports[0] else {
+        panic!("{reports:?}")
+    };
+    let codes: Vec<&str> = decision
+        .follow_up_context
+        .iter()
+        .map(|c| c.quota_code.as_str())
+        .collect();
+    assert_eq!(codes, [RPM, TPM]);
+    assert!(
+        simulated.queue.sent().is_empty(),
+        "a simulation queues nothing"
+    );
+    let json = reports[0].to_json(true);
+    assert_eq!(json["follow_up_context"][1]["quota_code"], TPM);
+    assert!(
+        json["follow_up_context"][0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("Please expedite")
+    );
+
+    // The live run of the same alarm queues the very same text, its real request id in place of the
+    // placeholder.
+    let live = World::new();
+    live.usage(9_500.0, 3_000_000.0);
+    let filed = live.decide(&alarm("Throttles", "Critical")).await;
+    assert!(filed.follow_up_context.is_empty(), "only simulate shows it");
+    let queued: Vec<bedrock_ops_core::follow_up::FollowUp> = live
+        .queue
+        .sent()
+        .iter()
+        .map(|m| bedrock_ops_core::follow_up::parse(&m.body).unwrap())
+        .collect();
+    assert_eq!(queued.len(), 2);
+    for (message, preview) in queued.iter().zip(&decision.follow_up_context) {
+        assert_eq!(message.quota_code, preview.quota_code);
+        assert_eq!(
+            preview.body.replace("<request id>", &message.request_id),
+            message.context
+        );
+    }
+}
+
+#[tokio::test]
 async fn throttled_settings_read_is_retryable_and_releases_the_claim() {
     let world = World::new();
     world.parameters.fail_next(

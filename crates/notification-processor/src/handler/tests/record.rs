@@ -172,6 +172,7 @@ fn every_record_the_processor_writes_reads_back_as_written() {
                         body: "body\nwith lines".into(),
                     },
                     email_status: EmailStatus::Pending,
+                    follow_up_context: Vec::new(),
                 };
                 let record = FiledRecord::of(&decision, notify);
 

@@ -112,11 +112,11 @@ impl Facts for ReadBackFacts {
                     request.id,
                     number(request.desired_value),
                     request.status,
-                    request
-                        .case_id
-                        .as_deref()
-                        .map(|id| format!(", Support case {id} opened by Service Quotas"))
-                        .unwrap_or_default()
+                    request.case_id.as_deref().map_or_else(
+                        || ", no Support case yet (Service Quotas links one later, as in AWS)"
+                            .to_owned(),
+                        |id| format!(", Support case {id} opened by Service Quotas")
+                    )
                 ),
             )?;
         }

@@ -27,6 +27,8 @@ use crate::commands::demo::step::{Step, failed};
 pub struct StackFacts {
     /// Logical id → the ARN CreateTopic returned.
     pub topics: BTreeMap<String, String>,
+    /// Logical id → the URL CreateQueue returned (the follow-up queue and the dead-letter queues).
+    pub queues: BTreeMap<String, String>,
     /// Named in the `--json` document; key and TTL shown in the narration.
     #[serde(serialize_with = "table_names")]
     pub tables: Vec<Table>,
@@ -65,6 +67,14 @@ impl StackFacts {
     /// The ARN of the topic with this logical id.
     pub fn topic(&self, logical_id: &str) -> Step<&str> {
         self.topics
+            .get(logical_id)
+            .map(String::as_str)
+            .ok_or_else(|| format!("template.yaml has no {logical_id}"))
+    }
+
+    /// The URL of the queue with this logical id.
+    pub fn queue(&self, logical_id: &str) -> Step<&str> {
+        self.queues
             .get(logical_id)
             .map(String::as_str)
             .ok_or_else(|| format!("template.yaml has no {logical_id}"))
@@ -112,6 +122,7 @@ pub async fn run(demo: &Demo<'_>) -> Step<StackFacts> {
         .collect();
     Ok(StackFacts {
         topics: provisioned.topics,
+        queues: provisioned.queues,
         tables,
         parameters: provisioned.parameters,
         alarms: provisioned.alarms,
@@ -141,6 +152,12 @@ impl Facts for StackFacts {
             .map(|(id, arn)| format!("{:<48} {id}", arn.rsplit(':').next().unwrap_or(arn)))
             .collect();
         show.field("SNS topics", topics.join("\n"))?;
+        let queues: Vec<String> = self
+            .queues
+            .iter()
+            .map(|(id, url)| format!("{:<48} {id}", url.rsplit('/').next().unwrap_or(url)))
+            .collect();
+        show.field("SQS queues", queues.join("\n"))?;
         for table in &self.tables {
             show.field(
                 "DynamoDB table",
@@ -270,6 +287,10 @@ mod tests {
                 "RawAlarmTopic".to_owned(),
                 "arn:aws:sns:r:1:raw".to_owned(),
             )]),
+            queues: BTreeMap::from([(
+                "FollowUpQueue".to_owned(),
+                "http://q/1/follow-up".to_owned(),
+            )]),
             tables: vec![Table {
                 logical_id: "LedgerTable".to_owned(),
                 name: "ledger".to_owned(),
@@ -302,6 +323,7 @@ mod tests {
             serde_json::to_value(&facts).unwrap(),
             json!({
                 "topics": {"RawAlarmTopic": "arn:aws:sns:r:1:raw"},
+                "queues": {"FollowUpQueue": "http://q/1/follow-up"},
                 "tables": ["ledger"],
                 "parameters": {"/a": "1", "/b": "2"},
                 "alarms": ["Acme-OpsAlert-X-Opus-4-6"],
@@ -311,6 +333,10 @@ mod tests {
         let text = crate::commands::demo::sections::narration(&facts);
         assert!(text.contains("DynamoDB table  ledger LedgerTable (key pk, TTL on expires_at)"));
         assert!(text.contains("Model id        model"));
+        assert!(
+            text.contains("follow-up") && text.contains("FollowUpQueue"),
+            "{text}"
+        );
         // Template order in the narration, sorted in the document.
         assert!(text.find("/b = 2") < text.find("/a = 1"), "{text}");
         assert!(text.contains("+ 1 self-monitoring alarms"));

@@ -1,4 +1,4 @@
-//! Section 8: Service Quotas approves the increase the processor filed, and the alarm updater's handler
+//! Section 9: Service Quotas approves the increase the processor filed, and the alarm updater's handler
 //! runs on the scheduled event EventBridge would send. It shows the other half of the product's loop: the
 //! live quota read, the threshold recomputed and the TPM alarm updated, verified by reading the alarm back
 //! (only its threshold moved) and the threshold's history in Parameter Store, plus the quota-change e-mail.
@@ -66,6 +66,12 @@ pub async fn run(
     formatted_topic: &str,
 ) -> Step<UpdaterFacts> {
     let tpm_code = demo.stack.parameter("TokensPerMinuteQuotaCode")?;
+    // The e-mails so far (the alarm's, the follow-up's): the updater's comes after them.
+    let emails_before = demo
+        .emulator
+        .sns_messages(Some(formatted_topic))
+        .map_err(failed("reading the formatted topic"))?
+        .len();
     demo.emulator
         .set_request_status(request_id, "APPROVED")
         .map_err(failed("approving the quota request"))?;
@@ -134,7 +140,7 @@ pub async fn run(
         .sns_messages(Some(formatted_topic))
         .map_err(failed("reading the formatted topic"))?;
     let email = messages
-        .get(1)
+        .get(emails_before)
         .ok_or("the updater published no quota-change e-mail")?;
     Ok(UpdaterFacts {
         approval: Approval {
