@@ -304,6 +304,7 @@ fn requested(f: &AlarmFacts) -> Vec<Action> {
             // As AWS answers: the case is linked later, and the follow-up adds the context to it.
             case: None,
             follow_up: true,
+            context_added: false,
         })
         .collect()
 }
@@ -502,6 +503,7 @@ fn email_per_not_filed_reason() {
                     request_id: request_id(1),
                     case: Some(case(1)),
                     follow_up: true,
+                    context_added: false,
                 },
             ],
         ),
@@ -600,6 +602,7 @@ fn email_per_not_filed_reason() {
                 request_id: request_id(0),
                 case: None,
                 follow_up: false,
+                context_added: false,
             }],
         ),
         ("no_action_recorded", &nq, vec![]),

@@ -87,7 +87,8 @@ where
             email,
             email_status: EmailStatus::Pending,
         };
-        self.deliver(t, decision, plan.notify, None, now, run).await
+        self.deliver(t, decision, plan.notify, None, None, now, run)
+            .await
     }
 }
 
