@@ -605,6 +605,30 @@ fn email_per_not_filed_reason() {
                 context_added: false,
             }],
         ),
+        (
+            // Service Quotas named the case in its answer: the context went to it in the same invocation.
+            "quota_request_case_named_context_added",
+            &huw,
+            vec![Action::QuotaRequested {
+                increase: tpm_increase(200_000, 250_000),
+                request_id: request_id(0),
+                case: Some(case(1)),
+                follow_up: false,
+                context_added: true,
+            }],
+        ),
+        (
+            // Named, but the context could not go at once: its follow-up adds it.
+            "quota_request_case_named_follow_up",
+            &huw,
+            vec![Action::QuotaRequested {
+                increase: tpm_increase(200_000, 250_000),
+                request_id: request_id(0),
+                case: Some(case(1)),
+                follow_up: true,
+                context_added: false,
+            }],
+        ),
         ("no_action_recorded", &nq, vec![]),
         (
             "settings_unreadable",

@@ -1,5 +1,8 @@
-//! Phase two of a quota request: one look per follow-up message from the queue. No look ever waits: a look
-//! that finds nothing to do yet puts the next message on the queue with its delay and ends.
+//! Phase two of a quota request: one look per follow-up from the queue. No look ever waits: a look that finds
+//! nothing to do yet puts the next message on the queue with its delay and ends. A queue message asks for
+//! one look (the processor's own message) or for one per request of an alarm (its e-mail, delivered by the
+//! queue's subscription to the e-mail topic: `event`); those looks run at once, so the message takes as
+//! many round trips as one look.
 //!
 //! A look, in round trips (≤ 4, ≤ 6 AWS calls; docs/performance.md):
 //! 1. claim the look in the ledger (`follow-up#<request>#<attempt>`: a redelivered message finds it done and
@@ -11,7 +14,8 @@
 //! 4. the follow-up e-mail is published while the look is closed in the ledger (a refused e-mail reopens it).
 //!
 //! The context is appended by exactly one look: the looks of a request form a chain (each schedules the next
-//! only when it found nothing to do), and each look is claimed once. When the e-mail fails after the append,
+//! only when it found nothing to do), and each look is claimed once (a second copy of the alarm's e-mail
+//! carries the same first looks, which find themselves done). When the e-mail fails after the append,
 //! the look is reopened with [`CONTEXT_ADDED_STEP`] recorded, and the retry only publishes.
 
 pub(crate) mod event;
