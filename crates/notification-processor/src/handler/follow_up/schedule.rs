@@ -190,11 +190,11 @@ where
         for (index, added) in [first, second, third].into_iter().flatten() {
             match added {
                 Ok(found) => {
-                    if let Action::QuotaRequested {
+                    if let Some(Action::QuotaRequested {
                         case,
                         context_added,
                         ..
-                    } = &mut actions[index]
+                    }) = actions.get_mut(index)
                     {
                         info!(case = %found.display_id, "context added to the case Service Quotas named at once");
                         *case = Some(found);
