@@ -214,21 +214,33 @@ async fn without_an_email_due_the_follow_ups_go_on_the_queue_with_the_first_dela
     );
 }
 
-#[tokio::test]
-async fn one_delivered_email_makes_the_looks_of_both_its_requests_at_once() {
-    let world = World::new();
-    throttles_with_high_usage(&world).await;
-    link_case(&world, "req-1", "", true);
+/// Blog 1's e-mail as the queue's subscription delivers it, with req-1's case linked (AWS replied) and req-2
+/// approved meanwhile.
+async fn blog_one_email_delivered(world: &World) -> Value {
+    throttles_with_high_usage(world).await;
+    link_case(world, "req-1", "", true);
     world
         .quotas
         .set_request_status("req-2", ChangeStatus::Approved, None);
-    let event = delivered_email(&world, "m-1");
+    delivered_email(world, "m-1")
+}
 
-    let (reports, failed) = world
+/// The looks of a delivered message `after` seconds on, and the ids of those that failed.
+async fn deliver(world: &World, event: &Value, after: i64) -> (Vec<FollowUpReport>, Vec<String>) {
+    let at = world.now + after;
+    world
         .processor()
-        .follow_ups(&event, world.now + 60, world.now + 120)
+        .follow_ups(event, at, at + 60)
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn one_delivered_email_makes_the_looks_of_both_its_requests_at_once() {
+    let world = World::new();
+    let event = blog_one_email_delivered(&world).await;
+
+    let (reports, failed) = deliver(&world, &event, 60).await;
 
     assert!(failed.is_empty(), "{failed:?}");
     let results: Vec<_> = reports
@@ -245,11 +257,7 @@ async fn one_delivered_email_makes_the_looks_of_both_its_requests_at_once() {
     assert_eq!(world.support.appended().len(), 1);
     assert_eq!(world.emails().len(), 3, "the alarm's and one per request");
     // SNS (or the queue) delivers the e-mail again: both looks are done, nothing happens twice.
-    let (again, failed) = world
-        .processor()
-        .follow_ups(&event, world.now + 90, world.now + 150)
-        .await
-        .unwrap();
+    let (again, failed) = deliver(&world, &event, 90).await;
     assert!(failed.is_empty());
     assert!(
         again
@@ -263,10 +271,7 @@ async fn one_delivered_email_makes_the_looks_of_both_its_requests_at_once() {
 #[tokio::test]
 async fn a_delivered_email_whose_look_fails_comes_back_whole_and_only_the_failed_look_is_redone() {
     let world = World::new();
-    throttles_with_high_usage(&world).await;
-    world
-        .quotas
-        .set_request_status("req-2", ChangeStatus::Approved, None);
+    let event = blog_one_email_delivered(&world).await;
     world.support.fail_next(
         "DescribeCases",
         AwsError::from_code(
@@ -277,20 +282,12 @@ async fn a_delivered_email_whose_look_fails_comes_back_whole_and_only_the_failed
             Some(400),
         ),
     );
-    link_case(&world, "req-1", "", true);
-    let event = delivered_email(&world, "m-1");
-    let (reports, failed) = world
-        .processor()
-        .follow_ups(&event, world.now + 60, world.now + 120)
-        .await
-        .unwrap();
+
+    let (reports, failed) = deliver(&world, &event, 60).await;
+
     assert_eq!(failed, ["m-1"]);
     assert_eq!(reports.len(), 1, "req-2's look was made");
-    let (again, failed) = world
-        .processor()
-        .follow_ups(&event, world.now + 90, world.now + 150)
-        .await
-        .unwrap();
+    let (again, failed) = deliver(&world, &event, 90).await;
     assert!(failed.is_empty());
     let results: Vec<_> = again.iter().map(|r| r.result).collect();
     assert_eq!(
