@@ -1,6 +1,7 @@
-//! The follow-up of a Service Quotas request, free of I/O: the durable message the processor leaves on its
-//! queue after `RequestServiceQuotaIncrease`, the back-off between looks, and what one look decides from the
-//! request's status and its linked case.
+//! The follow-up of a Service Quotas request, free of I/O: the durable message that reaches the processor's
+//! queue after `RequestServiceQuotaIncrease` (carried by the alarm's e-mail as [`FOLLOW_UP_ATTRIBUTE`], which
+//! the queue's subscription filters on with [`FOLLOW_UP_FILTER_POLICY`], or sent by the processor itself),
+//! the back-off between looks, and what one look decides from the request's status and its linked case.
 //!
 //! Why a follow-up at all: Service Quotas answers the request before it has opened the Support case (its
 //! `CaseId` is usually absent), links the case seconds later, and AWS's automated first reply lands on the
