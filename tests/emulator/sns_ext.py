@@ -7,6 +7,11 @@ subscription stays pending until a test confirms it (`POST /_ext/sns/confirm`), 
 - Subscribe answers `pending confirmation` as the ARN unless ReturnSubscriptionArn is true.
 
 Other protocols keep moto's immediate confirmation (not modelled: HTTP(S) confirmation POSTs).
+
+SQS subscriptions need nothing here: moto 5.2.5 delivers to the queue with the subscription's filter policy,
+raw message delivery (SNS message attributes become SQS message attributes; RawMessageDelivery read as a
+boolean) and, for a message without its own delay, the queue's default DelaySeconds, as AWS does (the
+follow-up queue's subscription relies on all three: crates/notification-processor/tests/emulator_follow_up.rs).
 """
 
 from __future__ import annotations

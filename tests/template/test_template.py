@@ -510,6 +510,62 @@ def test_follow_up_queue_is_encrypted_redriven_and_read_by_the_processor_one_mes
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
+def follow_up_filter_policy() -> dict:
+    """The filter policy the processor's code names (crates/core/src/follow_up.rs, FOLLOW_UP_FILTER_POLICY)."""
+    source = (ROOT / "crates" / "core" / "src" / "follow_up.rs").read_text()
+    (policy,) = re.findall(r'FOLLOW_UP_FILTER_POLICY: &str = r#"(.*?)"#;', source)
+    return json.loads(policy)
+
+
+def test_the_email_topic_delivers_only_emails_carrying_follow_ups_raw_to_the_follow_up_queue(stack):
+    """Issue 12: one Publish sends the alarm's e-mail and schedules its follow-ups. The queue's subscription to
+    the e-mail topic filters on the attribute the code writes (and nothing else), delivers raw (the follow-ups
+    arrive as SQS message attributes), redrives what it cannot deliver; the queue's default delay is the first
+    back-off step (60 s)."""
+    subscription = stack.eval(stack.resources["FollowUpSubscription"]["Properties"])
+    assert subscription["TopicArn"] == stack.ref("FormattedTopic")
+    assert subscription["Protocol"] == "sqs"
+    assert subscription["Endpoint"] == f"arn:aws:sqs:us-east-1:{ACCOUNT_ID}:" + stack.prop("FollowUpQueue", "QueueName")
+    assert subscription["RawMessageDelivery"] is True
+    assert subscription["FilterPolicyScope"] == "MessageAttributes"
+    assert subscription["FilterPolicy"] == follow_up_filter_policy() == {"bedrock_ops_follow_up": [{"exists": True}]}
+    assert subscription["RedrivePolicy"]["deadLetterTargetArn"]
+    assert stack.resources["FollowUpQueue"]["Properties"]["DelaySeconds"] == 60
+    sqs_subscriptions = [
+        r for r in stack.of_type("AWS::SNS::Subscription").values() if r["Properties"]["Protocol"] == "sqs"
+    ]
+    assert len(sqs_subscriptions) == 1
+
+
+def test_only_the_email_topic_may_deliver_to_the_follow_up_queue_and_only_over_tls(stack):
+    (doc,) = [d for owner, kind, d in policy_documents(stack) if owner == "FollowUpQueuePolicy"]
+    statements = {s["Sid"]: s for s in as_list(doc["Statement"])}
+    queue_arn = f"arn:aws:sqs:us-east-1:{ACCOUNT_ID}:" + stack.prop("FollowUpQueue", "QueueName")
+    allow = statements["EmailTopicDeliversFollowUps"]
+    assert allow["Effect"] == "Allow"
+    assert allow["Principal"] == {"Service": "sns.amazonaws.com"}
+    assert as_list(allow["Action"]) == ["sqs:SendMessage"]
+    assert allow["Resource"] == queue_arn
+    assert allow["Condition"]["ArnEquals"]["aws:SourceArn"] == stack.ref("FormattedTopic")
+    assert allow["Condition"]["StringEquals"]["aws:SourceAccount"] == ACCOUNT_ID
+    deny = statements["DenyInsecureTransport"]
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert [s["Sid"] for s in as_list(doc["Statement"]) if s["Effect"] == "Allow"] == ["EmailTopicDeliversFollowUps"]
+
+
+def test_sns_may_use_the_stack_key_for_the_email_topic_to_write_the_encrypted_follow_up_queue(stack):
+    (doc,) = [d for owner, kind, d in policy_documents(stack) if kind == "key"]
+    statements = [
+        s for s in as_list(doc["Statement"])
+        if s.get("Principal", {}).get("Service") == "sns.amazonaws.com" and s["Effect"] == "Allow"
+    ]
+    formatted = stack.ref("FormattedTopic")
+    (grant,) = [s for s in statements if formatted in as_list(s["Condition"]["ArnEquals"]["aws:SourceArn"])]
+    assert {"kms:GenerateDataKey", "kms:Decrypt"} <= set(as_list(grant["Action"]))
+    assert grant["Condition"]["StringEquals"]["aws:SourceAccount"] == ACCOUNT_ID
+    assert stack.resources["FollowUpQueue"]["Properties"]["KmsMasterKeyId"] == {"Ref": "EncryptionKey"}
+
+
 def test_processor_sends_and_receives_on_the_follow_up_queue_only(stack):
     statements = {s["Sid"]: s for s in role_statements(stack, "NotificationProcessorRole")}
     queue_arn = f"arn:aws:sqs:us-east-1:{ACCOUNT_ID}:" + stack.prop("FollowUpQueue", "QueueName")

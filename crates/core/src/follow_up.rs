@@ -1,6 +1,7 @@
-//! The follow-up of a Service Quotas request, free of I/O: the durable message the processor leaves on its
-//! queue after `RequestServiceQuotaIncrease`, the back-off between looks, and what one look decides from the
-//! request's status and its linked case.
+//! The follow-up of a Service Quotas request, free of I/O: the durable message that reaches the processor's
+//! queue after `RequestServiceQuotaIncrease` (carried by the alarm's e-mail as [`FOLLOW_UP_ATTRIBUTE`], which
+//! the queue's subscription filters on with [`FOLLOW_UP_FILTER_POLICY`], or sent by the processor itself),
+//! the back-off between looks, and what one look decides from the request's status and its linked case.
 //!
 //! Why a follow-up at all: Service Quotas answers the request before it has opened the Support case (its
 //! `CaseId` is usually absent), links the case seconds later, and AWS's automated first reply lands on the
@@ -31,6 +32,16 @@ pub const GIVE_UP_AFTER_SECONDS: i64 = 7_200;
 pub const REPLY_GRACE_SECONDS: i64 = 300;
 /// The largest message accepted from the queue (SQS allows 256 KiB; ours are under 10 KiB).
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// The SNS message attribute that carries the follow-ups of an alarm's requests on its first e-mail: the
+/// follow-up queue's subscription to the e-mail topic delivers only messages that have it (its filter policy),
+/// so one Publish both sends the e-mail and schedules the follow-ups.
+pub const FOLLOW_UP_ATTRIBUTE: &str = "bedrock_ops_follow_up";
+/// The filter policy of the follow-up queue's subscription to the e-mail topic (template.yaml): only the
+/// messages that carry [`FOLLOW_UP_ATTRIBUTE`] reach the queue.
+pub const FOLLOW_UP_FILTER_POLICY: &str = r#"{"bedrock_ops_follow_up":[{"exists":true}]}"#;
+/// At most this many follow-ups ride on one e-mail: one per quota an alarm can request (RPM, and TPM or the
+/// split input and output token quotas).
+pub const MAX_CARRIED: usize = 3;
 
 /// The durable follow-up of one Service Quotas request, as its JSON travels on the queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,6 +124,36 @@ pub fn parse(body: &str) -> Result<FollowUp, String> {
         return Err("the follow-up names no valid request id".into());
     }
     Ok(message)
+}
+
+/// The value of [`FOLLOW_UP_ATTRIBUTE`]: the follow-ups as one JSON array (SNS allows 10 attributes and
+/// 256 KiB for a message with its attributes; three follow-ups of under 10 KiB each fit with room).
+pub fn carried(follow_ups: &[FollowUp]) -> String {
+    serde_json::to_string(follow_ups).unwrap_or_default()
+}
+
+/// Reads the value of [`FOLLOW_UP_ATTRIBUTE`] back: bounded, 1 to [`MAX_CARRIED`] follow-ups, each checked as
+/// [`parse`] checks a message of its own.
+pub fn parse_carried(value: &str) -> Result<Vec<FollowUp>, String> {
+    let limit = MAX_CARRIED * MAX_MESSAGE_BYTES;
+    if value.len() > limit {
+        return Err(format!(
+            "the carried follow-ups have {} bytes, at most {limit} are read",
+            value.len()
+        ));
+    }
+    let entries: Vec<serde_json::Value> = serde_json::from_str(value)
+        .map_err(|e| format!("the carried follow-ups are not a JSON array: {e}"))?;
+    if entries.is_empty() || entries.len() > MAX_CARRIED {
+        return Err(format!(
+            "{} follow-ups are carried, 1 to {MAX_CARRIED} are read",
+            entries.len()
+        ));
+    }
+    entries
+        .iter()
+        .map(|entry| parse(&entry.to_string()))
+        .collect()
 }
 
 /// The delay before look `attempt`: 1, 2, 4, 8, 15, 15 … minutes.
@@ -290,6 +331,35 @@ mod tests {
         assert_eq!(second.delay_seconds(), 120);
         assert_ne!(first.ledger_key(), second.ledger_key());
         assert_eq!(first.ledger_key(), "follow-up#req-1#0");
+    }
+
+    #[test]
+    fn carried_follow_ups_round_trip_and_bad_carried_values_are_refused() {
+        let two = [
+            message(),
+            FollowUp {
+                request_id: "req-2".into(),
+                ..message()
+            },
+        ];
+        assert_eq!(parse_carried(&carried(&two)).unwrap(), two);
+        assert!(parse_carried("[]").unwrap_err().contains("0 follow-ups"));
+        let four = vec![message(); 4];
+        assert!(
+            parse_carried(&carried(&four))
+                .unwrap_err()
+                .contains("4 follow-ups")
+        );
+        assert!(parse_carried("{}").is_err());
+        let mut foreign = message();
+        foreign.kind = "other".into();
+        assert!(
+            parse_carried(&carried(&[foreign]))
+                .unwrap_err()
+                .contains("kind")
+        );
+        let huge = "x".repeat(MAX_CARRIED * MAX_MESSAGE_BYTES + 1);
+        assert!(parse_carried(&huge).unwrap_err().contains("bytes"));
     }
 
     #[test]

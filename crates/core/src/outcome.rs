@@ -158,12 +158,14 @@ pub const DRY_RUN_REASON: &str = "dry_run";
 pub enum Action {
     /// A Service Quotas increase request was filed. Service Quotas opens a Support case for it;
     /// `case` is that case when its id was known. `follow_up` says whether the follow-up that adds our
-    /// context to that case and e-mails its number was scheduled (`crate::follow_up`).
+    /// context to that case and e-mails its number was scheduled (`crate::follow_up`); `context_added`, that
+    /// the answer already named the case and our context was added to it at once (no follow-up then).
     QuotaRequested {
         increase: QuotaIncrease,
         request_id: String,
         case: Option<CaseRef>,
         follow_up: bool,
+        context_added: bool,
     },
     /// Service Quotas already holds an open request for this quota (ResourceAlreadyExists), filed by
     /// us earlier, by another stack or by a person. `appended_to` is its case when our alarm details
@@ -230,6 +232,9 @@ pub enum ActionView {
         case_id: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         display_id: Option<String>,
+        /// Our context is on the case already (the answer named it): written only when true.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        context_added: bool,
     },
     SupportCase {
         category: CaseCategory,
@@ -287,6 +292,7 @@ impl From<&Action> for ActionView {
                 increase,
                 request_id,
                 case,
+                context_added,
                 ..
             } => ActionView::QuotaRequest {
                 quota: increase.side,
@@ -301,6 +307,7 @@ impl From<&Action> for ActionView {
                     .map(|c| c.case_id.clone())
                     .filter(|id| !id.is_empty()),
                 display_id: case.as_ref().map(|c| c.display_id.clone()),
+                context_added: *context_added,
             },
             Action::QuotaRequestAlreadyOpen {
                 increase,

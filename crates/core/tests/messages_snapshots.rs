@@ -304,6 +304,7 @@ fn requested(f: &AlarmFacts) -> Vec<Action> {
             // As AWS answers: the case is linked later, and the follow-up adds the context to it.
             case: None,
             follow_up: true,
+            context_added: false,
         })
         .collect()
 }
@@ -502,6 +503,7 @@ fn email_per_not_filed_reason() {
                     request_id: request_id(1),
                     case: Some(case(1)),
                     follow_up: true,
+                    context_added: false,
                 },
             ],
         ),
@@ -600,6 +602,31 @@ fn email_per_not_filed_reason() {
                 request_id: request_id(0),
                 case: None,
                 follow_up: false,
+                context_added: false,
+            }],
+        ),
+        (
+            // Service Quotas named the case in its answer: the context went to it in the same invocation.
+            "quota_request_case_named_context_added",
+            &huw,
+            vec![Action::QuotaRequested {
+                increase: tpm_increase(200_000, 250_000),
+                request_id: request_id(0),
+                case: Some(case(1)),
+                follow_up: false,
+                context_added: true,
+            }],
+        ),
+        (
+            // Named, but the context could not go at once: its follow-up adds it.
+            "quota_request_case_named_follow_up",
+            &huw,
+            vec![Action::QuotaRequested {
+                increase: tpm_increase(200_000, 250_000),
+                request_id: request_id(0),
+                case: Some(case(1)),
+                follow_up: true,
+                context_added: false,
             }],
         ),
         ("no_action_recorded", &nq, vec![]),

@@ -55,15 +55,34 @@ fn blog_throttles_each_case_service_quotas_opens_gets_the_context_once_and_an_em
             "no case linked yet"
         );
 
-        // Nothing is due before the first delay (60 s): moto keeps delayed messages back.
+        // The e-mail carried both follow-ups: the queue's subscription delivered it raw, and nothing is due
+        // before the queue's default delay (60 s): moto keeps delayed messages back.
         assert!(testbed.due_follow_ups(30).await.is_empty());
         let due = testbed.due_follow_ups(31).await;
-        assert_eq!(due.len(), 2, "one follow-up per request");
-        for event in &due {
-            // The first look links the case (AWS links it moments after the request) and finds the reply.
-            let answer = deliver(&testbed, event, 61).await;
-            assert_eq!(answer, json!({"batchItemFailures": []}));
-        }
+        assert_eq!(
+            due.len(),
+            1,
+            "one e-mail carrying the follow-up of each request"
+        );
+        let record = &due[0]["Records"][0];
+        assert_eq!(
+            record["body"],
+            testbed.emails()[0].message,
+            "raw delivery: the e-mail's text"
+        );
+        let carried = record["messageAttributes"]["bedrock_ops_follow_up"]["stringValue"]
+            .as_str()
+            .expect("the follow-ups as the message attribute");
+        assert_eq!(
+            bedrock_ops_core::follow_up::parse_carried(carried)
+                .unwrap()
+                .len(),
+            2
+        );
+        // One invocation makes the look of each request (each links its case, as AWS does moments after
+        // the request, and finds the reply).
+        let answer = deliver(&testbed, &due[0], 61).await;
+        assert_eq!(answer, json!({"batchItemFailures": []}));
 
         let cases = service_quotas_cases(&testbed);
         assert_eq!(cases.len(), 2);
@@ -232,5 +251,77 @@ fn a_follow_up_whose_case_append_fails_goes_back_to_the_queue_and_appends_once_l
         let cases = service_quotas_cases(&testbed);
         assert_eq!(ours(&cases[0]).len(), 1);
         assert_eq!(testbed.emails().len(), 2);
+    });
+}
+
+#[test]
+fn only_the_emails_carrying_follow_ups_reach_the_queue() {
+    let account = Account::new(10_000, 6_250_000).peaks(9_500.0, 3_000_000.0);
+    Testbed::run(&account, |testbed| async move {
+        // A non-quota alarm files a case, not a request: its e-mail carries nothing and stays off the queue.
+        testbed.decide("server-errors-alarm.json").await;
+        assert_eq!(testbed.emails().len(), 1);
+        assert!(testbed.due_follow_ups(3_600).await.is_empty());
+    });
+}
+
+#[test]
+fn without_an_email_due_the_follow_up_is_sent_on_the_queue_and_still_appends() {
+    let account = Account::new(200, 200_000)
+        .peaks(150.0, 210_000.0)
+        .setting("notification-preference", "critical");
+    Testbed::run(&account, |testbed| async move {
+        testbed.emulator.set_support_auto_reply_after(0.0).unwrap();
+        testbed.decide("high-tpm-quota-usage-alarm.json").await;
+        assert!(
+            testbed.emails().is_empty(),
+            "the preference filters the warning"
+        );
+        assert!(testbed.due_follow_ups(59).await.is_empty());
+        let due = testbed.due_follow_ups(1).await;
+        assert_eq!(due.len(), 1);
+        assert!(
+            due[0]["Records"][0]["messageAttributes"]
+                .as_object()
+                .unwrap()
+                .is_empty()
+        );
+        deliver(&testbed, &due[0], 61).await;
+        let cases = service_quotas_cases(&testbed);
+        assert_eq!(cases.len(), 1);
+        assert_eq!(ours(&cases[0]).len(), 1);
+        assert!(testbed.emails().is_empty());
+    });
+}
+
+#[test]
+fn a_request_answered_with_its_case_gets_the_context_in_the_same_invocation_and_no_follow_up() {
+    let account = Account::new(10_000, 6_250_000).peaks(9_500.0, 3_000_000.0);
+    Testbed::run(&account, |testbed| async move {
+        testbed.emulator.set_quota_case_instant(true).unwrap();
+        let decision = testbed.decide("throttles-alarm.json").await;
+        assert_eq!(decision["scenario"], "high_usage");
+        let cases = service_quotas_cases(&testbed);
+        assert_eq!(cases.len(), 2);
+        let email = &testbed.emails()[0].message;
+        for case in &cases {
+            let ours = ours(case);
+            assert_eq!(ours.len(), 1, "exactly one communication from us: {ours:?}");
+            assert!(ours[0].contains("Please expedite"), "{}", ours[0]);
+            assert!(email.contains(&case.display_id), "{email}");
+        }
+        assert!(
+            email.contains("Our usage-validated context was added to it."),
+            "{email}"
+        );
+        assert!(
+            testbed.due_follow_ups(3_600).await.is_empty(),
+            "no follow-up"
+        );
+        let again = testbed.report("throttles-alarm.json").await;
+        assert!(matches!(again, Report::AlreadyHandled { .. }), "{again:?}");
+        for case in service_quotas_cases(&testbed) {
+            assert_eq!(ours(&case).len(), 1);
+        }
     });
 }

@@ -1,6 +1,6 @@
 //! In-memory [`Notifier`] for unit tests: keeps every published message.
 
-use super::{Notifier, PublishedMessage, validate_subject};
+use super::{Attribute, Notifier, PublishedMessage, validate_message, validate_subject};
 use crate::AwsError;
 use crate::fake::{Faults, Shared, fault_knobs};
 
@@ -30,15 +30,17 @@ impl MemoryNotifier {
 }
 
 impl Notifier for MemoryNotifier {
-    async fn publish(
+    async fn publish_with(
         &self,
         topic_arn: &str,
         subject: &str,
         body: &str,
+        attributes: &[Attribute<'_>],
     ) -> Result<String, AwsError> {
         let mut state = self.state.lock();
         state.faults.enter("Publish")?;
         validate_subject(subject)
+            .and_then(|()| validate_message(body, attributes))
             .map_err(|message| AwsError::invalid("sns", "Publish", message))?;
         let message_id = format!("message-{}", state.published.len() + 1);
         state.published.push(PublishedMessage {
@@ -46,6 +48,10 @@ impl Notifier for MemoryNotifier {
             topic_arn: topic_arn.to_owned(),
             subject: subject.to_owned(),
             body: body.to_owned(),
+            attributes: attributes
+                .iter()
+                .map(|a| (a.name.to_owned(), a.value.to_owned()))
+                .collect(),
         });
         Ok(message_id)
     }

@@ -29,6 +29,41 @@ pub fn validate_subject(subject: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// SNS's limit on the message attributes of one Publish.
+pub const MAX_ATTRIBUTES: usize = 10;
+/// SNS's limit on a message's size, its body and attributes (names, types and values) together.
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+
+/// One `String` message attribute of a Publish: what a subscription's filter policy matches on, and (with raw
+/// message delivery) what an SQS subscriber receives as a message attribute beside the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attribute<'a> {
+    pub name: &'a str,
+    pub value: &'a str,
+}
+
+/// Checks a message against SNS's limits on attributes (at most [`MAX_ATTRIBUTES`]) and size (body and
+/// attributes at most [`MAX_MESSAGE_BYTES`]), so an oversized message fails here with a clear message.
+pub fn validate_message(body: &str, attributes: &[Attribute<'_>]) -> Result<(), String> {
+    if attributes.len() > MAX_ATTRIBUTES {
+        return Err(format!(
+            "{} message attributes, SNS allows at most {MAX_ATTRIBUTES}",
+            attributes.len()
+        ));
+    }
+    let size = body.len()
+        + attributes
+            .iter()
+            .map(|a| a.name.len() + "String".len() + a.value.len())
+            .sum::<usize>();
+    if size > MAX_MESSAGE_BYTES {
+        return Err(format!(
+            "the message with its attributes has {size} bytes, SNS allows at most {MAX_MESSAGE_BYTES}"
+        ));
+    }
+    Ok(())
+}
+
 /// A message as it was published (the fake keeps them for inspection).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublishedMessage {
@@ -36,6 +71,8 @@ pub struct PublishedMessage {
     pub topic_arn: String,
     pub subject: String,
     pub body: String,
+    /// Its `String` message attributes, name and value, in the order given.
+    pub attributes: Vec<(String, String)>,
 }
 
 /// SNS publishing.
@@ -47,5 +84,17 @@ pub trait Notifier: Send + Sync {
         topic_arn: &str,
         subject: &str,
         body: &str,
+    ) -> impl Future<Output = Result<String, AwsError>> + Send {
+        self.publish_with(topic_arn, subject, body, &[])
+    }
+
+    /// [`Notifier::publish`] with `String` message attributes; a message failing [`validate_message`] is
+    /// refused with [`AwsError::IllegalArgument`] without calling SNS.
+    fn publish_with(
+        &self,
+        topic_arn: &str,
+        subject: &str,
+        body: &str,
+        attributes: &[Attribute<'_>],
     ) -> impl Future<Output = Result<String, AwsError>> + Send;
 }

@@ -1,6 +1,8 @@
 //! [`Notifier`] over the SNS client.
 
-use super::{Notifier, validate_subject};
+use aws_sdk_sns::types::MessageAttributeValue;
+
+use super::{Attribute, Notifier, validate_message, validate_subject};
 use crate::AwsError;
 use crate::error::SdkResultExt;
 
@@ -18,23 +20,31 @@ impl SdkNotifier {
 }
 
 impl Notifier for SdkNotifier {
-    async fn publish(
+    async fn publish_with(
         &self,
         topic_arn: &str,
         subject: &str,
         body: &str,
+        attributes: &[Attribute<'_>],
     ) -> Result<String, AwsError> {
         validate_subject(subject)
+            .and_then(|()| validate_message(body, attributes))
             .map_err(|message| AwsError::invalid(SERVICE, "Publish", message))?;
-        let output = self
+        let mut request = self
             .client
             .publish()
             .topic_arn(topic_arn)
             .subject(subject)
-            .message(body)
-            .send()
-            .await
-            .aws(SERVICE, "Publish")?;
+            .message(body);
+        for attribute in attributes {
+            let value = MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value(attribute.value)
+                .build()
+                .map_err(|e| AwsError::invalid(SERVICE, "Publish", e.to_string()))?;
+            request = request.message_attributes(attribute.name, value);
+        }
+        let output = request.send().await.aws(SERVICE, "Publish")?;
         Ok(output.message_id.unwrap_or_default())
     }
 }
@@ -67,6 +77,40 @@ mod tests {
                 .unwrap(),
             "msg-1"
         );
+    }
+
+    #[tokio::test]
+    async fn publishes_message_attributes_as_strings() {
+        let rule = mock!(aws_sdk_sns::Client::publish)
+            .match_requests(|r| {
+                r.message_attributes()
+                    .and_then(|a| a.get("follow_up"))
+                    .is_some_and(|v| v.data_type() == "String" && v.string_value() == Some("[1]"))
+            })
+            .then_output(|| PublishOutput::builder().message_id("msg-2").build());
+        let notifier = SdkNotifier::new(mocked!(aws_sdk_sns, [&rule]));
+        let attribute = Attribute {
+            name: "follow_up",
+            value: "[1]",
+        };
+        assert_eq!(
+            notifier
+                .publish_with(TOPIC, "s", "b", &[attribute])
+                .await
+                .unwrap(),
+            "msg-2"
+        );
+        let eleven = [attribute; 11];
+        assert!(matches!(
+            notifier.publish_with(TOPIC, "s", "b", &eleven).await,
+            Err(AwsError::IllegalArgument { .. })
+        ));
+        let huge = "x".repeat(256 * 1024);
+        assert!(matches!(
+            notifier.publish_with(TOPIC, "s", &huge, &[attribute]).await,
+            Err(AwsError::IllegalArgument { .. })
+        ));
+        assert_eq!(rule.num_calls(), 1);
     }
 
     #[tokio::test]

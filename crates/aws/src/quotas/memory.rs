@@ -15,6 +15,8 @@ struct State {
     applied: BTreeMap<(String, String), QuotaInfo>,
     defaults: BTreeMap<(String, String), QuotaInfo>,
     requests: Vec<(String, RequestedChange)>,
+    /// Display ids the next requests' answers name as their case, in order (Service Quotas linked at once).
+    linked_at_once: Vec<String>,
     faults: Faults,
 }
 
@@ -75,6 +77,12 @@ impl MemoryQuotas {
             .lock()
             .requests
             .push((service_code.to_owned(), change));
+    }
+
+    /// The next request's answer names the case `display_id` (CASE_OPENED), as Service Quotas sometimes does
+    /// when it links the case before answering; one call per request to link.
+    pub fn link_next_request_at_once(&self, display_id: &str) {
+        self.state.lock().linked_at_once.push(display_id.to_owned());
     }
 
     /// Moves a request on, as Service Quotas does when it opens a case or decides.
@@ -181,11 +189,16 @@ impl QuotaService for MemoryQuotas {
                 message: format!("an increase request for {quota_code} is already open"),
             });
         }
+        let case_id = (!state.linked_at_once.is_empty()).then(|| state.linked_at_once.remove(0));
         let change = RequestedChange {
             id: format!("req-{}", state.requests.len() + 1),
             quota_code: quota_code.to_owned(),
-            case_id: None,
-            status: ChangeStatus::Pending,
+            status: if case_id.is_some() {
+                ChangeStatus::CaseOpened
+            } else {
+                ChangeStatus::Pending
+            },
+            case_id,
             desired,
             created: None,
         };

@@ -437,8 +437,13 @@ fn action_line(action: &Action) -> String {
             request_id,
             case,
             follow_up,
+            context_added,
         } => {
             let follow = match (case, follow_up) {
+                (Some(case), _) if *context_added => format!(
+                    "{}\n  Our usage-validated context was added to it.",
+                    case_line(case)
+                ),
                 (Some(case), true) => format!(
                     "{}\n  Our usage-validated context is added to it shortly; a second e-mail confirms.",
                     case_line(case)
@@ -554,6 +559,7 @@ fn next_steps(facts: &AlarmFacts, actions: &[Action]) -> Vec<String> {
             a,
             Action::QuotaRequested {
                 follow_up: true,
+                context_added: false,
                 ..
             }
         )

@@ -14,6 +14,7 @@ use bedrock_ops_core::thresholds::SERVICE_CODE;
 
 use super::case_lock::case_lock_key;
 use super::follow_up::preview;
+use super::follow_up::Scheduling;
 use super::gate::Admission;
 use super::reads::{live_or_stored, read_settings, side_quota, within_lookback};
 use super::report::{Decided, Decision, EmailStatus, Report};
@@ -146,12 +147,20 @@ where
         };
 
         let redo = prior.as_ref().map(|(_, redo)| redo);
+        // The first e-mail carries the follow-ups when it goes out; a retry's e-mail is the recorded one.
+        let scheduling = if plan.notify && redo.is_none() {
+            Scheduling::OnTheEmail
+        } else {
+            Scheduling::OnTheQueue
+        };
+        let mut follow_ups = None;
         let actions = match &plan.execution {
             Execution::Live => {
                 let mut actions = self
                     .execute(&plan, &facts, &open_cases, &mut held, now, redo)
                     .await;
-                self.schedule_follow_ups(&t.key, &facts, &mut actions, plan.notify, now)
+                follow_ups = self
+                    .follow_up_requests(&t.key, &facts, &mut actions, plan.notify, scheduling, now)
                     .await;
                 actions
             }
@@ -177,7 +186,8 @@ where
             email_status: EmailStatus::Pending,
             follow_up_context,
         };
-        self.deliver(t, decision, plan.notify, held, now, run).await
+        self.deliver(t, decision, plan.notify, follow_ups, held, now, run)
+            .await
     }
 }
 

@@ -8,9 +8,12 @@
 //! Only a crash of the process between the two answers, or a reopen that fails after a refused e-mail, can
 //! leave a closed transition without its e-mail (docs/reliability.md).
 
+use bedrock_ops_aws::notify::Attribute;
 use bedrock_ops_aws::{
-    FollowUpQueue, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics,
+    AwsError, FollowUpQueue, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk,
+    UsageMetrics,
 };
+use bedrock_ops_core::follow_up::FOLLOW_UP_ATTRIBUTE;
 use serde_json::Value;
 use tracing::{error, info};
 
@@ -40,14 +43,35 @@ where
             .unwrap_or_default()
     }
 
-    /// Publishes the e-mail while the transition is closed in the ledger (one round trip, not two). The
-    /// closing record says the e-mail is out; when SNS refuses it, the record is taken back so that a retry
-    /// only publishes (a retryable refusal) or says it failed (a final one).
+    /// Publishes an e-mail of this stack, carrying the follow-ups of its requests (`follow_ups`, the value
+    /// of [`FOLLOW_UP_ATTRIBUTE`]) when it has any: the follow-up queue's subscription takes exactly those.
+    pub(super) async fn publish_email(
+        &self,
+        subject: &str,
+        body: &str,
+        follow_ups: Option<&str>,
+    ) -> Result<String, AwsError> {
+        let attribute = follow_ups.map(|value| Attribute {
+            name: FOLLOW_UP_ATTRIBUTE,
+            value,
+        });
+        self.ports
+            .notifier
+            .publish_with(self.topic(), subject, body, attribute.as_slice())
+            .await
+    }
+
+    /// Publishes the e-mail, with the follow-ups it carries, while the transition is closed in the ledger
+    /// (one round trip, not two). The closing record says the e-mail is out; when SNS refuses it (and with
+    /// it the follow-ups), the record is taken back so that a retry only publishes (a retryable refusal) or
+    /// says it failed (a final one).
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn deliver(
         &self,
         t: &Transition,
         mut decision: Decision,
         notify: bool,
+        follow_ups: Option<String>,
         held: Option<HeldLock>,
         now: i64,
         run: RunMode,
@@ -67,10 +91,10 @@ where
         let (_, published) = tokio::join!(
             self.close(&t.key, &closing, held.as_ref(), now),
             maybe(notify.then(|| {
-                self.ports.notifier.publish(
-                    self.topic(),
+                self.publish_email(
                     &decision.email.subject,
                     &decision.email.body,
+                    follow_ups.as_deref(),
                 )
             })),
         );
@@ -84,8 +108,8 @@ where
                 decision.email_status = EmailStatus::Failed {
                     error: error.to_string(),
                 };
-                self.record_unsent(&t.key, FILED_STEP, &FiledRecord::of(&decision, notify))
-                    .await;
+                let record = FiledRecord::of(&decision, notify, follow_ups);
+                self.record_unsent(&t.key, FILED_STEP, &record).await;
                 return Err(ProcessorError::aws("publishing the e-mail", error));
             }
         };
@@ -134,13 +158,15 @@ where
         now: i64,
         run: RunMode,
     ) -> Result<Report, ProcessorError> {
-        let FiledRecord { decision, notify } = filed;
+        let FiledRecord {
+            decision,
+            notify,
+            follow_ups,
+        } = filed;
         let email_status = if notify {
             let email = &decision.email;
             match self
-                .ports
-                .notifier
-                .publish(self.topic(), &email.subject, &email.body)
+                .publish_email(&email.subject, &email.body, follow_ups.as_deref())
                 .await
             {
                 Ok(message_id) => EmailStatus::Published { message_id },

@@ -185,6 +185,7 @@ where
                     case,
                     // Set once the follow-up is on the queue (`follow_up::schedule`).
                     follow_up: false,
+                    context_added: false,
                 };
                 (action, None)
             }

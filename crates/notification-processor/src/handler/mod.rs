@@ -12,12 +12,18 @@
 //!    every side go out at once (an already open request: its case gets the alarm appended; a refused one: the
 //!    Support-case fallback, one round trip later), or the Support case is appended to (open duplicate with
 //!    the exact subject) or created under the lock;
-//! 3. a created case's display id is looked up (CreateCase answers only the internal id);
+//! 3. a created case's display id is looked up (CreateCase answers only the internal id); a request whose
+//!    answer already names its case (rare) has that case looked up by display id, and gets the context
+//!    (AddCommunicationToCase) in one round trip more (`follow_up::schedule`);
 //! 4. the e-mail is published while the transition is closed with its outcome (the audit record), and the
 //!    lock ended in the same write: released, or kept to its lease's end with the case it opened recorded.
+//!    The e-mail carries the follow-ups of the requests (message attribute `bedrock_ops_follow_up`): the
+//!    follow-up queue's subscription to the topic takes it, so this Publish also schedules them. When no
+//!    e-mail is due, one SendMessageBatch before this round trip schedules them instead.
 //!
 //! Measured with the emulator (`bedrock-ops-alert bench`, `scripts/bench.sh`, docs/performance.md): 3 round
-//! trips for Service Quotas requests and appends, 4 when a case is created.
+//! trips for Service Quotas requests (their follow-ups included) and appends, 4 when a case is created, 5
+//! when a request's answer already names its case and the context is added at once.
 //!
 //! A transition is done only when its e-mail is out or not due: a failed e-mail reopens it with what was filed
 //! and the e-mail recorded, and returns the error to Lambda, whose retries only publish it.
@@ -37,7 +43,7 @@
 //! | `case_lock` | the category's case lock: one Support case when alarms of a category arrive together |
 //! | `reads` | settings, usage, live quotas and open cases, read into the plan's input |
 //! | `filing` | Service Quotas requests, appends to open cases, new Support cases |
-//! | `follow_up` | the follow-up of a Service Quotas request: scheduled after the request (`schedule`), one look per queue message (context appended once, one e-mail), the SQS event (`event`), the context `simulate` shows (`preview`) |
+//! | `follow_up` | the follow-up of a Service Quotas request: carried by the alarm's e-mail or sent on the queue, or the context added at once when the answer names the case (`schedule`); one look per follow-up (context appended once, one e-mail); the SQS event (`event`); the context `simulate` shows (`preview`) |
 //! | `delivery` | the e-mail with the closing write; the recorded e-mail of an earlier attempt |
 //! | `record` | the typed record the ledger keeps between attempts ([`FILED_STEP`], [`RETRY_STEP`]) |
 //! | `steps` | which steps of a transition succeeded and which failed; what a retry redoes |

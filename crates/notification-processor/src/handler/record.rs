@@ -48,11 +48,16 @@ pub(crate) struct FiledRecord {
     pub(crate) decision: RecordedDecision,
     /// Whether the notification preference wants the e-mail.
     pub(crate) notify: bool,
+    /// The follow-ups the e-mail carries (the value of its `bedrock_ops_follow_up` attribute): a refused
+    /// e-mail scheduled none of them, so its retry publishes them with it. Absent in records of earlier
+    /// builds and of e-mails that carry none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) follow_ups: Option<String>,
 }
 
 impl FiledRecord {
-    /// The record of `decision`, whose e-mail is still to be sent (when `notify`).
-    pub(crate) fn of(decision: &Decision, notify: bool) -> Self {
+    /// The record of `decision`, whose e-mail is still to be sent (when `notify`) carrying `follow_ups`.
+    pub(crate) fn of(decision: &Decision, notify: bool, follow_ups: Option<String>) -> Self {
         FiledRecord {
             decision: decision.view_with(RecordedEmail {
                 subject: decision.email.subject.clone(),
@@ -60,6 +65,7 @@ impl FiledRecord {
                 status: decision.email_status.clone(),
             }),
             notify,
+            follow_ups,
         }
     }
 
@@ -121,6 +127,9 @@ impl FiledRecord {
                 },
             },
             notify: record.field("notify", Value::as_bool, "a boolean")?,
+            follow_ups: record
+                .optional("follow_ups", Value::as_str, "a string")?
+                .map(str::to_owned),
         })
     }
 }

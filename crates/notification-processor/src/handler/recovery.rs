@@ -88,7 +88,8 @@ where
             email_status: EmailStatus::Pending,
             follow_up_context: Vec::new(),
         };
-        self.deliver(t, decision, plan.notify, None, now, run).await
+        self.deliver(t, decision, plan.notify, None, None, now, run)
+            .await
     }
 }
 

@@ -144,7 +144,11 @@ where
         held: Option<HeldLock>,
         now: i64,
     ) -> Result<Report, ProcessorError> {
-        let FiledRecord { decision, notify } = filed;
+        let FiledRecord {
+            decision,
+            notify,
+            follow_ups,
+        } = filed;
         let redone = redone.iter().map(super::report::action_json).collect();
         let mut decision = super::record::RecordedDecision {
             actions: merge(&decision.actions, redone),
@@ -154,9 +158,7 @@ where
         if redo.email && notify {
             let email = &decision.email;
             decision.email.status = match self
-                .ports
-                .notifier
-                .publish(self.topic(), &email.subject, &email.body)
+                .publish_email(&email.subject, &email.body, follow_ups.as_deref())
                 .await
             {
                 Ok(message_id) => EmailStatus::Published { message_id },
@@ -178,11 +180,19 @@ where
         if let Some(error) = refused {
             // The close ended the case lock; the transition is reopened with the merged record, so the next
             // retry redoes only the e-mail.
-            self.record_unsent(&t.key, RETRY_STEP, &FiledRecord { decision, notify })
-                .await;
+            let record = FiledRecord {
+                decision,
+                notify,
+                follow_ups,
+            };
+            self.record_unsent(&t.key, RETRY_STEP, &record).await;
             return Err(ProcessorError::aws("publishing the recorded e-mail", error));
         }
-        let record = FiledRecord { decision, notify };
+        let record = FiledRecord {
+            decision,
+            notify,
+            follow_ups: None,
+        };
         let steps = record.steps();
         info!(key = %t.key, "retried: the failed steps were redone");
         Ok(Report::Retried {

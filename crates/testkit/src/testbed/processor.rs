@@ -192,6 +192,50 @@ fn datum(metric: &str, at: i64, value: f64) -> MetricDatum {
         .build()
 }
 
+/// The follow-up queue `name` as template.yaml makes it (the testbed's, and any emulated stack's): its default
+/// delay is the first back-off step, and it is subscribed to the e-mail topic `topic_arn` with raw message
+/// delivery and the filter policy that takes only the e-mails carrying follow-ups
+/// (`bedrock_ops_core::follow_up::FOLLOW_UP_FILTER_POLICY`). Returns the queue's URL.
+pub async fn follow_up_queue(sdk: &aws_config::SdkConfig, topic_arn: &str, name: &str) -> String {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    use bedrock_ops_core::follow_up::{BACKOFF_SECONDS, FOLLOW_UP_FILTER_POLICY};
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(name)
+        .attributes(
+            QueueAttributeName::DelaySeconds,
+            BACKOFF_SECONDS[0].to_string(),
+        )
+        .send()
+        .await
+        .expect("follow-up queue created")
+        .queue_url
+        .unwrap_or_default();
+    let queue_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("follow-up queue's ARN read")
+        .attributes
+        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
+        .expect("the queue has an ARN");
+    aws_sdk_sns::Client::new(sdk)
+        .subscribe()
+        .topic_arn(topic_arn)
+        .protocol("sqs")
+        .endpoint(queue_arn)
+        .attributes("RawMessageDelivery", "true")
+        .attributes("FilterPolicy", FOLLOW_UP_FILTER_POLICY)
+        .return_subscription_arn(true)
+        .send()
+        .await
+        .expect("follow-up queue subscribed to the e-mail topic");
+    queue_url
+}
+
 impl Testbed {
     /// Takes this binary's turn on the shared emulator, resets and seeds it, and runs `body`.
     pub fn run<F>(account: &Account, body: impl FnOnce(Testbed) -> F)
@@ -258,14 +302,7 @@ impl Testbed {
         emulator.seed_quotas(&quotas, &[]).expect("quotas seeded");
 
         let topic_arn = super::create_topic(&sdk, TOPIC_NAME).await;
-        let queue_url = aws_sdk_sqs::Client::new(&sdk)
-            .create_queue()
-            .queue_name(FOLLOW_UP_QUEUE)
-            .send()
-            .await
-            .expect("follow-up queue created")
-            .queue_url
-            .unwrap_or_default();
+        let queue_url = follow_up_queue(&sdk, &topic_arn, FOLLOW_UP_QUEUE).await;
         aws_sdk_dynamodb::Client::new(&sdk)
             .create_table()
             .table_name(LEDGER_TABLE)
@@ -425,6 +462,7 @@ impl Testbed {
         let received = sqs
             .receive_message()
             .queue_url(&self.queue_url)
+            .message_attribute_names("All")
             .max_number_of_messages(10)
             .send()
             .await
@@ -439,12 +477,27 @@ impl Testbed {
                     .await
                     .expect("follow-up deleted");
             }
+            // The message attributes as Lambda's SQS event spells them (camelCase).
+            let attributes: serde_json::Map<String, Value> = message
+                .message_attributes
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(name, value)| {
+                    let attribute = serde_json::json!({
+                        "stringValue": value.string_value,
+                        "stringListValues": [],
+                        "binaryListValues": [],
+                        "dataType": value.data_type,
+                    });
+                    (name, attribute)
+                })
+                .collect();
             events.push(serde_json::json!({"Records": [{
                 "messageId": message.message_id.unwrap_or_default(),
                 "receiptHandle": message.receipt_handle.unwrap_or_default(),
                 "body": message.body.unwrap_or_default(),
                 "attributes": {},
-                "messageAttributes": {},
+                "messageAttributes": attributes,
                 "eventSource": "aws:sqs",
                 "eventSourceARN": format!("arn:aws:sqs:{REGION}:123456789012:{FOLLOW_UP_QUEUE}"),
                 "awsRegion": REGION,

@@ -1,5 +1,8 @@
-//! Phase two of a quota request: one look per follow-up message from the queue. No look ever waits: a look
-//! that finds nothing to do yet puts the next message on the queue with its delay and ends.
+//! Phase two of a quota request: one look per follow-up from the queue. No look ever waits: a look that finds
+//! nothing to do yet puts the next message on the queue with its delay and ends. A queue message asks for
+//! one look (the processor's own message) or for one per request of an alarm (its e-mail, delivered by the
+//! queue's subscription to the e-mail topic: `event`); those looks run at once, so the message takes as
+//! many round trips as one look.
 //!
 //! A look, in round trips (≤ 4, ≤ 6 AWS calls; docs/performance.md):
 //! 1. claim the look in the ledger (`follow-up#<request>#<attempt>`: a redelivered message finds it done and
@@ -11,12 +14,15 @@
 //! 4. the follow-up e-mail is published while the look is closed in the ledger (a refused e-mail reopens it).
 //!
 //! The context is appended by exactly one look: the looks of a request form a chain (each schedules the next
-//! only when it found nothing to do), and each look is claimed once. When the e-mail fails after the append,
+//! only when it found nothing to do), and each look is claimed once (a second copy of the alarm's e-mail
+//! carries the same first looks, which find themselves done). When the e-mail fails after the append,
 //! the look is reopened with [`CONTEXT_ADDED_STEP`] recorded, and the retry only publishes.
 
 pub(crate) mod event;
 pub(super) mod preview;
 mod schedule;
+
+pub(super) use schedule::Scheduling;
 
 use bedrock_ops_aws::ledger::Claim;
 use bedrock_ops_aws::queue::Delayed;
@@ -130,21 +136,47 @@ where
         let mut reports = Vec::new();
         let mut failed = Vec::new();
         for queued in event::queued(input)? {
-            let looked = match follow_up::parse(&queued.body) {
-                Ok(message) => Box::pin(self.look(&message, now, lease)).await,
-                Err(problem) => Err(ProcessorError::FollowUp(problem)),
+            let looked = match queued.follow_ups() {
+                Ok(messages) => Box::pin(self.looks(&messages, now, lease)).await,
+                Err(problem) => vec![Err(ProcessorError::FollowUp(problem))],
             };
-            match looked {
-                Ok(report) => reports.push(report),
+            let mut error = None;
+            for look in looked {
+                match look {
+                    Ok(report) => reports.push(report),
+                    Err(e) => error = Some(e),
+                }
+            }
+            match error {
+                None => {}
                 // A bare message (the CLI) has no id to report: its error is the answer.
-                Err(error) if queued.message_id.is_empty() => return Err(error),
-                Err(error) => {
+                Some(error) if queued.message_id.is_empty() => return Err(error),
+                // The whole message comes back; its looks that were made find themselves done then.
+                Some(error) => {
                     warn!(message = %queued.message_id, %error, "follow-up failed: the queue delivers it again");
                     failed.push(queued.message_id);
                 }
             }
         }
         Ok((reports, failed))
+    }
+
+    /// The looks one message asks for, at once: an e-mail carries the follow-ups of up to three requests,
+    /// each its own look (≤ 6 calls in ≤ 4 round trips), so the message takes no longer than one look.
+    async fn looks(
+        &self,
+        messages: &[FollowUp],
+        now: i64,
+        lease: i64,
+    ) -> Vec<Result<FollowUpReport, ProcessorError>> {
+        let mut messages = messages.iter();
+        let (first, second, third) = (messages.next(), messages.next(), messages.next());
+        let (first, second, third) = tokio::join!(
+            maybe(first.map(|m| self.look(m, now, lease))),
+            maybe(second.map(|m| self.look(m, now, lease))),
+            maybe(third.map(|m| self.look(m, now, lease))),
+        );
+        [first, second, third].into_iter().flatten().collect()
     }
 
     /// One look at one request.

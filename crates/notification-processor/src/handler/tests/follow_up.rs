@@ -7,7 +7,21 @@ use bedrock_ops_core::follow_up::{self as rules, FollowUp, GIVE_UP_AFTER_SECONDS
 use super::*;
 use crate::handler::test_support::*;
 
-/// The follow-ups the alarm put on the queue, parsed.
+/// The follow-ups the alarm's e-mails carry (the queue's subscription delivers them after its default delay,
+/// the first back-off step), parsed.
+fn carried(world: &World) -> Vec<(FollowUp, u32)> {
+    world
+        .notifier
+        .published()
+        .iter()
+        .flat_map(|m| m.attributes.iter())
+        .filter(|(name, _)| name == rules::FOLLOW_UP_ATTRIBUTE)
+        .flat_map(|(_, value)| rules::parse_carried(value).unwrap())
+        .map(|f| (f, rules::BACKOFF_SECONDS[0]))
+        .collect()
+}
+
+/// The follow-ups the processor put on the queue itself, parsed.
 fn queued(world: &World) -> Vec<(FollowUp, u32)> {
     world
         .queue
@@ -46,11 +60,37 @@ async fn look(world: &World, message: &FollowUp, at: i64) -> FollowUpReport {
     reports.remove(0)
 }
 
-/// The blog's first example: both quotas requested, no case linked in the answer (as AWS does).
+/// The blog's first example: both quotas requested, no case linked in the answer (as AWS does). The
+/// follow-ups, carried by the e-mail or (no e-mail due) sent on the queue.
 async fn throttles_with_high_usage(world: &World) -> Vec<(FollowUp, u32)> {
     world.usage(9_500.0, 3_000_000.0);
     world.decide(&alarm("Throttles", "Critical")).await;
-    queued(world)
+    let mut follow_ups = carried(world);
+    follow_ups.extend(queued(world));
+    follow_ups
+}
+
+/// The queue's subscription delivering an e-mail that carries follow-ups, raw: the e-mail's text as the body,
+/// the follow-ups as the message attribute.
+fn delivered_email(world: &World, id: &str) -> Value {
+    let email = world
+        .notifier
+        .published()
+        .into_iter()
+        .find(|m| !m.attributes.is_empty())
+        .expect("an e-mail carrying follow-ups");
+    let (name, value) = &email.attributes[0];
+    json!({"Records": [{
+        "messageId": id,
+        "receiptHandle": "handle",
+        "body": email.body,
+        "attributes": {},
+        "messageAttributes": {name: {"stringValue": value, "stringListValues": [],
+            "binaryListValues": [], "dataType": "String"}},
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:follow-ups",
+        "awsRegion": "us-east-1"
+    }]})
 }
 
 /// Service Quotas links a case to `request` and AWS posts its automated reply on it.
@@ -79,6 +119,11 @@ async fn a_quota_request_without_case_id_schedules_a_follow_up_and_the_first_ema
     let follow_ups = throttles_with_high_usage(&world).await;
 
     assert_eq!(follow_ups.len(), 2);
+    // Carried by the one e-mail: nothing was sent on the queue, one Publish scheduled both.
+    assert!(world.queue.sent().is_empty());
+    let published = world.notifier.published();
+    assert_eq!(published.len(), 1);
+    assert_eq!(published[0].attributes.len(), 1);
     let (first, delay) = &follow_ups[0];
     assert_eq!(*delay, 60);
     assert_eq!(first.request_id, "req-1");
@@ -117,6 +162,7 @@ async fn without_a_queue_no_follow_up_is_scheduled_and_the_email_says_so() {
         .await
         .unwrap();
     assert!(world.queue.sent().is_empty());
+    assert!(world.notifier.published()[0].attributes.is_empty());
     assert!(
         world.emails()[0]
             .1
@@ -126,18 +172,212 @@ async fn without_a_queue_no_follow_up_is_scheduled_and_the_email_says_so() {
 
 #[tokio::test]
 async fn a_refused_send_files_the_request_anyway_and_the_email_says_the_context_cannot_follow() {
+    // Sent on the queue only when no e-mail carries them: a retry whose recorded e-mail is out already.
     let world = World::new();
+    world.set("notification-preference", "warning");
     world.queue.fail_always(
         "SendMessageBatch",
         AwsError::from_code("sqs", "SendMessageBatch", "AccessDenied", "no", Some(403)),
     );
     world.usage(9_500.0, 3_000_000.0);
-    world.decide(&alarm("Throttles", "Critical")).await;
+    let decision = world.decide(&alarm("Throttles", "Critical")).await;
     assert_eq!(world.filed_requests().len(), 2);
     assert!(
-        world.emails()[0]
+        world.emails().is_empty(),
+        "the preference filters the e-mail"
+    );
+    assert!(
+        decision
+            .email
+            .body
+            .contains("follow-up could not be scheduled"),
+        "{}",
+        decision.email.body
+    );
+}
+
+#[tokio::test]
+async fn without_an_email_due_the_follow_ups_go_on_the_queue_with_the_first_delay() {
+    let world = World::new();
+    world.set("notification-preference", "warning");
+    world.usage(9_500.0, 3_000_000.0);
+    let decision = world.decide(&alarm("Throttles", "Critical")).await;
+    assert!(world.emails().is_empty());
+    let sent = queued(&world);
+    assert_eq!(sent.len(), 2);
+    assert!(sent.iter().all(|(f, delay)| *delay == 60 && !f.notify));
+    assert!(
+        decision
+            .email
+            .body
+            .contains("our usage-validated context will be added to the case it opens")
+    );
+}
+
+/// Blog 1's e-mail as the queue's subscription delivers it, with req-1's case linked (AWS replied) and req-2
+/// approved meanwhile.
+async fn blog_one_email_delivered(world: &World) -> Value {
+    throttles_with_high_usage(world).await;
+    link_case(world, "req-1", "", true);
+    world
+        .quotas
+        .set_request_status("req-2", ChangeStatus::Approved, None);
+    delivered_email(world, "m-1")
+}
+
+/// The looks of a delivered message `after` seconds on, and the ids of those that failed.
+async fn deliver(world: &World, event: &Value, after: i64) -> (Vec<FollowUpReport>, Vec<String>) {
+    let at = world.now + after;
+    world
+        .processor()
+        .follow_ups(event, at, at + 60)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn one_delivered_email_makes_the_looks_of_both_its_requests_at_once() {
+    let world = World::new();
+    let event = blog_one_email_delivered(&world).await;
+
+    let (reports, failed) = deliver(&world, &event, 60).await;
+
+    assert!(failed.is_empty(), "{failed:?}");
+    let results: Vec<_> = reports
+        .iter()
+        .map(|r| (r.request_id.as_str(), r.result))
+        .collect();
+    assert_eq!(
+        results,
+        [
+            ("req-1", FollowUpResult::ContextAdded),
+            ("req-2", FollowUpResult::Approved)
+        ]
+    );
+    assert_eq!(world.support.appended().len(), 1);
+    assert_eq!(world.emails().len(), 3, "the alarm's and one per request");
+    // SNS (or the queue) delivers the e-mail again: both looks are done, nothing happens twice.
+    let (again, failed) = deliver(&world, &event, 90).await;
+    assert!(failed.is_empty());
+    assert!(
+        again
+            .iter()
+            .all(|r| r.result == FollowUpResult::AlreadyHandled)
+    );
+    assert_eq!(world.support.appended().len(), 1);
+    assert_eq!(world.emails().len(), 3);
+}
+
+#[tokio::test]
+async fn a_delivered_email_whose_look_fails_comes_back_whole_and_only_the_failed_look_is_redone() {
+    let world = World::new();
+    let event = blog_one_email_delivered(&world).await;
+    world.support.fail_next(
+        "DescribeCases",
+        AwsError::from_code(
+            "support",
+            "DescribeCases",
+            "ThrottlingException",
+            "",
+            Some(400),
+        ),
+    );
+
+    let (reports, failed) = deliver(&world, &event, 60).await;
+
+    assert_eq!(failed, ["m-1"]);
+    assert_eq!(reports.len(), 1, "req-2's look was made");
+    let (again, failed) = deliver(&world, &event, 90).await;
+    assert!(failed.is_empty());
+    let results: Vec<_> = again.iter().map(|r| r.result).collect();
+    assert_eq!(
+        results,
+        [FollowUpResult::ContextAdded, FollowUpResult::AlreadyHandled]
+    );
+    assert_eq!(world.support.appended().len(), 1);
+}
+
+#[tokio::test]
+async fn a_refused_email_schedules_nothing_and_its_retry_publishes_the_follow_ups_with_it() {
+    let world = World::new();
+    world.usage(9_500.0, 3_000_000.0);
+    world.notifier.fail_next(
+        "Publish",
+        AwsError::from_code("sns", "Publish", "InternalError", "", Some(500)),
+    );
+    assert!(world.run(&alarm("Throttles", "Critical")).await.is_err());
+    assert!(carried(&world).is_empty() && world.queue.sent().is_empty());
+
+    world.run(&alarm("Throttles", "Critical")).await.unwrap();
+
+    let follow_ups = carried(&world);
+    assert_eq!(follow_ups.len(), 2, "the retry's e-mail carries them");
+    assert_eq!(world.filed_requests().len(), 2, "nothing filed again");
+    assert!(world.queue.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_request_answered_with_its_case_gets_the_context_at_once_and_no_follow_up() {
+    let world = World::new();
+    let (case_id, display_id) = world.support.seed_open_case("Service Quotas increase", 0);
+    // Service Quotas opened it just now: not in the list read in the first round trip.
+    world.support.hide_from_listing(&case_id);
+    world.quotas.link_next_request_at_once(&display_id);
+    world.usage(9_500.0, 3_000_000.0);
+
+    let decision = world.decide(&alarm("Throttles", "Critical")).await;
+
+    let appended = world.support.appended();
+    assert_eq!(appended.len(), 1);
+    assert_eq!(appended[0].0, case_id);
+    assert!(
+        appended[0]
             .1
-            .contains("follow-up could not be scheduled")
+            .contains("Context for Service Quotas request req-1")
+    );
+    assert!(appended[0].1.contains("Please expedite"));
+    // Only the other request (no case named) has a follow-up, carried by the e-mail.
+    let follow_ups = carried(&world);
+    assert_eq!(follow_ups.len(), 1);
+    assert_eq!(follow_ups[0].0.request_id, "req-2");
+    let body = &world.emails()[0].1;
+    assert!(body.contains(&display_id), "{body}");
+    assert!(
+        body.contains("Our usage-validated context was added to it."),
+        "{body}"
+    );
+    let recorded = serde_json::to_value(&decision.actions).unwrap();
+    assert_eq!(recorded[0]["context_added"], true, "{recorded}");
+    assert!(recorded[1].get("context_added").is_none(), "{recorded}");
+}
+
+#[tokio::test]
+async fn a_case_named_at_once_that_cannot_take_the_context_keeps_its_follow_up() {
+    let world = World::new();
+    let (case_id, display_id) = world.support.seed_open_case("Service Quotas increase", 0);
+    world.support.hide_from_listing(&case_id);
+    world.quotas.link_next_request_at_once(&display_id);
+    world.support.fail_next(
+        "AddCommunicationToCase",
+        AwsError::from_code(
+            "support",
+            "AddCommunicationToCase",
+            "InternalServerError",
+            "",
+            Some(500),
+        ),
+    );
+    world.usage(9_500.0, 3_000_000.0);
+
+    world.decide(&alarm("Throttles", "Critical")).await;
+
+    assert!(world.support.appended().is_empty());
+    let follow_ups = carried(&world);
+    assert_eq!(follow_ups.len(), 2, "both requests keep their follow-up");
+    let body = &world.emails()[0].1;
+    assert!(
+        body.contains("Our usage-validated context is added to it shortly"),
+        "{body}"
     );
 }
 
@@ -393,5 +633,10 @@ async fn a_redelivered_alarm_schedules_no_second_follow_up() {
     assert_eq!(follow_ups.len(), 2);
     world.run(&alarm("Throttles", "Critical")).await.unwrap();
     assert!(world.queue.sent().is_empty());
+    assert_eq!(
+        carried(&world).len(),
+        2,
+        "no second e-mail carries them again"
+    );
     assert_eq!(world.filed_requests().len(), 2);
 }

@@ -174,7 +174,9 @@ fn every_record_the_processor_writes_reads_back_as_written() {
                     email_status: EmailStatus::Pending,
                     follow_up_context: Vec::new(),
                 };
-                let record = FiledRecord::of(&decision, notify);
+                // The follow-ups an e-mail carries ride in the record, so its retry schedules them.
+                let carried = notify.then(|| r#"[{"kind":"k"}]"#.to_owned());
+                let record = FiledRecord::of(&decision, notify, carried);
 
                 let read = FiledRecord::parse(&record.to_json());
 
