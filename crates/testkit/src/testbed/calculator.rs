@@ -117,6 +117,22 @@ pub fn event(emulator: &Emulator, fixture: &str, id: &str) -> Value {
     event
 }
 
+/// `event` (a fixture) made the Create, Update or Delete of [`SPLIT_MODEL_ID`]'s stack: its RPM code, TPM
+/// `NA` and the input and output token codes of [`split_token_quotas`].
+pub fn split_event(mut event: Value) -> Value {
+    let properties = &mut event["ResourceProperties"];
+    for (key, value) in [
+        ("BedrockModelId", SPLIT_MODEL_ID),
+        ("RequestsPerMinuteQuotaCode", SPLIT_RPM_CODE),
+        ("TokensPerMinuteQuotaCode", "NA"),
+        ("InputTokensPerMinuteQuotaCode", SPLIT_INPUT_CODE),
+        ("OutputTokensPerMinuteQuotaCode", SPLIT_OUTPUT_CODE),
+    ] {
+        properties[key] = json!(value);
+    }
+    event
+}
+
 /// The calculator's wiring on `clients`.
 pub fn ports(clients: &AwsClients) -> SdkPorts {
     Ports {
@@ -134,6 +150,19 @@ pub async fn create_stack(emulator: &Emulator, id: &str, at: i64) -> Outcome {
     quota_calculator::handle(
         &ports,
         event(emulator, "create", id),
+        Duration::from_secs(60),
+        at,
+    )
+    .await
+    .expect("the Create is answered")
+}
+
+/// The Create of [`SPLIT_MODEL_ID`]'s stack ([`split_event`]), with the production wiring, at `at`.
+pub async fn create_split_stack(emulator: &Emulator, id: &str, at: i64) -> Outcome {
+    let ports = ports(&AwsClients::new(&emulator.sdk_config()));
+    quota_calculator::handle(
+        &ports,
+        split_event(event(emulator, "create", id)),
         Duration::from_secs(60),
         at,
     )

@@ -4,6 +4,7 @@
 
 use alarm_updater::config::{
     AWS_REGION, BEDROCK_MODEL_ID, BEDROCK_MODEL_NAME, CUSTOMER_NAME, FORMATTED_TOPIC_ARN,
+    INPUT_TOKENS_PER_MINUTE_QUOTA_CODE, OUTPUT_TOKENS_PER_MINUTE_QUOTA_CODE,
     REQUESTS_PER_MINUTE_QUOTA_CODE, RPM_PERCENT, TOKENS_PER_MINUTE_QUOTA_CODE, TPM_PERCENT,
 };
 use alarm_updater::{Ports, UpdaterConfig};
@@ -45,6 +46,25 @@ pub async fn created_stack(emulator: &Emulator) -> String {
     topic_arn
 }
 
+/// Resets the emulator and creates a split token model's stack at [`T0`] (the quotas of
+/// [`calculator::split_token_quotas`] at 80 %: RPM 1,600, input 1,600,000, output 320,000); returns the
+/// formatted topic's ARN. The call log is empty afterwards.
+pub async fn created_split_stack(emulator: &Emulator) -> String {
+    emulator.reset().expect("emulator reset");
+    emulator
+        .seed_quotas(&calculator::split_token_quotas(), &[])
+        .expect("quotas seeded");
+    let topic_arn = super::create_topic(&emulator.sdk_config(), TOPIC_NAME).await;
+    let created = calculator::create_split_stack(emulator, "updater-split-create", T0).await;
+    assert_eq!(
+        created.status,
+        quota_calculator::Status::Success,
+        "{created:?}"
+    );
+    emulator.reset_calls().expect("call log reset");
+    topic_arn
+}
+
 /// Both quotas move up: 12,500 RPM and 8,000,000 TPM (thresholds 10,000 and 6,400,000).
 pub fn raise_quotas(emulator: &Emulator) {
     for (code, value) in [(RPM_CODE, RAISED_RPM), (TPM_CODE, RAISED_TPM)] {
@@ -61,12 +81,36 @@ pub fn config(topic_arn: &str) -> UpdaterConfig {
 
 /// [`config`] with other quota codes (`NA` for a model without an RPM quota).
 pub fn config_with_codes(topic_arn: &str, rpm_code: &str, tpm_code: &str) -> UpdaterConfig {
+    config_from(topic_arn, MODEL_ID, rpm_code, tpm_code, None)
+}
+
+/// The Lambda environment of [`created_split_stack`]'s updater: TPM `NA` with the input and output codes.
+pub fn split_config(topic_arn: &str) -> UpdaterConfig {
+    config_from(
+        topic_arn,
+        calculator::SPLIT_MODEL_ID,
+        calculator::SPLIT_RPM_CODE,
+        "NA",
+        Some((calculator::SPLIT_INPUT_CODE, calculator::SPLIT_OUTPUT_CODE)),
+    )
+}
+
+fn config_from(
+    topic_arn: &str,
+    model_id: &str,
+    rpm_code: &str,
+    tpm_code: &str,
+    split: Option<(&str, &str)>,
+) -> UpdaterConfig {
+    let (input, output) = split.unwrap_or_default();
     let env = [
         (CUSTOMER_NAME, "Acme"),
         (BEDROCK_MODEL_NAME, "Opus"),
-        (BEDROCK_MODEL_ID, MODEL_ID),
+        (BEDROCK_MODEL_ID, model_id),
         (REQUESTS_PER_MINUTE_QUOTA_CODE, rpm_code),
         (TOKENS_PER_MINUTE_QUOTA_CODE, tpm_code),
+        (INPUT_TOKENS_PER_MINUTE_QUOTA_CODE, input),
+        (OUTPUT_TOKENS_PER_MINUTE_QUOTA_CODE, output),
         (RPM_PERCENT, "80"),
         (TPM_PERCENT, "80"),
         (FORMATTED_TOPIC_ARN, topic_arn),
