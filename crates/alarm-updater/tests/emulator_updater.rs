@@ -274,3 +274,102 @@ fn a_missing_alarm_is_named_and_not_recreated() {
     assert_eq!(writes(&calls), Vec::<&str>::new());
     assert!(!s.alarms().contains_key(TPM_ALARM));
 }
+
+/// Issue 16: a split token model's stack, created by the quota calculator; both split quotas are raised, and
+/// one run moves both token alarms (nothing else of them), records each side and e-mails once.
+#[test]
+fn both_raised_split_token_quotas_move_both_token_alarms_and_are_recorded() {
+    use bedrock_ops_testkit::testbed::calculator::{
+        INPUT_TPM_ALARM, OUTPUT_TPM_ALARM, SPLIT_INPUT_CODE, SPLIT_OUTPUT_CODE,
+    };
+    let turn = take_turn();
+    let emulator = Emulator::shared().expect("emulator starts");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let topic_arn = runtime.block_on(testbed::created_split_stack(emulator));
+    let s = Session {
+        _turn: turn,
+        emulator,
+        runtime,
+        topic_arn,
+    };
+    let config = testbed::split_config(&s.topic_arn);
+    let names = [
+        RPM_ALARM.to_owned(),
+        TPM_ALARM.to_owned(),
+        INPUT_TPM_ALARM.to_owned(),
+        OUTPUT_TPM_ALARM.to_owned(),
+    ];
+    let alarms = || -> BTreeMap<String, MetricAlarmDef> {
+        s.runtime
+            .block_on(s.ports().alarms.describe(&names))
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.name.clone(), a))
+            .collect()
+    };
+    let run_at = |at: i64| {
+        s.emulator.reset_calls().unwrap();
+        let result = s.runtime.block_on(run(&s.ports(), &config, at));
+        (result, s.emulator.calls().unwrap())
+    };
+    let before = alarms();
+    assert_eq!(before[INPUT_TPM_ALARM].threshold, Some(1_600_000.0));
+
+    // Nothing moved yet: the calculator stored what the updater keeps.
+    let (report, calls) = run_at(T0 + DAY);
+    assert!(!report.unwrap().changed);
+    assert_eq!(writes(&calls), Vec::<&str>::new(), "{}", summary(&calls));
+
+    for (code, value) in [(SPLIT_INPUT_CODE, 3_000_000.0), (SPLIT_OUTPUT_CODE, 500_000.0)] {
+        s.emulator
+            .set_quota_value("bedrock", code, value)
+            .expect("quota value set");
+    }
+    let (report, calls) = run_at(T0 + 2 * DAY);
+    let report = report.unwrap();
+    eprintln!("split run with a change: {}", summary(&calls));
+    assert!(report.changed);
+    assert!(report.input_tpm.as_ref().unwrap().alarm_updated);
+    assert!(report.output_tpm.as_ref().unwrap().alarm_updated);
+    assert!(!report.rpm.alarm_updated);
+    let after = alarms();
+    assert_eq!(after[INPUT_TPM_ALARM].threshold, Some(2_400_000.0));
+    assert_eq!(after[OUTPUT_TPM_ALARM].threshold, Some(400_000.0));
+    assert!(!after.contains_key(TPM_ALARM));
+    for name in [RPM_ALARM, INPUT_TPM_ALARM, OUTPUT_TPM_ALARM] {
+        assert_eq!(
+            definition(&after[name]),
+            definition(&before[name]),
+            "{name}"
+        );
+    }
+    let stored = s.stored();
+    assert_eq!(stored["input-tpm-quota"], "3000000");
+    assert_eq!(stored["output-tpm-threshold-calculated"], "400000");
+    let change: Value = serde_json::from_str(&stored["last-change"]).unwrap();
+    assert_eq!(
+        change["output_tpm"],
+        json!({"old_quota": 400000, "new_quota": 500000, "old_threshold": 320000, "new_threshold": 400000})
+    );
+    let mail = s.emulator.sns_messages(Some(&s.topic_arn)).unwrap();
+    assert_eq!(mail.len(), 1);
+    assert!(
+        mail[0]
+            .message
+            .contains("input TPM quota raised from 2,000,000 to 3,000,000"),
+        "{}",
+        mail[0].message
+    );
+
+    // Reads in one round (RPM, input and output quotas), except the record: its 13 keys take two pages of
+    // GetParametersByPath (at most 10 a page), one more sequential call than a combined stack's 10 keys.
+    // Then two PutMetricAlarm and one e-mail.
+    assert_eq!(count(&calls, "GetServiceQuota"), 3);
+    assert_eq!(count(&calls, "DescribeAlarms"), 1);
+    assert_eq!(count(&calls, "GetParametersByPath"), 2);
+    assert_eq!(count(&calls, "PutMetricAlarm"), 2);
+    assert_eq!(count(&calls, "Publish"), 1);
+}
