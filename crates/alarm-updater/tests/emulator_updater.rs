@@ -323,7 +323,10 @@ fn both_raised_split_token_quotas_move_both_token_alarms_and_are_recorded() {
     assert!(!report.unwrap().changed);
     assert_eq!(writes(&calls), Vec::<&str>::new(), "{}", summary(&calls));
 
-    for (code, value) in [(SPLIT_INPUT_CODE, 3_000_000.0), (SPLIT_OUTPUT_CODE, 500_000.0)] {
+    for (code, value) in [
+        (SPLIT_INPUT_CODE, 3_000_000.0),
+        (SPLIT_OUTPUT_CODE, 500_000.0),
+    ] {
         s.emulator
             .set_quota_value("bedrock", code, value)
             .expect("quota value set");

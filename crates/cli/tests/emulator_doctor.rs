@@ -143,7 +143,10 @@ fn deploy_with(emulator: &Emulator, split: bool) -> String {
             ("BedrockModelId", calculator::SPLIT_MODEL_ID),
             ("RequestsPerMinuteQuotaCode", calculator::SPLIT_RPM_CODE),
             ("TokensPerMinuteQuotaCode", "NA"),
-            ("InputTokensPerMinuteQuotaCode", calculator::SPLIT_INPUT_CODE),
+            (
+                "InputTokensPerMinuteQuotaCode",
+                calculator::SPLIT_INPUT_CODE,
+            ),
             (
                 "OutputTokensPerMinuteQuotaCode",
                 calculator::SPLIT_OUTPUT_CODE,

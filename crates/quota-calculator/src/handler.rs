@@ -323,8 +323,18 @@ where
         rpm: live.rpm_limit,
         tpm: tpm.threshold,
     };
-    let plan = plan_quota_alarms(&props.alarm_config(), &thresholds)
+    let mut plan = plan_quota_alarms(&props.alarm_config(), &thresholds)
         .map_err(|e| Failure::before_writes(format!("{e}.")))?;
+    // A stack switched from split token quotas to a combined one: the record still holds the split keys,
+    // so the split alarms and keys are removed too (no extra call for a stack that never was split).
+    let leftover_split: Vec<String> = keys::SPLIT_THRESHOLDS
+        .iter()
+        .filter(|key| stored.get(key).is_some())
+        .map(|key| identity.parameter_name(key))
+        .collect();
+    if !leftover_split.is_empty() {
+        plan.delete.extend(identity.split_token_alarm_names());
+    }
 
     // Alarms first: Parameter Store records what the alarms hold, never what they were meant to hold.
     write_alarms(&ports.alarms, &plan).await?;
@@ -350,6 +360,13 @@ where
     let finished = finish_record(&ports.parameters, customer, model, &change)
         .await
         .map_err(storing_failed)?;
+    if !leftover_split.is_empty() {
+        ports
+            .parameters
+            .delete(&leftover_split)
+            .await
+            .map_err(storing_failed)?;
+    }
     Ok(Written {
         identity,
         live,

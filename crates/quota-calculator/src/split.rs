@@ -3,9 +3,9 @@
 //! the three quotas read in one round trip, the RPM alarm (or its deletion), one alarm per token quota (the
 //! combined TPM alarm deleted), and each quota's threshold, value and code written to Parameter Store.
 //!
-//! Parameter Store keeps every earlier version of each parameter, which is the thresholds' history here; the
-//! combined model's `last-change` record and the alarm updater's daily follow-up do not cover split quotas
-//! yet (the updater says so and changes nothing).
+//! The values stored are core's live thresholds, exactly what the alarm updater keeps (it follows both split
+//! quotas, writes `last-change` and e-mails a change); Parameter Store keeps each key's earlier versions. A
+//! stack switched from a combined TPM quota loses its TPM alarm and TPM keys here.
 
 use std::collections::HashMap;
 
@@ -13,6 +13,7 @@ use bedrock_ops_aws::live_thresholds::read::read_quota;
 use bedrock_ops_aws::{AlarmAdmin, InferenceProfiles, ParameterStore, QuotaService};
 use bedrock_ops_core::alarm_spec::plan_split_quota_alarms;
 use bedrock_ops_core::live_thresholds::{LiveThresholds, LiveTokens, QuotaConfig};
+use bedrock_ops_core::settings::keys;
 use bedrock_ops_core::thresholds::{QuotaCode, SERVICE_CODE, TokenQuotaCodes};
 
 use crate::handler::{Done, Failure, Ports, write_alarms};
@@ -114,6 +115,23 @@ where
                 ))
             })?;
     }
+
+    // A stack switched from a combined TPM quota: its TPM keys would describe a quota the model no longer
+    // has (and name a code the CLI would read back), so they go, in one DeleteParameters call (names that
+    // do not exist are ignored).
+    let combined_keys: Vec<String> = [
+        keys::TPM_THRESHOLD_CALCULATED,
+        keys::TPM_QUOTA,
+        keys::TPM_QUOTA_CODE,
+    ]
+    .iter()
+    .map(|key| identity.parameter_name(key))
+    .collect();
+    ports.parameters.delete(&combined_keys).await.map_err(|e| {
+        Failure::after_writes(format!(
+            "The alarms and thresholds were written, but removing the combined TPM keys failed: {e}."
+        ))
+    })?;
 
     let rpm_text = match &rpm {
         Some(q) => format!(
