@@ -23,7 +23,6 @@ pub use record::{last_change_json, record_writes, rfc3339};
 pub use stored::{Stored, StoredConfig, StoredValueError};
 
 use crate::messages::Limit;
-use crate::scenario::QuotaSide;
 use crate::settings::keys;
 use crate::thresholds::{
     NOT_APPLICABLE, Percent, QuotaCode, QuotaSource, QuotaValue, RpmQuotaCode, RpmThreshold,
@@ -131,20 +130,6 @@ impl LiveThresholds {
             LiveTokenSides::Combined(_) => None,
             LiveTokenSides::Split { input, output } => Some((input, output)),
         }
-    }
-
-    /// The RPM side then each token side, as `(side, quota)`.
-    pub fn quotas(&self) -> Vec<(QuotaSide, &LiveQuota)> {
-        let mut quotas: Vec<(QuotaSide, &LiveQuota)> =
-            self.rpm.iter().map(|q| (QuotaSide::Rpm, q)).collect();
-        match &self.tokens {
-            LiveTokenSides::Combined(tpm) => quotas.push((QuotaSide::Tpm, &tpm.quota)),
-            LiveTokenSides::Split { input, output } => {
-                quotas.push((QuotaSide::InputTpm, &input.quota));
-                quotas.push((QuotaSide::OutputTpm, &output.quota));
-            }
-        }
-        quotas
     }
 
     pub fn rpm_quota(&self) -> Limit {
