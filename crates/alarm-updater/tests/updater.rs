@@ -436,17 +436,8 @@ impl World {
     /// A split token model's stack created by the quota calculator: 2,000 RPM, 2,000,000 input and 400,000
     /// output tokens per minute at 80 % (alarms at 1,600, 1,600,000 and 320,000).
     async fn split_created() -> World {
-        let mut quotas = MemoryQuotas::new();
-        for quota in split_token_quotas() {
-            quotas = quotas.with_applied(
-                SERVICE_CODE,
-                &quota.quota_code,
-                &quota.quota_name,
-                quota.value,
-            );
-        }
         let world = World {
-            quotas,
+            quotas: calculator::with_split_token_quotas(MemoryQuotas::new()),
             alarms: MemoryAlarms::new(),
             parameters: MemoryParameters::new(),
             notifier: MemoryNotifier::new(),

@@ -632,19 +632,10 @@ async fn deleting_a_parameter_store_failure_is_reported_not_swallowed() {
 #[tokio::test]
 async fn switching_between_split_and_combined_token_quotas_leaves_nothing_of_the_other_kind() {
     use bedrock_ops_testkit::testbed::calculator::{
-        INPUT_TPM_ALARM, OUTPUT_TPM_ALARM, split_event, split_token_quotas,
+        INPUT_TPM_ALARM, OUTPUT_TPM_ALARM, split_event, with_split_token_quotas,
     };
-    let mut quotas = opus_quotas();
-    for quota in split_token_quotas() {
-        quotas = quotas.with_applied(
-            SERVICE_CODE,
-            &quota.quota_code,
-            &quota.quota_name,
-            quota.value,
-        );
-    }
     let world = World {
-        quotas,
+        quotas: with_split_token_quotas(opus_quotas()),
         ..World::new()
     };
     let stored = |world: &World| {

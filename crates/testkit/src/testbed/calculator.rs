@@ -12,8 +12,10 @@ use bedrock_ops_aws::alarms::sdk::SdkAlarms;
 use bedrock_ops_aws::inference_profiles::memory::MemoryInferenceProfiles;
 use bedrock_ops_aws::inference_profiles::sdk::SdkInferenceProfiles;
 use bedrock_ops_aws::parameters::sdk::SdkParameters;
+use bedrock_ops_aws::quotas::memory::MemoryQuotas;
 use bedrock_ops_aws::quotas::sdk::SdkQuotas;
 use bedrock_ops_aws::{AlarmAdmin, ParameterStore, QuotaService};
+use bedrock_ops_core::thresholds::SERVICE_CODE;
 use quota_calculator::{HttpsSink, MemorySink, Outcome, Ports};
 use serde_json::{Value, json};
 
@@ -99,6 +101,19 @@ pub fn split_token_quotas() -> Vec<SeedQuota> {
             400_000.0,
         ),
     ]
+}
+
+/// `quotas` (an in-memory Service Quotas) with [`split_token_quotas`] applied too.
+pub fn with_split_token_quotas(mut quotas: MemoryQuotas) -> MemoryQuotas {
+    for quota in split_token_quotas() {
+        quotas = quotas.with_applied(
+            SERVICE_CODE,
+            &quota.quota_code,
+            &quota.quota_name,
+            quota.value,
+        );
+    }
+    quotas
 }
 
 /// Resets the emulator and seeds [`opus_quotas`] as applied values (no AWS defaults).

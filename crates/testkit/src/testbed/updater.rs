@@ -35,15 +35,8 @@ pub type SdkPorts = Ports<SdkQuotas, SdkAlarms, SdkParameters, SdkNotifier>;
 /// empty afterwards.
 pub async fn created_stack(emulator: &Emulator) -> String {
     calculator::reset_and_seed(emulator);
-    let topic_arn = super::create_topic(&emulator.sdk_config(), TOPIC_NAME).await;
-    let created = calculator::create_stack(emulator, "updater-create", T0).await;
-    assert_eq!(
-        created.status,
-        quota_calculator::Status::Success,
-        "{created:?}"
-    );
-    emulator.reset_calls().expect("call log reset");
-    topic_arn
+    let created = calculator::create_stack(emulator, "updater-create", T0);
+    created_with_topic(emulator, created).await
 }
 
 /// Resets the emulator and creates a split token model's stack at [`T0`] (the quotas of
@@ -54,8 +47,17 @@ pub async fn created_split_stack(emulator: &Emulator) -> String {
     emulator
         .seed_quotas(&calculator::split_token_quotas(), &[])
         .expect("quotas seeded");
+    let created = calculator::create_split_stack(emulator, "updater-split-create", T0);
+    created_with_topic(emulator, created).await
+}
+
+/// The formatted topic, then the calculator's Create `created`, which must succeed; an empty call log.
+async fn created_with_topic(
+    emulator: &Emulator,
+    created: impl std::future::Future<Output = quota_calculator::Outcome>,
+) -> String {
     let topic_arn = super::create_topic(&emulator.sdk_config(), TOPIC_NAME).await;
-    let created = calculator::create_split_stack(emulator, "updater-split-create", T0).await;
+    let created = created.await;
     assert_eq!(
         created.status,
         quota_calculator::Status::Success,
