@@ -5,6 +5,7 @@
 use bedrock_ops_core::live_thresholds::QuotaConfig;
 pub use bedrock_ops_core::stack::{
     AWS_REGION, BEDROCK_MODEL_ID, BEDROCK_MODEL_NAME, CUSTOMER_NAME, ConfigError,
+    INPUT_TOKENS_PER_MINUTE_QUOTA_CODE, OUTPUT_TOKENS_PER_MINUTE_QUOTA_CODE,
     REQUESTS_PER_MINUTE_QUOTA_CODE, TOKENS_PER_MINUTE_QUOTA_CODE,
 };
 use bedrock_ops_core::stack::{Lookup, StackIdentity};
@@ -59,15 +60,15 @@ impl UpdaterConfig {
         })
     }
 
-    /// The quotas and percents the thresholds come from; `None` for a model whose token limit is split in
-    /// an input and an output quota (the updater does not follow those yet).
-    pub fn quotas(&self) -> Option<QuotaConfig> {
-        Some(QuotaConfig {
+    /// The quotas and percents the thresholds come from: RPM and the combined TPM quota, or RPM and a split
+    /// model's input and output token quotas (both at the tokens-per-minute percent).
+    pub fn quotas(&self) -> QuotaConfig {
+        QuotaConfig {
             rpm_code: self.stack.rpm_quota_code.clone(),
-            tpm_code: self.stack.token_quotas.combined()?.clone(),
+            tokens: self.stack.token_quotas.clone(),
             rpm_percent: self.rpm_percent,
             tpm_percent: self.tpm_percent,
-        })
+        }
     }
 }
 
@@ -76,7 +77,7 @@ mod tests {
     use std::collections::HashMap;
 
     use bedrock_ops_core::stack::Problem;
-    use bedrock_ops_core::thresholds::RpmQuotaCode;
+    use bedrock_ops_core::thresholds::{QuotaCode, RpmQuotaCode, TokenQuotaCodes};
     use bedrock_ops_testkit::fixtures::{STACK_ENV, TPM_CODE};
 
     use super::*;
@@ -103,8 +104,11 @@ mod tests {
         let config = from(&env()).unwrap();
         assert_eq!(config.stack.customer(), "Acme");
         assert_eq!(config.stack.region, "us-east-1");
-        assert_eq!(config.quotas().unwrap().tpm_percent.get(), 75);
-        assert_eq!(config.quotas().unwrap().tpm_code.as_str(), TPM_CODE);
+        assert_eq!(config.quotas().tpm_percent.get(), 75);
+        assert_eq!(
+            config.quotas().tokens,
+            TokenQuotaCodes::Combined(QuotaCode::tpm(TPM_CODE).unwrap())
+        );
     }
 
     #[test]
@@ -112,24 +116,26 @@ mod tests {
         let mut map = env();
         map.insert(REQUESTS_PER_MINUTE_QUOTA_CODE, "NA");
         assert_eq!(
-            from(&map).unwrap().quotas().unwrap().rpm_code,
+            from(&map).unwrap().quotas().rpm_code,
             RpmQuotaCode::NotApplicable
         );
     }
 
     #[test]
-    fn a_split_token_model_is_not_followed_by_the_updater() {
+    fn a_split_token_model_follows_its_input_and_output_quotas() {
         let mut map = env();
         map.insert(TOKENS_PER_MINUTE_QUOTA_CODE, "NA");
-        map.insert("INPUT_TOKENS_PER_MINUTE_QUOTA_CODE", "L-5C8A1E02");
-        map.insert("OUTPUT_TOKENS_PER_MINUTE_QUOTA_CODE", "L-5C8A1E03");
-        let config = from(&map).unwrap();
-        assert_eq!(config.quotas(), None);
-        assert!(
-            crate::handler::UpdaterError::SplitTokenQuotas
-                .to_string()
-                .contains("does not follow yet: nothing was changed")
+        map.insert(INPUT_TOKENS_PER_MINUTE_QUOTA_CODE, "L-5C8A1E02");
+        map.insert(OUTPUT_TOKENS_PER_MINUTE_QUOTA_CODE, "L-5C8A1E03");
+        let quotas = from(&map).unwrap().quotas();
+        assert_eq!(
+            quotas.tokens,
+            TokenQuotaCodes::Split {
+                input: QuotaCode::new("L-5C8A1E02").unwrap(),
+                output: QuotaCode::new("L-5C8A1E03").unwrap(),
+            }
         );
+        assert_eq!(quotas.tpm_percent.get(), 75);
     }
 
     #[test]

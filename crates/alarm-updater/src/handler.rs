@@ -1,8 +1,10 @@
-//! One scheduled run: re-read the quotas, and when a threshold or quota moved, retune the two quota alarms
-//! (the threshold only), tell people, and record the change.
+//! One scheduled run: re-read the quotas, and when a threshold or quota moved, retune the quota alarms (the
+//! threshold only), tell people, and record the change. The quotas are RPM and the combined TPM quota, or
+//! RPM and a split model's input and output token quotas (HighInputTPMQuotaUsage, HighOutputTPMQuotaUsage).
 //!
-//! Reads (one round trip, concurrently): both quotas, the stored record (one GetParametersByPath), both
-//! alarms (one DescribeAlarms). Then, only if something differs: PutMetricAlarm for each alarm whose
+//! Reads (one round trip, concurrently): the quotas (two, or three for a split model), the stored record
+//! (one GetParametersByPath), the quota alarms (one DescribeAlarms). Then, only if something differs:
+//! PutMetricAlarm for each alarm whose
 //! threshold is not the live one, the record (`last-change` first, then the values), the quota-change e-mail,
 //! and `last-updated` last. Until `last-updated` is written the change counts as unfinished, so a failure
 //! anywhere before it makes the next run (or the Lambda retry) do the whole change again, e-mail included;
@@ -16,10 +18,12 @@ use bedrock_ops_aws::live_thresholds::{
     LiveError, finish_record, read_live, read_stored, write_record,
 };
 use bedrock_ops_aws::{AlarmAdmin, AwsError, Notifier, ParameterStore, QuotaService};
-use bedrock_ops_core::alarm_spec::quota_alarm_names;
+use bedrock_ops_core::alarm_spec::{quota_alarm_kind, quota_alarm_name};
 use bedrock_ops_core::live_thresholds::{self, LiveThresholds, QuotaConfig, Stored};
 use bedrock_ops_core::messages::Limit;
 use bedrock_ops_core::messages::quota_change::{QuotaChange, SideChange, quota_change_email};
+use bedrock_ops_core::scenario::QuotaSide;
+use bedrock_ops_core::thresholds::TokenQuotaCodes;
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
 
@@ -57,11 +61,6 @@ pub enum UpdaterError {
         "alarm {0} has no static threshold, so it is not one of the quota alarms this stack created"
     )]
     NotAThresholdAlarm(String),
-    #[error(
-        "this model's token limit is split in an input and an output quota, which the alarm updater does not \
-         follow yet: nothing was changed; update the stack to have the quota calculator read both quotas again"
-    )]
-    SplitTokenQuotas,
 }
 
 /// Throttling and transient failures: the Lambda's own retry, or the next scheduled run, can succeed.
@@ -70,9 +69,7 @@ impl Classified for UpdaterError {
         match self {
             UpdaterError::Quota(error) => error.is_retryable(),
             UpdaterError::Aws { source, .. } => source.is_retryable(),
-            UpdaterError::AlarmMissing(_)
-            | UpdaterError::NotAThresholdAlarm(_)
-            | UpdaterError::SplitTokenQuotas => false,
+            UpdaterError::AlarmMissing(_) | UpdaterError::NotAThresholdAlarm(_) => false,
         }
     }
 }
@@ -102,7 +99,13 @@ pub struct Report {
     /// A quota or threshold moved (or an alarm did not hold the live threshold).
     pub changed: bool,
     pub rpm: SideReport,
+    /// The combined TPM quota (`NA` throughout for a split model, which has none).
     pub tpm: SideReport,
+    /// A split model's input and output token quotas; absent for a combined model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_tpm: Option<SideReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_tpm: Option<SideReport>,
     pub parameters_written: Vec<&'static str>,
     pub email_message_id: Option<String>,
 }
@@ -122,7 +125,8 @@ fn retune(
     described: &[MetricAlarmDef],
 ) -> Result<Option<MetricAlarmDef>, UpdaterError> {
     let Limit::Known(new) = side.new_threshold else {
-        // No RPM quota: the calculator did not create (or removed) this alarm.
+        // No RPM quota, or the combined TPM quota of a split model: the calculator did not create (or
+        // removed) this alarm.
         return Ok(None);
     };
     let alarm = described
@@ -169,6 +173,34 @@ async fn put_if<A: AlarmAdmin>(alarms: &A, alarm: Option<&MetricAlarmDef>) -> Re
     }
 }
 
+/// The quota alarms a stack has, by side: RPM and TPM, or RPM and a split model's input and output token
+/// alarms (the RPM one is described even when the model has no RPM quota: it must then be absent).
+fn quota_sides(tokens: &TokenQuotaCodes) -> &'static [QuotaSide] {
+    match tokens {
+        TokenQuotaCodes::Combined(_) => &[QuotaSide::Rpm, QuotaSide::Tpm],
+        TokenQuotaCodes::Split { .. } => {
+            &[QuotaSide::Rpm, QuotaSide::InputTpm, QuotaSide::OutputTpm]
+        }
+    }
+}
+
+/// Each quota alarm's name, for DescribeAlarms.
+pub fn alarm_names(customer: &str, model: &str, tokens: &TokenQuotaCodes) -> Vec<String> {
+    quota_sides(tokens)
+        .iter()
+        .map(|side| quota_alarm_name(customer, model, quota_alarm_kind(*side)))
+        .collect()
+}
+
+/// One quota alarm as assessed: its side, its name and the update it needs.
+#[derive(Debug, Clone, PartialEq)]
+struct SideAssessment {
+    side: QuotaSide,
+    name: String,
+    /// The alarm with the live threshold, when it holds another one.
+    update: Option<MetricAlarmDef>,
+}
+
 /// What a run would do, decided from its reads alone: no write has happened yet. The CLI's
 /// `thresholds --live` shows exactly this, so it can never tell a different story than the updater.
 #[derive(Debug, Clone, PartialEq)]
@@ -176,10 +208,8 @@ pub struct Assessment {
     pub live: LiveThresholds,
     pub stored: Stored,
     pub change: QuotaChange,
-    /// The RPM alarm with the live threshold, when it holds another one.
-    pub rpm_update: Option<MetricAlarmDef>,
-    pub tpm_update: Option<MetricAlarmDef>,
-    rpm_name: String,
+    sides: Vec<SideAssessment>,
+    /// The combined TPM alarm's name, reported (as `NA`) for a split model too.
     tpm_name: String,
     described: Vec<MetricAlarmDef>,
 }
@@ -194,27 +224,34 @@ impl Assessment {
         described: Vec<MetricAlarmDef>,
         at: i64,
     ) -> Result<Assessment, UpdaterError> {
-        let [rpm_name, tpm_name] = quota_alarm_names(customer, model);
         let change = live_thresholds::change(&stored, &live, at);
-        let rpm_update = retune(&change.rpm, &rpm_name, &described)?;
-        let tpm_update = retune(&change.tpm, &tpm_name, &described)?;
+        let sides = change
+            .sides()
+            .into_iter()
+            .map(|(side, side_change)| {
+                let name = quota_alarm_name(customer, model, quota_alarm_kind(side));
+                let update = retune(side_change, &name, &described)?;
+                Ok(SideAssessment { side, name, update })
+            })
+            .collect::<Result<Vec<_>, UpdaterError>>()?;
         Ok(Assessment {
             live,
             stored,
             change,
-            rpm_update,
-            tpm_update,
-            rpm_name,
-            tpm_name,
+            sides,
+            tpm_name: quota_alarm_name(customer, model, quota_alarm_kind(QuotaSide::Tpm)),
             described,
         })
     }
 
+    /// The alarms with the live threshold, for those that hold another one.
+    pub fn updates(&self) -> impl Iterator<Item = &MetricAlarmDef> {
+        self.sides.iter().filter_map(|s| s.update.as_ref())
+    }
+
     /// A quota or threshold moved, or an alarm does not hold the live threshold.
     pub fn changed(&self) -> bool {
-        live_thresholds::differs(&self.change)
-            || self.rpm_update.is_some()
-            || self.tpm_update.is_some()
+        live_thresholds::differs(&self.change) || self.updates().next().is_some()
     }
 
     /// Anything at all to write (a damaged record value counts).
@@ -227,32 +264,40 @@ impl Assessment {
                 .any(|(key, value)| self.stored.get(key) != Some(value.as_str()))
     }
 
+    fn side_report(&self, side: QuotaSide) -> Option<SideReport> {
+        let (_, change) = self.change.sides().into_iter().find(|(s, _)| *s == side)?;
+        let assessed = self.sides.iter().find(|s| s.side == side)?;
+        Some(side_report(
+            change,
+            assessed.name.clone(),
+            &self.described,
+            assessed.update.as_ref(),
+        ))
+    }
+
     pub fn report(
         &self,
         parameters_written: Vec<&'static str>,
         email_message_id: Option<String>,
     ) -> Report {
+        let tpm = self
+            .side_report(QuotaSide::Tpm)
+            .unwrap_or_else(|| side_report(&self.change.tpm, self.tpm_name.clone(), &[], None));
         Report {
             changed: self.changed(),
-            rpm: side_report(
-                &self.change.rpm,
-                self.rpm_name.clone(),
-                &self.described,
-                self.rpm_update.as_ref(),
-            ),
-            tpm: side_report(
-                &self.change.tpm,
-                self.tpm_name.clone(),
-                &self.described,
-                self.tpm_update.as_ref(),
-            ),
+            rpm: self
+                .side_report(QuotaSide::Rpm)
+                .unwrap_or_else(|| side_report(&self.change.rpm, String::new(), &[], None)),
+            tpm,
+            input_tpm: self.side_report(QuotaSide::InputTpm),
+            output_tpm: self.side_report(QuotaSide::OutputTpm),
             parameters_written,
             email_message_id,
         }
     }
 }
 
-/// The updater's reads, concurrently: both quotas, the stored record, both alarms.
+/// The updater's reads, concurrently: the quotas, the stored record, the quota alarms.
 pub async fn assess<Q, A, P>(
     quotas: &Q,
     alarms: &A,
@@ -267,7 +312,7 @@ where
     A: AlarmAdmin,
     P: ParameterStore,
 {
-    let names = quota_alarm_names(customer, model);
+    let names = alarm_names(customer, model, &config.tokens);
     let (live, stored, described) = tokio::join!(
         read_live(quotas, config),
         read_stored(parameters, customer, model),
@@ -322,7 +367,7 @@ where
     N: Notifier,
 {
     let (customer, model) = (config.stack.customer(), config.stack.model_name());
-    let quotas = config.quotas().ok_or(UpdaterError::SplitTokenQuotas)?;
+    let quotas = config.quotas();
     let assessment = assess(
         &ports.quotas,
         &ports.alarms,
@@ -337,32 +382,34 @@ where
         live,
         stored,
         change,
-        rpm_update,
-        tpm_update,
         ..
     } = &assessment;
 
     if !assessment.needs_writes() {
         tracing::info!(
-            rpm_threshold = %live.thresholds.rpm,
-            tpm_threshold = %live.thresholds.tpm,
+            rpm_threshold = %live.rpm_threshold(),
+            tpm_threshold = %live.tpm_threshold(),
+            split = live.split().is_some(),
             "quotas unchanged: nothing written"
         );
         return Ok(assessment.report(Vec::new(), None));
     }
 
-    let (rpm_put, tpm_put) = tokio::join!(
-        put_if(&ports.alarms, rpm_update.as_ref()),
-        put_if(&ports.alarms, tpm_update.as_ref()),
+    // Every alarm that needs it at once, as one round trip: a stack has at most three quota alarms.
+    let updates: Vec<&MetricAlarmDef> = assessment.updates().collect();
+    let (first, second, third) = tokio::join!(
+        put_if(&ports.alarms, updates.first().copied()),
+        put_if(&ports.alarms, updates.get(1).copied()),
+        put_if(&ports.alarms, updates.get(2).copied()),
     );
-    for result in [rpm_put, tpm_put] {
+    for result in [first, second, third] {
         result.map_err(|source| UpdaterError::Aws {
             step: "updating a quota alarm's threshold (PutMetricAlarm)",
             consequence: "the record was not updated, so the next run tries again",
             source,
         })?;
     }
-    for update in rpm_update.iter().chain(tpm_update.iter()) {
+    for update in assessment.updates() {
         tracing::info!(alarm = %update.name, threshold = update.threshold, "alarm threshold updated");
     }
 

@@ -1,5 +1,6 @@
 //! The alarm updater: on an EventBridge schedule, re-reads the Bedrock quotas and, when one moved, moves the
-//! two quota alarms' thresholds with it (nothing else of the alarms), e-mails the change and records it.
+//! quota alarms' thresholds with it (nothing else of the alarms; RPM and TPM, or RPM and a split model's
+//! input and output token alarms), e-mails the change and records it.
 //!
 //! It computes and stores exactly like the quota calculator, through the live thresholds they share
 //! (`bedrock_ops_core::live_thresholds`, pure, and `bedrock_ops_aws::live_thresholds`, I/O); the calculator
@@ -14,4 +15,6 @@ pub mod config;
 pub mod handler;
 
 pub use config::{ConfigError, UpdaterConfig};
-pub use handler::{Assessment, Ports, Report, SideReport, UpdaterError, assess, handle, run};
+pub use handler::{
+    Assessment, Ports, Report, SideReport, UpdaterError, alarm_names, assess, handle, run,
+};

@@ -11,7 +11,10 @@ use bedrock_ops_aws::diagnostic::Classified;
 use bedrock_ops_aws::{AlarmAdmin, AwsClients, ParameterStore};
 use bedrock_ops_testkit::emulator::take_turn;
 use bedrock_ops_testkit::emulator::{CallRecord, Emulator, Fault};
-use bedrock_ops_testkit::testbed::calculator::{PATH, RPM_ALARM, TPM_ALARM};
+use bedrock_ops_testkit::testbed::calculator::{
+    INPUT_TPM_ALARM, OUTPUT_TPM_ALARM, PATH, RPM_ALARM, SPLIT_INPUT_CODE, SPLIT_OUTPUT_CODE,
+    TPM_ALARM,
+};
 use bedrock_ops_testkit::testbed::updater::{self as testbed, DAY, SdkPorts, T0};
 use serde_json::{Value, json};
 
@@ -29,23 +32,38 @@ struct Session {
     emulator: &'static Emulator,
     runtime: tokio::runtime::Runtime,
     topic_arn: String,
+    /// A split token model's stack (TPM `NA`, input and output token quotas).
+    split: bool,
 }
 
 /// A fresh emulator holding a stack the quota calculator created: the blog's quotas (10,000 RPM,
 /// 6,250,000 TPM at 80 %), both alarms, the record, and the formatted topic.
 fn session() -> Session {
+    session_of(false)
+}
+
+/// [`session`], or (`split`) a split token model's stack: 2,000 RPM, 2,000,000 input and 400,000 output
+/// tokens per minute at 80 %, three alarms.
+fn session_of(split: bool) -> Session {
     let turn = take_turn();
     let emulator = Emulator::shared().expect("emulator starts");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let topic_arn = runtime.block_on(testbed::created_stack(emulator));
+    let topic_arn = runtime.block_on(async {
+        if split {
+            testbed::created_split_stack(emulator).await
+        } else {
+            testbed::created_stack(emulator).await
+        }
+    });
     Session {
         _turn: turn,
         emulator,
         runtime,
         topic_arn,
+        split,
     }
 }
 
@@ -55,7 +73,11 @@ impl Session {
     }
 
     fn config(&self) -> UpdaterConfig {
-        testbed::config(&self.topic_arn)
+        if self.split {
+            testbed::split_config(&self.topic_arn)
+        } else {
+            testbed::config(&self.topic_arn)
+        }
     }
 
     /// One scheduled run, and the calls it made.
@@ -68,7 +90,7 @@ impl Session {
     }
 
     fn alarms(&self) -> BTreeMap<String, MetricAlarmDef> {
-        let names = [RPM_ALARM.to_owned(), TPM_ALARM.to_owned()];
+        let names = [RPM_ALARM, TPM_ALARM, INPUT_TPM_ALARM, OUTPUT_TPM_ALARM].map(String::from);
         self.runtime
             .block_on(self.ports().alarms.describe(&names))
             .unwrap()
@@ -273,4 +295,71 @@ fn a_missing_alarm_is_named_and_not_recreated() {
     );
     assert_eq!(writes(&calls), Vec::<&str>::new());
     assert!(!s.alarms().contains_key(TPM_ALARM));
+}
+
+/// Issue 16: a split token model's stack, created by the quota calculator; both split quotas are raised, and
+/// one run moves both token alarms (nothing else of them), records each side and e-mails once.
+#[test]
+fn both_raised_split_token_quotas_move_both_token_alarms_and_are_recorded() {
+    let s = session_of(true);
+    let before = s.alarms();
+    assert_eq!(before[INPUT_TPM_ALARM].threshold, Some(1_600_000.0));
+
+    // Nothing moved yet: the calculator stored what the updater keeps.
+    let (report, calls) = s.update(T0 + DAY);
+    assert!(!report.unwrap().changed);
+    assert_eq!(writes(&calls), Vec::<&str>::new(), "{}", summary(&calls));
+
+    for (code, value) in [
+        (SPLIT_INPUT_CODE, 3_000_000.0),
+        (SPLIT_OUTPUT_CODE, 500_000.0),
+    ] {
+        s.emulator
+            .set_quota_value("bedrock", code, value)
+            .expect("quota value set");
+    }
+    let (report, calls) = s.update(T0 + 2 * DAY);
+    let report = report.unwrap();
+    eprintln!("split run with a change: {}", summary(&calls));
+    assert!(report.changed);
+    assert!(report.input_tpm.as_ref().unwrap().alarm_updated);
+    assert!(report.output_tpm.as_ref().unwrap().alarm_updated);
+    assert!(!report.rpm.alarm_updated);
+    let after = s.alarms();
+    assert_eq!(after[INPUT_TPM_ALARM].threshold, Some(2_400_000.0));
+    assert_eq!(after[OUTPUT_TPM_ALARM].threshold, Some(400_000.0));
+    assert!(!after.contains_key(TPM_ALARM));
+    for name in [RPM_ALARM, INPUT_TPM_ALARM, OUTPUT_TPM_ALARM] {
+        assert_eq!(
+            definition(&after[name]),
+            definition(&before[name]),
+            "{name}"
+        );
+    }
+    let stored = s.stored();
+    assert_eq!(stored["input-tpm-quota"], "3000000");
+    assert_eq!(stored["output-tpm-threshold-calculated"], "400000");
+    let change: Value = serde_json::from_str(&stored["last-change"]).unwrap();
+    assert_eq!(
+        change["output_tpm"],
+        json!({"old_quota": 400000, "new_quota": 500000, "old_threshold": 320000, "new_threshold": 400000})
+    );
+    let mail = s.emulator.sns_messages(Some(&s.topic_arn)).unwrap();
+    assert_eq!(mail.len(), 1);
+    assert!(
+        mail[0]
+            .message
+            .contains("input TPM quota raised from 2,000,000 to 3,000,000"),
+        "{}",
+        mail[0].message
+    );
+
+    // Reads in one round (RPM, input and output quotas), except the record: its 13 keys take two pages of
+    // GetParametersByPath (at most 10 a page), one more sequential call than a combined stack's 10 keys.
+    // Then two PutMetricAlarm and one e-mail.
+    assert_eq!(count(&calls, "GetServiceQuota"), 3);
+    assert_eq!(count(&calls, "DescribeAlarms"), 1);
+    assert_eq!(count(&calls, "GetParametersByPath"), 2);
+    assert_eq!(count(&calls, "PutMetricAlarm"), 2);
+    assert_eq!(count(&calls, "Publish"), 1);
 }

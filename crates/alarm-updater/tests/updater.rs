@@ -13,6 +13,10 @@ use bedrock_ops_aws::{AwsError, ParameterStore};
 use bedrock_ops_core::thresholds::SERVICE_CODE;
 use bedrock_ops_testkit::fixtures::custom_resource as event;
 use bedrock_ops_testkit::fixtures::{RPM_CODE, RPM_NAME, RPM_QUOTA, TPM_CODE, TPM_NAME, TPM_QUOTA};
+use bedrock_ops_testkit::testbed::calculator::{
+    INPUT_TPM_ALARM, OUTPUT_TPM_ALARM, SPLIT_INPUT_CODE, SPLIT_OUTPUT_CODE, split_event,
+    split_token_quotas,
+};
 use bedrock_ops_testkit::testbed::{calculator, updater};
 use serde_json::{Value, json};
 
@@ -426,6 +430,125 @@ async fn a_model_without_rpm_quota_has_only_its_tpm_alarm_retuned() {
     assert_eq!(world.alarms.names(), [TPM_ALARM]);
     let mail = &world.notifier.published()[0];
     assert!(mail.body.contains("RPM: not applicable"), "{}", mail.body);
+}
+
+impl World {
+    /// A split token model's stack created by the quota calculator: 2,000 RPM, 2,000,000 input and 400,000
+    /// output tokens per minute at 80 % (alarms at 1,600, 1,600,000 and 320,000).
+    async fn split_created() -> World {
+        let world = World {
+            quotas: calculator::with_split_token_quotas(MemoryQuotas::new()),
+            alarms: MemoryAlarms::new(),
+            parameters: MemoryParameters::new(),
+            notifier: MemoryNotifier::new(),
+            config: updater::split_config(TOPIC),
+        };
+        let answer = world.stack(split_event(event("create")), T0).await;
+        assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+        world
+    }
+
+    fn set_split_quota(&self, code: &str, value: f64) {
+        let name = split_token_quotas()
+            .into_iter()
+            .find(|q| q.quota_code == code)
+            .unwrap()
+            .quota_name;
+        self.set_quota(code, &name, value);
+    }
+}
+
+#[tokio::test]
+async fn a_split_model_created_by_the_calculator_has_nothing_to_fix() {
+    let world = World::split_created().await;
+    let before = world.writes();
+    let report = world.update(T0 + DAY).await.unwrap();
+    assert!(!report.changed, "{report:?}");
+    assert_eq!(
+        world.writes(),
+        before,
+        "the calculator stored what the updater keeps"
+    );
+    assert_eq!(report.tpm.new_quota.as_deref(), Some("NA"));
+    let input = report.input_tpm.unwrap();
+    assert_eq!(input.alarm, INPUT_TPM_ALARM);
+    assert_eq!(input.new_threshold.as_deref(), Some("1600000"));
+    assert_eq!(input.alarm_threshold, Some(1_600_000.0));
+    assert_eq!(
+        report.output_tpm.unwrap().new_threshold.as_deref(),
+        Some("320000")
+    );
+    // Still one round trip: three quotas, one walk of the record, one DescribeAlarms for the three alarms.
+    assert_eq!(world.quotas.calls("GetServiceQuota"), 2 * 3);
+    assert_eq!(world.alarms.calls("DescribeAlarms"), 1);
+}
+
+#[tokio::test]
+async fn a_split_model_follows_both_token_quotas_and_records_the_change() {
+    let world = World::split_created().await;
+    let output_before = world.alarms.alarm(OUTPUT_TPM_ALARM).unwrap();
+    world.set_split_quota(SPLIT_INPUT_CODE, 3_000_000.0);
+    world.set_split_quota(SPLIT_OUTPUT_CODE, 500_000.0);
+
+    let report = world.update(T0 + DAY).await.unwrap();
+
+    assert!(report.changed);
+    assert!(!report.rpm.alarm_updated && !report.tpm.alarm_updated);
+    assert!(report.input_tpm.as_ref().unwrap().alarm_updated);
+    assert!(report.output_tpm.as_ref().unwrap().alarm_updated);
+    assert_eq!(world.threshold(INPUT_TPM_ALARM), 2_400_000.0);
+    assert_eq!(world.threshold(OUTPUT_TPM_ALARM), 400_000.0);
+    assert_eq!(
+        without_threshold(world.alarms.alarm(OUTPUT_TPM_ALARM).unwrap()),
+        without_threshold(output_before)
+    );
+    // No combined TPM alarm is created or touched.
+    assert!(world.alarms.alarm(TPM_ALARM).is_none());
+    let stored = world.parameters.get_by_path(PATH).await.unwrap();
+    assert_eq!(stored["input-tpm-quota"], "3000000");
+    assert_eq!(stored["input-tpm-threshold-calculated"], "2400000");
+    assert_eq!(stored["output-tpm-threshold-calculated"], "400000");
+    assert_eq!(stored["last-updated"], "2026-05-05T00:00:00Z");
+    assert!(!stored.contains_key("tpm-quota"), "{stored:?}");
+    let change: Value = serde_json::from_str(&stored["last-change"]).unwrap();
+    assert_eq!(change["input_tpm"]["old_quota"], 2_000_000);
+    assert_eq!(change["input_tpm"]["new_threshold"], 2_400_000);
+    assert_eq!(change["output_tpm"]["new_quota"], 500_000);
+    let mails = world.notifier.published();
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0]
+            .subject
+            .ends_with("Input TPM and output TPM quotas changed"),
+        "{}",
+        mails[0].subject
+    );
+    assert!(
+        mails[0]
+            .body
+            .contains("HighInputTPMQuotaUsage alarm threshold 1,600,000 → 2,400,000"),
+        "{}",
+        mails[0].body
+    );
+
+    // The next run finds nothing to do.
+    let before = world.writes();
+    assert!(!world.update(T0 + 2 * DAY).await.unwrap().changed);
+    assert_eq!(world.writes(), before);
+}
+
+#[tokio::test]
+async fn a_split_model_missing_its_output_alarm_is_a_clear_error_and_nothing_is_written() {
+    let world = World::split_created().await;
+    bedrock_ops_aws::AlarmAdmin::delete(&world.alarms, &[OUTPUT_TPM_ALARM.to_owned()])
+        .await
+        .unwrap();
+    world.set_split_quota(SPLIT_INPUT_CODE, 3_000_000.0);
+    let before = world.writes();
+    let err = world.update(T0 + DAY).await.unwrap_err();
+    assert_eq!(err, UpdaterError::AlarmMissing(OUTPUT_TPM_ALARM.to_owned()));
+    assert_eq!(world.writes(), before);
+    assert_eq!(world.threshold(INPUT_TPM_ALARM), 1_600_000.0);
 }
 
 /// The no-drift proof (W-9, W-3). The updater raises the thresholds; then a stack update that touches the

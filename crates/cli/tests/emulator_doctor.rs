@@ -29,13 +29,15 @@ const PENDING: &str = "sre.lead@example.org";
 const OTHER_ID: &str = "us.anthropic.claude-opus-4-6-v1";
 
 /// The template's parameters doctor reads, and the outputs it reads.
-const PARAMETERS: [&str; 8] = [
+const PARAMETERS: [&str; 10] = [
     "CustomerName",
     "BedrockModelName",
     "BedrockModelId",
     "ExtraModelIds",
     "RequestsPerMinuteQuotaCode",
     "TokensPerMinuteQuotaCode",
+    "InputTokensPerMinuteQuotaCode",
+    "OutputTokensPerMinuteQuotaCode",
     "RequestsPerMinuteThresholdPercent",
     "TokensPerMinuteThresholdPercent",
 ];
@@ -116,17 +118,45 @@ async fn traffic(clients: &AwsClients, model_id: &str) {
 /// The stack in the emulator, deployed in dry-run with two e-mail recipients (neither confirmed yet) and
 /// traffic under another ModelId only. Returns the formatted topic's ARN.
 fn deploy(emulator: &Emulator) -> String {
+    deploy_with(emulator, false)
+}
+
+/// [`deploy`], or (`split`) the stack of a model whose token limit is split in an input and an output quota
+/// (the testkit's split model: TPM `NA` and both split codes).
+fn deploy_with(emulator: &Emulator, split: bool) -> String {
     calculator::reset_and_seed(emulator);
+    if split {
+        emulator
+            .seed_quotas(&calculator::split_token_quotas(), &[])
+            .unwrap();
+    }
     emulator.set_cloudformation_settle_reads(0).unwrap();
+    let recipients = format!("{CONFIRMED},{PENDING}");
+    let mut parameters = vec![
+        ("CustomerName", "Acme"),
+        ("BedrockModelName", "Opus"),
+        ("StakeholderEmailList", recipients.as_str()),
+        ("Mode", "dry-run"),
+    ];
+    if split {
+        parameters.extend([
+            ("BedrockModelId", calculator::SPLIT_MODEL_ID),
+            ("RequestsPerMinuteQuotaCode", calculator::SPLIT_RPM_CODE),
+            ("TokensPerMinuteQuotaCode", "NA"),
+            (
+                "InputTokensPerMinuteQuotaCode",
+                calculator::SPLIT_INPUT_CODE,
+            ),
+            (
+                "OutputTokensPerMinuteQuotaCode",
+                calculator::SPLIT_OUTPUT_CODE,
+            ),
+        ]);
+    }
     let rendered = stack::render(
         &emulator::workspace_root().unwrap(),
         &emulator::python().unwrap(),
-        &[
-            ("CustomerName", "Acme"),
-            ("BedrockModelName", "Opus"),
-            ("StakeholderEmailList", &format!("{CONFIRMED},{PENDING}")),
-            ("Mode", "dry-run"),
-        ],
+        &parameters,
     )
     .unwrap();
     let config = emulator.sdk_config();
@@ -148,7 +178,11 @@ fn deploy(emulator: &Emulator) -> String {
         }
         // The two quota alarms and the stored record, by the calculator's Create (the fixture's properties
         // are this stack's: Acme, Opus, the default model id, codes and percents, the same raw topic).
-        calculator::create_stack(emulator, "doctor", now()).await;
+        if split {
+            calculator::create_split_stack(emulator, "doctor-split", now()).await;
+        } else {
+            calculator::create_stack(emulator, "doctor", now()).await;
+        }
         aws_sdk_iam::Client::new(&config)
             .create_service_linked_role()
             .aws_service_name("servicequotas.amazonaws.com")
@@ -370,6 +404,41 @@ fn a_missing_stack_fails_and_a_basic_support_plan_and_drifted_quota_warn() {
     assert!(
         quotas["detail"].as_str().unwrap().ends_with(
             "TPM quota 12,500,000 (stored 6,250,000) → threshold 10,000,000 (stored 5,000,000)"
+        ),
+        "{quotas:#}"
+    );
+}
+
+/// Issue 16: a split token stack (TPM code `NA`) is checked on its input and output quotas and keys.
+#[test]
+fn a_split_token_stack_is_checked_on_its_input_and_output_quotas() {
+    let _turn = take_turn();
+    let emulator = Emulator::shared().expect("emulator starts");
+    deploy_with(emulator, true);
+    let output = doctor(emulator, &["--stack", STACK, "--json"]);
+    let report = json_report(&output);
+    for id in ["stack", "alarms", "thresholds", "quotas"] {
+        assert_eq!(check(&report, id)["status"], "PASS", "{id}: {report:#}");
+    }
+    assert_eq!(
+        check(&report, "quotas")["detail"],
+        "RPM quota 2,000 → threshold 1,600; input TPM quota 2,000,000 → threshold 1,600,000; output TPM \
+         quota 400,000 → threshold 320,000: the stored record matches"
+    );
+
+    emulator
+        .set_quota_value(
+            bedrock_ops_core::SERVICE_CODE,
+            calculator::SPLIT_INPUT_CODE,
+            3_000_000.0,
+        )
+        .unwrap();
+    let report = json_report(&doctor(emulator, &["--stack", STACK, "--json"]));
+    let quotas = check(&report, "quotas");
+    assert_eq!(quotas["status"], "WARN", "{quotas:#}");
+    assert!(
+        quotas["detail"].as_str().unwrap().ends_with(
+            "input TPM quota 3,000,000 (stored 2,000,000) → threshold 2,400,000 (stored 1,600,000)"
         ),
         "{quotas:#}"
     );

@@ -30,6 +30,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::alarms::{AlarmKind, AlarmName};
+use crate::scenario::QuotaSide;
 use crate::thresholds::{AlarmPeriod, RpmThreshold, Threshold, Thresholds, l2_metric_math};
 
 /// CloudWatch namespace of every Bedrock runtime metric.
@@ -240,6 +241,17 @@ pub struct QuotaAlarmPlan {
 /// Name of a stack's quota alarm of this kind.
 pub fn quota_alarm_name(customer: &str, model_name: &str, kind: AlarmKind) -> String {
     AlarmName::new(customer, kind, model_name).to_string()
+}
+
+/// The L2 alarm that watches a quota: HighInvocationRate for RPM, HighTPMQuotaUsage for the combined TPM
+/// quota, HighInputTPMQuotaUsage and HighOutputTPMQuotaUsage for a split model's token quotas.
+pub fn quota_alarm_kind(side: QuotaSide) -> AlarmKind {
+    match side {
+        QuotaSide::Rpm => AlarmKind::HighInvocationRate,
+        QuotaSide::Tpm => AlarmKind::HighTpmQuotaUsage,
+        QuotaSide::InputTpm => AlarmKind::HighInputTpmQuotaUsage,
+        QuotaSide::OutputTpm => AlarmKind::HighOutputTpmQuotaUsage,
+    }
 }
 
 /// Both quota alarm names, RPM first (what Delete removes and what the updater describes).

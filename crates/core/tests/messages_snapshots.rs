@@ -11,7 +11,9 @@ use bedrock_ops_core::follow_up::{Ending, FOLLOW_UP_KIND, FOLLOW_UP_VERSION, Fol
 use bedrock_ops_core::messages::case::{self, CASE_BODY_MAX_BYTES};
 use bedrock_ops_core::messages::email::alarm_email;
 use bedrock_ops_core::messages::follow_up::{FollowUpFacts, follow_up_email};
-use bedrock_ops_core::messages::quota_change::{QuotaChange, SideChange, quota_change_email};
+use bedrock_ops_core::messages::quota_change::{
+    QuotaChange, SideChange, SplitChange, quota_change_email,
+};
 use bedrock_ops_core::messages::recovery::{Recovery, recovery_email};
 use bedrock_ops_core::messages::{
     AlarmFacts, Email, FiredAlarm, Limit, SUBJECT_MAX_LEN, SideFigures, subject_len,
@@ -839,6 +841,7 @@ fn quota_change_emails() {
                 at,
                 rpm: rpm_same,
                 tpm: moved(6_250_000, 8_000_000, 5_000_000, 6_400_000),
+                split: None,
             },
         ),
         (
@@ -847,6 +850,7 @@ fn quota_change_emails() {
                 at,
                 rpm: moved(10_000, 5_000, 8_000, 4_000),
                 tpm: same(Limit::Known(6_250_000), Limit::Known(5_000_000)),
+                split: None,
             },
         ),
         (
@@ -855,6 +859,7 @@ fn quota_change_emails() {
                 at,
                 rpm: moved(10_000, 12_500, 8_000, 10_000),
                 tpm: moved(6_250_000, 5_000_000, 5_000_000, 4_000_000),
+                split: None,
             },
         ),
         (
@@ -863,6 +868,7 @@ fn quota_change_emails() {
                 at,
                 rpm: na,
                 tpm: moved(200_000, 250_000, 160_000, 200_000),
+                split: None,
             },
         ),
         (
@@ -879,6 +885,7 @@ fn quota_change_emails() {
                     new_threshold: Limit::Known(5_625_000),
                     ..same(Limit::Known(6_250_000), Limit::Known(5_000_000))
                 },
+                split: None,
             },
         ),
         (
@@ -887,6 +894,7 @@ fn quota_change_emails() {
                 at,
                 rpm: rpm_same,
                 tpm: same(Limit::Known(6_250_000), Limit::Known(5_000_000)),
+                split: None,
             },
         ),
         (
@@ -900,6 +908,31 @@ fn quota_change_emails() {
                     new_threshold: Limit::Known(8_000),
                 },
                 tpm: same(Limit::Known(6_250_000), Limit::Known(5_000_000)),
+                split: None,
+            },
+        ),
+        (
+            "split_input_raised",
+            QuotaChange {
+                at,
+                rpm: rpm_same,
+                tpm: na,
+                split: Some(SplitChange {
+                    input: moved(2_000_000, 3_000_000, 1_600_000, 2_400_000),
+                    output: same(Limit::Known(400_000), Limit::Known(320_000)),
+                }),
+            },
+        ),
+        (
+            "split_both_changed",
+            QuotaChange {
+                at,
+                rpm: rpm_same,
+                tpm: na,
+                split: Some(SplitChange {
+                    input: moved(2_000_000, 3_000_000, 1_600_000, 2_400_000),
+                    output: moved(400_000, 500_000, 320_000, 400_000),
+                }),
             },
         ),
     ];

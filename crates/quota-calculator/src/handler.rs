@@ -9,10 +9,10 @@ use bedrock_ops_aws::diagnostic::{self, Classified};
 use bedrock_ops_aws::live_thresholds::{finish_record, read_live, read_stored, write_record};
 use bedrock_ops_aws::{AlarmAdmin, AwsError, InferenceProfiles, ParameterStore, QuotaService};
 use bedrock_ops_core::alarm_spec::{QuotaAlarmPlan, plan_quota_alarms};
-use bedrock_ops_core::live_thresholds::{self, LiveThresholds, QuotaConfig};
+use bedrock_ops_core::live_thresholds::{self, LiveSide, LiveThresholds, QuotaConfig};
 use bedrock_ops_core::settings::keys;
 use bedrock_ops_core::stack::StackName;
-use bedrock_ops_core::thresholds::SERVICE_CODE;
+use bedrock_ops_core::thresholds::{SERVICE_CODE, Thresholds, TokenQuotaCodes};
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
 use serde_json::Value;
@@ -159,11 +159,14 @@ fn data(written: &Written) -> HashMap<String, String> {
         .rpm
         .as_ref()
         .map_or_else(|| "NA".to_owned(), |q| q.value.to_string());
+    // This path reads the combined quota only (a split model goes through `split.rs`).
+    let tpm =
+        |value: fn(&LiveSide) -> String| live.combined().map_or_else(|| "NA".to_owned(), value);
     HashMap::from([
-        ("RpmThreshold".to_owned(), live.thresholds.rpm.to_string()),
-        ("TpmThreshold".to_owned(), live.thresholds.tpm.to_string()),
+        ("RpmThreshold".to_owned(), live.rpm_limit.to_string()),
+        ("TpmThreshold".to_owned(), tpm(|t| t.threshold.to_string())),
         ("RpmQuota".to_owned(), rpm_quota),
-        ("TpmQuota".to_owned(), live.tpm.value.to_string()),
+        ("TpmQuota".to_owned(), tpm(|t| t.quota.value.to_string())),
         (
             "ThresholdsPath".to_owned(),
             written.identity.thresholds_path(),
@@ -176,16 +179,19 @@ fn success_reason(written: &Written) -> String {
     let rpm = match &live.rpm {
         Some(q) => format!(
             "RPM threshold {} ({} % of {} {})",
-            live.thresholds.rpm, live.config.rpm_percent, q.code, q.value
+            live.rpm_limit, live.config.rpm_percent, q.code, q.value
         ),
         None => "no RPM threshold (the model has no RPM quota)".to_owned(),
     };
+    let tpm = match live.combined() {
+        Some(tpm) => format!(
+            "TPM threshold {} ({} % of {} {})",
+            tpm.threshold, live.config.tpm_percent, tpm.quota.code, tpm.quota.value
+        ),
+        None => "no TPM threshold".to_owned(),
+    };
     format!(
-        "{rpm}; TPM threshold {} ({} % of {} {}); alarms written: {}; {} parameter(s) written under {}",
-        live.thresholds.tpm,
-        live.config.tpm_percent,
-        live.tpm.code,
-        live.tpm.value,
+        "{rpm}; {tpm}; alarms written: {}; {} parameter(s) written under {}",
         written.alarms.join(", "),
         written.keys_written,
         written.identity.thresholds_path()
@@ -273,7 +279,7 @@ where
     let model_id = props.model_ids.monitored();
     let config = props.tpm_code.clone().map(|tpm_code| QuotaConfig {
         rpm_code: props.rpm_code.clone(),
-        tpm_code,
+        tokens: TokenQuotaCodes::Combined(tpm_code),
         rpm_percent: props.rpm_percent,
         tpm_percent: props.tpm_percent,
     });
@@ -308,8 +314,27 @@ where
     let stored = stored.map_err(|e| {
         Failure::before_writes(format!("Could not read the stored thresholds: {e}."))
     })?;
-    let plan = plan_quota_alarms(&props.alarm_config(), &live.thresholds)
+    let Some(tpm) = live.combined() else {
+        return Err(Failure::before_writes(
+            "TokensPerMinuteQuotaCode cannot be NA.",
+        ));
+    };
+    let thresholds = Thresholds {
+        rpm: live.rpm_limit,
+        tpm: tpm.threshold,
+    };
+    let mut plan = plan_quota_alarms(&props.alarm_config(), &thresholds)
         .map_err(|e| Failure::before_writes(format!("{e}.")))?;
+    // A stack switched from split token quotas to a combined one: the record still holds the split keys,
+    // so the split alarms and keys are removed too (no extra call for a stack that never was split).
+    let leftover_split: Vec<String> = keys::SPLIT_THRESHOLDS
+        .iter()
+        .filter(|key| stored.get(key).is_some())
+        .map(|key| identity.parameter_name(key))
+        .collect();
+    if !leftover_split.is_empty() {
+        plan.delete.extend(identity.split_token_alarm_names());
+    }
 
     // Alarms first: Parameter Store records what the alarms hold, never what they were meant to hold.
     write_alarms(&ports.alarms, &plan).await?;
@@ -335,6 +360,13 @@ where
     let finished = finish_record(&ports.parameters, customer, model, &change)
         .await
         .map_err(storing_failed)?;
+    if !leftover_split.is_empty() {
+        ports
+            .parameters
+            .delete(&leftover_split)
+            .await
+            .map_err(storing_failed)?;
+    }
     Ok(Written {
         identity,
         live,

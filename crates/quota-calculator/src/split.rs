@@ -3,18 +3,18 @@
 //! the three quotas read in one round trip, the RPM alarm (or its deletion), one alarm per token quota (the
 //! combined TPM alarm deleted), and each quota's threshold, value and code written to Parameter Store.
 //!
-//! Parameter Store keeps every earlier version of each parameter, which is the thresholds' history here; the
-//! combined model's `last-change` record and the alarm updater's daily follow-up do not cover split quotas
-//! yet (the updater says so and changes nothing).
+//! The values stored are core's live thresholds, exactly what the alarm updater keeps (it follows both split
+//! quotas, writes `last-change` and e-mails a change); Parameter Store keeps each key's earlier versions. A
+//! stack switched from a combined TPM quota loses its TPM alarm and TPM keys here.
 
 use std::collections::HashMap;
 
 use bedrock_ops_aws::live_thresholds::read::read_quota;
 use bedrock_ops_aws::{AlarmAdmin, InferenceProfiles, ParameterStore, QuotaService};
 use bedrock_ops_core::alarm_spec::plan_split_quota_alarms;
-use bedrock_ops_core::live_thresholds::LiveQuota;
+use bedrock_ops_core::live_thresholds::{LiveThresholds, LiveTokens, QuotaConfig};
 use bedrock_ops_core::settings::keys;
-use bedrock_ops_core::thresholds::{QuotaCode, RpmThreshold, SERVICE_CODE, Threshold};
+use bedrock_ops_core::thresholds::{QuotaCode, SERVICE_CODE, TokenQuotaCodes};
 
 use crate::handler::{Done, Failure, Ports, write_alarms};
 use crate::properties::Properties;
@@ -68,10 +68,30 @@ where
         output.map_err(unread)?,
     );
 
-    let rpm_threshold = RpmThreshold::of(rpm.as_ref().map(|q| q.value), props.rpm_percent);
-    // Both token quotas take the tokens-per-minute percent.
-    let input_threshold = Threshold::of(input.value, props.tpm_percent);
-    let output_threshold = Threshold::of(output.value, props.tpm_percent);
+    // Core's live thresholds, as the alarm updater computes and stores them (both token quotas take the
+    // tokens-per-minute percent), so its first run finds nothing to rewrite.
+    let config = QuotaConfig {
+        rpm_code: props.rpm_code.clone(),
+        tokens: TokenQuotaCodes::Split {
+            input: input_code.clone(),
+            output: output_code.clone(),
+        },
+        rpm_percent: props.rpm_percent,
+        tpm_percent: props.tpm_percent,
+    };
+    let live = LiveThresholds::of(
+        config,
+        rpm.clone(),
+        LiveTokens::Split {
+            input: input.clone(),
+            output: output.clone(),
+        },
+    );
+    let rpm_threshold = live.rpm_limit;
+    let (input_threshold, output_threshold) = live
+        .split()
+        .map(|(input, output)| (input.threshold, output.threshold))
+        .ok_or_else(|| Failure::before_writes("The token quotas are not split."))?;
     let plan = plan_split_quota_alarms(
         &props.alarm_config(),
         rpm_threshold,
@@ -82,12 +102,7 @@ where
 
     write_alarms(&ports.alarms, &plan).await?;
 
-    let values = parameters(
-        &props.rpm_code.to_string(),
-        rpm_threshold,
-        rpm.as_ref(),
-        [(&input, input_threshold), (&output, output_threshold)],
-    );
+    let values = live.parameter_values();
     // One after the other, as the combined record is written: PutParameter's rate is low.
     for (key, value) in &values {
         ports
@@ -100,6 +115,23 @@ where
                 ))
             })?;
     }
+
+    // A stack switched from a combined TPM quota: its TPM keys would describe a quota the model no longer
+    // has (and name a code the CLI would read back), so they go, in one DeleteParameters call (names that
+    // do not exist are ignored).
+    let combined_keys: Vec<String> = [
+        keys::TPM_THRESHOLD_CALCULATED,
+        keys::TPM_QUOTA,
+        keys::TPM_QUOTA_CODE,
+    ]
+    .iter()
+    .map(|key| identity.parameter_name(key))
+    .collect();
+    ports.parameters.delete(&combined_keys).await.map_err(|e| {
+        Failure::after_writes(format!(
+            "The alarms and thresholds were written, but removing the combined TPM keys failed: {e}."
+        ))
+    })?;
 
     let rpm_text = match &rpm {
         Some(q) => format!(
@@ -135,33 +167,4 @@ where
         reason,
         data,
     })
-}
-
-/// The keys written, relative to the stack's prefix.
-fn parameters(
-    rpm_code: &str,
-    rpm_threshold: RpmThreshold,
-    rpm: Option<&LiveQuota>,
-    [(input, input_threshold), (output, output_threshold)]: [(&LiveQuota, Threshold); 2],
-) -> Vec<(&'static str, String)> {
-    vec![
-        (keys::RPM_THRESHOLD_CALCULATED, rpm_threshold.to_string()),
-        (
-            keys::RPM_QUOTA,
-            rpm.map_or_else(|| "NA".to_owned(), |q| q.value.to_string()),
-        ),
-        (keys::RPM_QUOTA_CODE, rpm_code.to_owned()),
-        (
-            keys::INPUT_TPM_THRESHOLD_CALCULATED,
-            input_threshold.to_string(),
-        ),
-        (
-            keys::OUTPUT_TPM_THRESHOLD_CALCULATED,
-            output_threshold.to_string(),
-        ),
-        (keys::INPUT_TPM_QUOTA, input.value.to_string()),
-        (keys::OUTPUT_TPM_QUOTA, output.value.to_string()),
-        (keys::INPUT_TPM_QUOTA_CODE, input.code.to_string()),
-        (keys::OUTPUT_TPM_QUOTA_CODE, output.code.to_string()),
-    ]
 }

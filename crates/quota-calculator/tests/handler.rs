@@ -626,3 +626,51 @@ async fn deleting_a_parameter_store_failure_is_reported_not_swallowed() {
             .is_empty()
     );
 }
+
+/// Issue 16: a stack update that switches between split token quotas and a combined TPM quota leaves no
+/// alarm or key of the other kind behind (the L2 alarms are the calculator's, not template resources).
+#[tokio::test]
+async fn switching_between_split_and_combined_token_quotas_leaves_nothing_of_the_other_kind() {
+    use bedrock_ops_testkit::testbed::calculator::{
+        INPUT_TPM_ALARM, OUTPUT_TPM_ALARM, split_event, with_split_token_quotas,
+    };
+    let world = World {
+        quotas: with_split_token_quotas(opus_quotas()),
+        ..World::new()
+    };
+    let stored = |world: &World| {
+        let parameters = world.parameters.clone();
+        async move { parameters.get_by_path(PATH).await.unwrap() }
+    };
+
+    let mut split_update = split_event(fixture("update"));
+    split_update["OldResourceProperties"] = fixture("create")["ResourceProperties"].clone();
+    assert_eq!(world.run(fixture("create")).await["Status"], "SUCCESS");
+    assert_eq!(world.run(split_update).await["Status"], "SUCCESS");
+    let mut names = world.alarms.names();
+    names.sort_unstable();
+    let mut expected = [RPM_ALARM, INPUT_TPM_ALARM, OUTPUT_TPM_ALARM];
+    expected.sort_unstable();
+    assert_eq!(names, expected);
+    let keys = stored(&world).await;
+    assert!(keys.contains_key("input-tpm-quota"), "{keys:?}");
+    for combined in ["tpm-quota", "tpm-threshold-calculated", "tpm-quota-code"] {
+        assert!(!keys.contains_key(combined), "{combined} left: {keys:?}");
+    }
+
+    let mut combined_update = fixture("update");
+    combined_update["OldResourceProperties"] =
+        split_event(fixture("create"))["ResourceProperties"].clone();
+    assert_eq!(world.run(combined_update).await["Status"], "SUCCESS");
+    let mut names = world.alarms.names();
+    names.sort_unstable();
+    assert_eq!(names, [RPM_ALARM, TPM_ALARM]);
+    let keys = stored(&world).await;
+    assert_eq!(keys["tpm-quota-code"], TPM_CODE);
+    assert!(
+        !keys
+            .keys()
+            .any(|k| k.starts_with("input-") || k.starts_with("output-")),
+        "{keys:?}"
+    );
+}

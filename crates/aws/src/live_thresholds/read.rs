@@ -3,8 +3,10 @@
 //! A quota that cannot be read is an error, never a stand-in value: the sample turned any RPM read failure
 //! into a 999,999,999 threshold that silently disabled the alarm (W-8).
 
-use bedrock_ops_core::live_thresholds::{LiveQuota, LiveThresholds, QuotaConfig};
-use bedrock_ops_core::thresholds::{QuotaCode, QuotaValue, SERVICE_CODE, ThresholdError};
+use bedrock_ops_core::live_thresholds::{LiveQuota, LiveThresholds, LiveTokens, QuotaConfig};
+use bedrock_ops_core::thresholds::{
+    QuotaCode, QuotaValue, SERVICE_CODE, ThresholdError, TokenQuotaCodes,
+};
 
 use crate::AwsError;
 use crate::quotas::{QuotaInfo, QuotaService};
@@ -61,8 +63,9 @@ pub async fn read_quota(
     })
 }
 
-/// Reads both quotas concurrently (GetServiceQuota, the AWS default when the account has no applied value)
-/// and computes the thresholds. Any failure is an error.
+/// Reads every quota of the stack concurrently, in one round trip (GetServiceQuota, the AWS default when the
+/// account has no applied value): RPM (unless `NA`) and the combined TPM quota, or a split model's input and
+/// output token quotas; and computes the thresholds. Any failure is an error.
 pub async fn read_live(
     quotas: &impl QuotaService,
     config: &QuotaConfig,
@@ -73,9 +76,25 @@ pub async fn read_live(
             None => Ok(None),
         }
     };
-    let tpm = read_quota(quotas, "TPM", &config.tpm_code);
-    let (rpm, tpm) = tokio::join!(rpm, tpm);
-    Ok(LiveThresholds::of(config.clone(), rpm?, tpm?))
+    let tokens = async {
+        match &config.tokens {
+            TokenQuotaCodes::Combined(code) => read_quota(quotas, "TPM", code)
+                .await
+                .map(LiveTokens::Combined),
+            TokenQuotaCodes::Split { input, output } => {
+                let (input, output) = tokio::join!(
+                    read_quota(quotas, "input TPM", input),
+                    read_quota(quotas, "output TPM", output),
+                );
+                Ok(LiveTokens::Split {
+                    input: input?,
+                    output: output?,
+                })
+            }
+        }
+    };
+    let (rpm, tokens) = tokio::join!(rpm, tokens);
+    Ok(LiveThresholds::of(config.clone(), rpm?, tokens?))
 }
 
 #[cfg(test)]
@@ -91,7 +110,7 @@ pub(crate) mod tests {
     pub(crate) fn config() -> QuotaConfig {
         QuotaConfig {
             rpm_code: RpmQuotaCode::parse(RPM_CODE).unwrap(),
-            tpm_code: QuotaCode::tpm(TPM_CODE).unwrap(),
+            tokens: TokenQuotaCodes::Combined(QuotaCode::tpm(TPM_CODE).unwrap()),
             rpm_percent: Percent::new(80).unwrap(),
             tpm_percent: Percent::new(80).unwrap(),
         }
@@ -110,7 +129,38 @@ pub(crate) mod tests {
             .unwrap();
         assert_eq!(live.rpm_threshold(), Limit::Known(8_000));
         assert_eq!(live.tpm_threshold(), Limit::Known(5_000_000));
-        assert_eq!(live.tpm.source, QuotaSource::Applied);
+        assert_eq!(live.combined().unwrap().quota.source, QuotaSource::Applied);
+    }
+
+    #[tokio::test]
+    async fn a_split_model_reads_rpm_input_and_output_in_one_round_trip() {
+        let q = quotas(10_000.0, 6_250_000.0)
+            .with_applied(SERVICE_CODE, "L-11111111", "input", 2_000_000.0)
+            .with_applied(SERVICE_CODE, "L-22222222", "output", 400_000.0);
+        let mut c = config();
+        c.tokens = TokenQuotaCodes::Split {
+            input: QuotaCode::new("L-11111111").unwrap(),
+            output: QuotaCode::new("L-22222222").unwrap(),
+        };
+        let live = read_live(&q, &c).await.unwrap();
+        assert_eq!(q.calls("GetServiceQuota"), 3);
+        assert_eq!(live.tpm_quota(), Limit::NotApplicable);
+        assert_eq!(
+            live.split_limits(),
+            Some([
+                (Limit::Known(2_000_000), Limit::Known(1_600_000)),
+                (Limit::Known(400_000), Limit::Known(320_000)),
+            ])
+        );
+        c.tokens = TokenQuotaCodes::Split {
+            input: QuotaCode::new("L-11111111").unwrap(),
+            output: QuotaCode::new("L-99999999").unwrap(),
+        };
+        let err = read_live(&q, &c).await.unwrap_err();
+        assert!(
+            err.to_string().contains("output TPM quota L-99999999"),
+            "{err}"
+        );
     }
 
     #[tokio::test]

@@ -10,17 +10,18 @@
 
 use std::io::Write;
 
-use alarm_updater::{Assessment, UpdaterError};
+use alarm_updater::{Assessment, UpdaterError, alarm_names};
 use bedrock_ops_aws::clock::now_epoch;
 use bedrock_ops_aws::live_thresholds::{read_live, read_stored};
 use bedrock_ops_aws::{AlarmAdmin, AwsClients, clients::load_config};
-use bedrock_ops_core::alarm_spec::quota_alarm_names;
 use bedrock_ops_core::live_thresholds::{LiveQuota, QuotaConfig, Stored};
 use bedrock_ops_core::messages::Limit;
 use bedrock_ops_core::messages::format::thousands;
 use bedrock_ops_core::messages::quota_change::SideChange;
 use bedrock_ops_core::settings::{keys, thresholds_path};
-use bedrock_ops_core::thresholds::{Percent, QuotaCode, QuotaSource, RpmQuotaCode};
+use bedrock_ops_core::thresholds::{
+    Percent, QuotaCode, QuotaSource, RpmQuotaCode, TokenQuotaCodes,
+};
 use serde_json::{Value, json};
 
 use super::CommandResult;
@@ -86,16 +87,19 @@ fn quota_config(
     model: &str,
 ) -> Result<QuotaConfig, String> {
     let parts = stored.quota_config_parts().map_err(|e| e.to_string())?;
+    let stored_tokens = parts.tokens();
     Ok(QuotaConfig {
         rpm_code: args
             .rpm_quota_code
             .clone()
             .or(parts.rpm_code)
             .ok_or_else(|| missing("RPM quota code", "--rpm-quota-code", customer, model))?,
-        tpm_code: args
+        // The flag, else the stored combined code or a split model's stored input and output codes.
+        tokens: args
             .tpm_quota_code
             .clone()
-            .or(parts.tpm_code)
+            .map(TokenQuotaCodes::Combined)
+            .or(stored_tokens)
             .ok_or_else(|| missing("TPM quota code", "--tpm-quota-code", customer, model))?,
         rpm_percent: rpm_percent
             .or(parts.rpm_percent)
@@ -150,7 +154,8 @@ fn view(customer: &str, model: &str, assessment: &Assessment) -> Value {
         .stored
         .get(keys::LAST_CHANGE)
         .map(|text| serde_json::from_str(text).unwrap_or_else(|_| json!(text)));
-    json!({
+    let tpm = live.combined();
+    let mut view = json!({
         "customer": customer,
         "model": model,
         "changed": report.changed,
@@ -162,16 +167,47 @@ fn view(customer: &str, model: &str, assessment: &Assessment) -> Value {
             &report.rpm,
         ),
         "tpm": side(
-            live.config.tpm_code.to_string(),
+            live.config.tokens.tpm_parameter().to_owned(),
             live.config.tpm_percent,
-            Some(&live.tpm),
+            tpm.map(|t| &t.quota),
             &assessment.change.tpm,
             &report.tpm,
         ),
         "last_updated": assessment.stored.get(keys::LAST_UPDATED),
         "last_change": stored_change,
         "written": false,
-    })
+    });
+    // A split model's input and output token quotas, next to its `NA` combined one.
+    if let (
+        Some((input, output)),
+        Some(split),
+        Some(input_report),
+        Some(output_report),
+        Some(fields),
+    ) = (
+        live.split(),
+        &assessment.change.split,
+        &report.input_tpm,
+        &report.output_tpm,
+        view.as_object_mut(),
+    ) {
+        for (key, live_side, change, report) in [
+            ("input_tpm", input, &split.input, input_report),
+            ("output_tpm", output, &split.output, output_report),
+        ] {
+            fields.insert(
+                key.to_owned(),
+                side(
+                    live_side.quota.code.to_string(),
+                    live.config.tpm_percent,
+                    Some(&live_side.quota),
+                    change,
+                    report,
+                ),
+            );
+        }
+    }
+    view
 }
 
 fn human_side(name: &str, side: &Value) -> String {
@@ -221,6 +257,11 @@ fn write_human(view: &Value, out: &mut impl Write) -> std::io::Result<()> {
     )?;
     writeln!(out, "{}", human_side("RPM", &view["rpm"]))?;
     writeln!(out, "{}", human_side("TPM", &view["tpm"]))?;
+    for (name, key) in [("Input TPM", "input_tpm"), ("Output TPM", "output_tpm")] {
+        if let Some(side) = view.get(key) {
+            writeln!(out, "{}", human_side(name, side))?;
+        }
+    }
     if view["changed"].as_bool() == Some(true) {
         writeln!(
             out,
@@ -241,7 +282,7 @@ async fn assess(
     let (quotas, alarms, parameters) = (clients.quotas(), clients.alarms(), clients.parameters());
     let stored = read_stored(&parameters, customer, model).await?;
     let config = quota_config(args, percents, &stored, customer, model)?;
-    let names = quota_alarm_names(customer, model);
+    let names = alarm_names(customer, model, &config.tokens);
     let (live, described) = tokio::join!(read_live(&quotas, &config), alarms.describe(&names));
     let live = live.map_err(UpdaterError::Quota)?;
     Ok(Assessment::from_reads(

@@ -397,15 +397,42 @@ pub fn mode(names: &Names, values: &BTreeMap<String, String>) -> Check {
 
 // ---- thresholds and quotas
 
-/// The stored record the calculator wrote and the updater keeps: every key present and parseable.
-pub fn thresholds(names: &Names, stored: &Stored) -> Check {
+/// The stored record the calculator wrote and the updater keeps: every key present and parseable. A split
+/// token model (`split`) keeps its input and output quotas' keys instead of the TPM ones.
+pub fn thresholds(names: &Names, stored: &Stored, split: bool) -> Check {
     let id = ids::THRESHOLDS;
     // Every key the calculator and the updater write but the last change's record (last-change,
     // last-updated), which doctor does not judge.
-    let required: Vec<&str> = keys::THRESHOLDS
+    let tpm_keys = [
+        keys::TPM_THRESHOLD_CALCULATED,
+        keys::TPM_QUOTA,
+        keys::TPM_QUOTA_CODE,
+    ];
+    let mut required: Vec<&str> = keys::THRESHOLDS
         .into_iter()
         .filter(|k| ![keys::LAST_CHANGE, keys::LAST_UPDATED].contains(k))
+        .filter(|k| !split || !tpm_keys.contains(k))
         .collect();
+    if split {
+        required.extend(keys::SPLIT_THRESHOLDS);
+    }
+    let limits: &[&str] = if split {
+        &[
+            keys::RPM_THRESHOLD_CALCULATED,
+            keys::INPUT_TPM_THRESHOLD_CALCULATED,
+            keys::OUTPUT_TPM_THRESHOLD_CALCULATED,
+            keys::RPM_QUOTA,
+            keys::INPUT_TPM_QUOTA,
+            keys::OUTPUT_TPM_QUOTA,
+        ]
+    } else {
+        &[
+            keys::RPM_THRESHOLD_CALCULATED,
+            keys::TPM_THRESHOLD_CALCULATED,
+            keys::RPM_QUOTA,
+            keys::TPM_QUOTA,
+        ]
+    };
     let repair = format!(
         "the alarm updater repairs the record on its next run; to repair it now: aws lambda invoke \
          --function-name {} out.json",
@@ -426,15 +453,11 @@ pub fn thresholds(names: &Names, stored: &Stored) -> Check {
     if let Err(e) = stored.quota_config_parts() {
         return Check::fail(id, e.to_string(), repair);
     }
-    let unreadable: Vec<&str> = [
-        keys::RPM_THRESHOLD_CALCULATED,
-        keys::TPM_THRESHOLD_CALCULATED,
-        keys::RPM_QUOTA,
-        keys::TPM_QUOTA,
-    ]
-    .into_iter()
-    .filter(|k| stored.limit(k) == Limit::Unknown)
-    .collect();
+    let unreadable: Vec<&str> = limits
+        .iter()
+        .copied()
+        .filter(|k| stored.limit(k) == Limit::Unknown)
+        .collect();
     if !unreadable.is_empty() {
         return Check::fail(
             id,
@@ -500,19 +523,21 @@ pub fn quotas(
         }
     };
     let change = change(stored, live, now);
-    let drifted: Vec<String> = [("RPM", &change.rpm), ("TPM", &change.tpm)]
-        .into_iter()
+    // RPM and TPM, or RPM and a split model's input and output token quotas.
+    let sides = change.sides();
+    let drifted: Vec<String> = sides
+        .iter()
         .filter(|(_, side)| side_differs(side))
-        .map(|(label, side)| drift_text(label, side))
+        .map(|(label, side)| drift_text(label.as_str(), side))
         .collect();
     if drifted.is_empty() {
+        let each: Vec<String> = sides
+            .iter()
+            .map(|(label, side)| side_text(label.as_str(), side))
+            .collect();
         return Check::pass(
             id,
-            format!(
-                "{}; {}: the stored record matches",
-                side_text("RPM", &change.rpm),
-                side_text("TPM", &change.tpm)
-            ),
+            format!("{}: the stored record matches", each.join("; ")),
         );
     }
     Check::warn(

@@ -4,9 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::Status;
 use super::checks::*;
-use crate::live_thresholds::{LiveQuota, LiveThresholds, QuotaConfig, Stored};
+use crate::live_thresholds::{LiveQuota, LiveThresholds, LiveTokens, QuotaConfig, Stored};
 use crate::settings::keys;
-use crate::thresholds::{QuotaCode, QuotaSource, QuotaValue, RpmQuotaCode};
+use crate::thresholds::{QuotaCode, QuotaSource, QuotaValue, RpmQuotaCode, TokenQuotaCodes};
 
 fn names() -> Names {
     Names {
@@ -246,10 +246,10 @@ fn full_record(rpm_quota: &str, rpm_threshold: &str) -> Stored {
 #[test]
 fn thresholds_complete_pass_missing_or_damaged_fail() {
     assert_eq!(
-        thresholds(&names(), &full_record("10000", "8000")).status,
+        thresholds(&names(), &full_record("10000", "8000"), false).status,
         Status::Pass
     );
-    let missing = thresholds(&names(), &stored(&[(keys::RPM_QUOTA, "10000")]));
+    let missing = thresholds(&names(), &stored(&[(keys::RPM_QUOTA, "10000")]), false);
     assert_eq!(missing.status, Status::Fail);
     assert!(
         missing
@@ -257,7 +257,7 @@ fn thresholds_complete_pass_missing_or_damaged_fail() {
             .unwrap()
             .contains("--function-name Acme-Alarm-Updater-Opus")
     );
-    let damaged = thresholds(&names(), &full_record("lots", "8000"));
+    let damaged = thresholds(&names(), &full_record("lots", "8000"), false);
     assert_eq!(damaged.status, Status::Fail);
     assert_eq!(damaged.detail, "not a number or NA: thresholds/rpm-quota");
 }
@@ -274,15 +274,97 @@ fn live(rpm: Option<u64>, tpm: u64) -> LiveThresholds {
             Some(_) => RpmQuotaCode::parse("L-3DD46812").unwrap(),
             None => RpmQuotaCode::parse("NA").unwrap(),
         },
-        tpm_code: QuotaCode::new("L-3DCCFAA4").unwrap(),
+        tokens: TokenQuotaCodes::Combined(QuotaCode::new("L-3DCCFAA4").unwrap()),
         rpm_percent: "80".parse().unwrap(),
         tpm_percent: "80".parse().unwrap(),
     };
     LiveThresholds::of(
         config,
         rpm.map(|v| quota("L-3DD46812", v)),
-        quota("L-3DCCFAA4", tpm),
+        LiveTokens::Combined(quota("L-3DCCFAA4", tpm)),
     )
+}
+
+fn live_quota(code: &str, value: u64) -> LiveQuota {
+    LiveQuota {
+        code: QuotaCode::new(code).unwrap(),
+        name: code.into(),
+        value: QuotaValue::new(value).unwrap(),
+        source: QuotaSource::Applied,
+    }
+}
+
+/// A split token model: RPM 10,000, input 2,000,000 and output 400,000 tokens per minute, at 80 %.
+fn split_live(input: u64) -> LiveThresholds {
+    let config = QuotaConfig {
+        rpm_code: RpmQuotaCode::parse("L-3DD46812").unwrap(),
+        tokens: TokenQuotaCodes::Split {
+            input: QuotaCode::new("L-11111111").unwrap(),
+            output: QuotaCode::new("L-22222222").unwrap(),
+        },
+        rpm_percent: "80".parse().unwrap(),
+        tpm_percent: "80".parse().unwrap(),
+    };
+    LiveThresholds::of(
+        config,
+        Some(live_quota("L-3DD46812", 10_000)),
+        LiveTokens::Split {
+            input: live_quota("L-11111111", input),
+            output: live_quota("L-22222222", 400_000),
+        },
+    )
+}
+
+fn split_record() -> Stored {
+    let values = split_live(2_000_000).parameter_values();
+    stored(
+        &values
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .collect::<Vec<_>>(),
+    )
+}
+
+#[test]
+fn a_split_model_keeps_its_input_and_output_keys_instead_of_the_tpm_ones() {
+    assert_eq!(
+        thresholds(&names(), &split_record(), true).status,
+        Status::Pass
+    );
+    let combined = thresholds(&names(), &split_record(), false);
+    assert_eq!(combined.status, Status::Fail);
+    assert!(
+        combined.detail.contains("thresholds/tpm-quota"),
+        "{}",
+        combined.detail
+    );
+    let incomplete = thresholds(&names(), &full_record("10000", "8000"), true);
+    assert_eq!(incomplete.status, Status::Fail);
+    assert!(
+        incomplete.detail.contains("thresholds/input-tpm-quota"),
+        "{}",
+        incomplete.detail
+    );
+}
+
+#[test]
+fn a_split_model_reports_and_compares_its_input_and_output_quotas() {
+    let matching = quotas(&names(), &Ok(split_live(2_000_000)), &split_record(), 0);
+    assert_eq!(matching.status, Status::Pass, "{matching:?}");
+    assert_eq!(
+        matching.detail,
+        "RPM quota 10,000 → threshold 8,000; input TPM quota 2,000,000 → threshold 1,600,000; output TPM \
+         quota 400,000 → threshold 320,000: the stored record matches"
+    );
+    let raised = quotas(&names(), &Ok(split_live(3_000_000)), &split_record(), 0);
+    assert_eq!(raised.status, Status::Warn);
+    assert!(
+        raised.detail.ends_with(
+            "input TPM quota 3,000,000 (stored 2,000,000) → threshold 2,400,000 (stored 1,600,000)"
+        ),
+        "{}",
+        raised.detail
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Stored against live: what moved, per side.
 
-use crate::messages::quota_change::{QuotaChange, SideChange};
+use crate::messages::Limit;
+use crate::messages::quota_change::{QuotaChange, SideChange, SplitChange};
 use crate::settings::keys;
 
 use super::record::{limit_of, unfinished_change};
@@ -16,19 +17,53 @@ pub fn change(stored: &Stored, live: &LiveThresholds, at: i64) -> QuotaChange {
         Some(change) => limit_of(change.get(side).and_then(|s| s.get(field))),
         None => stored.limit(key),
     };
-    QuotaChange {
-        at,
-        rpm: SideChange {
-            old_quota: old("rpm", "old_quota", keys::RPM_QUOTA),
-            new_quota: live.rpm_quota(),
-            old_threshold: old("rpm", "old_threshold", keys::RPM_THRESHOLD_CALCULATED),
-            new_threshold: live.rpm_threshold(),
+    let side = |name: &str, [quota_key, threshold_key]: [&str; 2], (quota, threshold)| SideChange {
+        old_quota: old(name, "old_quota", quota_key),
+        new_quota: quota,
+        old_threshold: old(name, "old_threshold", threshold_key),
+        new_threshold: threshold,
+    };
+    let rpm = side(
+        "rpm",
+        [keys::RPM_QUOTA, keys::RPM_THRESHOLD_CALCULATED],
+        (live.rpm_quota(), live.rpm_threshold()),
+    );
+    match live.split_limits() {
+        None => QuotaChange {
+            at,
+            rpm,
+            tpm: side(
+                "tpm",
+                [keys::TPM_QUOTA, keys::TPM_THRESHOLD_CALCULATED],
+                (live.tpm_quota(), live.tpm_threshold()),
+            ),
+            split: None,
         },
-        tpm: SideChange {
-            old_quota: old("tpm", "old_quota", keys::TPM_QUOTA),
-            new_quota: live.tpm_quota(),
-            old_threshold: old("tpm", "old_threshold", keys::TPM_THRESHOLD_CALCULATED),
-            new_threshold: live.tpm_threshold(),
+        // A split model has no combined quota, and no TPM key is stored for it: nothing to compare.
+        Some([input, output]) => QuotaChange {
+            at,
+            rpm,
+            tpm: SideChange {
+                old_quota: Limit::NotApplicable,
+                new_quota: Limit::NotApplicable,
+                old_threshold: Limit::NotApplicable,
+                new_threshold: Limit::NotApplicable,
+            },
+            split: Some(SplitChange {
+                input: side(
+                    "input_tpm",
+                    [keys::INPUT_TPM_QUOTA, keys::INPUT_TPM_THRESHOLD_CALCULATED],
+                    input,
+                ),
+                output: side(
+                    "output_tpm",
+                    [
+                        keys::OUTPUT_TPM_QUOTA,
+                        keys::OUTPUT_TPM_THRESHOLD_CALCULATED,
+                    ],
+                    output,
+                ),
+            }),
         },
     }
 }
@@ -37,17 +72,19 @@ pub fn side_differs(side: &SideChange) -> bool {
     side.old_quota != side.new_quota || side.old_threshold != side.new_threshold
 }
 
-/// Whether a quota or a threshold moved on either side.
+/// Whether a quota or a threshold moved on any side.
 pub fn differs(change: &QuotaChange) -> bool {
-    side_differs(&change.rpm) || side_differs(&change.tpm)
+    change
+        .sides()
+        .into_iter()
+        .any(|(_, side)| side_differs(side))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::live_thresholds::last_change_json;
-    use crate::live_thresholds::testing::{live, stored};
-    use crate::messages::Limit;
+    use crate::live_thresholds::testing::{live, split_live, stored};
 
     #[test]
     fn change_compares_stored_and_live_per_side() {
@@ -75,6 +112,39 @@ mod tests {
             0,
         );
         assert!(!differs(&same));
+    }
+
+    #[test]
+    fn a_split_model_compares_each_token_quota_and_never_the_combined_one() {
+        let live = split_live(20_000, 2_000_000, 400_000);
+        let before = stored(&[
+            (keys::RPM_QUOTA, "20000"),
+            (keys::RPM_THRESHOLD_CALCULATED, "16000"),
+            (keys::INPUT_TPM_QUOTA, "1000000"),
+            (keys::INPUT_TPM_THRESHOLD_CALCULATED, "800000"),
+            (keys::OUTPUT_TPM_QUOTA, "400000"),
+            (keys::OUTPUT_TPM_THRESHOLD_CALCULATED, "320000"),
+        ]);
+        let c = change(&before, &live, 0);
+        let split = c.split.unwrap();
+        assert!(side_differs(&split.input));
+        assert_eq!(split.input.old_threshold, Limit::Known(800_000));
+        assert_eq!(split.input.new_threshold, Limit::Known(1_600_000));
+        assert!(!side_differs(&split.output));
+        assert!(!side_differs(&c.rpm));
+        assert_eq!(c.tpm.new_quota, Limit::NotApplicable);
+        assert!(!side_differs(&c.tpm));
+        assert!(differs(&c));
+
+        let raised = stored(&[
+            (keys::RPM_QUOTA, "20000"),
+            (keys::RPM_THRESHOLD_CALCULATED, "16000"),
+            (keys::INPUT_TPM_QUOTA, "2000000"),
+            (keys::INPUT_TPM_THRESHOLD_CALCULATED, "1600000"),
+            (keys::OUTPUT_TPM_QUOTA, "400000"),
+            (keys::OUTPUT_TPM_THRESHOLD_CALCULATED, "320000"),
+        ]);
+        assert!(!differs(&change(&raised, &live, 0)));
     }
 
     #[test]

@@ -48,14 +48,19 @@ fn side_json(side: &SideChange) -> Value {
 }
 
 /// The one-line JSON of `last-change`; `by` names the writer (`quota-calculator`, `alarm-updater`).
+/// A split model's record adds `input_tpm` and `output_tpm` (its `tpm` side is `NA` throughout).
 pub fn last_change_json(change: &QuotaChange, by: &str) -> String {
-    json!({
+    let mut record = json!({
         "at": rfc3339(change.at),
         "by": by,
         "rpm": side_json(&change.rpm),
         "tpm": side_json(&change.tpm),
-    })
-    .to_string()
+    });
+    if let (Some(split), Some(fields)) = (&change.split, record.as_object_mut()) {
+        fields.insert("input_tpm".to_owned(), side_json(&split.input));
+        fields.insert("output_tpm".to_owned(), side_json(&split.output));
+    }
+    record.to_string()
 }
 
 /// The `last-change` of a change a run started and did not finish. A record writes `last-change` first and
@@ -92,7 +97,7 @@ pub fn record_writes(
 mod tests {
     use super::*;
     use crate::live_thresholds::change::change;
-    use crate::live_thresholds::testing::{live, stored};
+    use crate::live_thresholds::testing::{live, split_live, stored};
 
     #[test]
     fn rfc3339_is_utc_with_z() {
@@ -114,5 +119,40 @@ mod tests {
         assert_eq!(v["rpm"]["old_threshold"], Value::Null);
         assert_eq!(v["rpm"]["new_threshold"], 16_000);
         assert_eq!(v["tpm"]["new_threshold"], 5_000_000);
+        assert!(v.get("input_tpm").is_none());
+    }
+
+    #[test]
+    fn a_split_change_records_each_token_side_and_resumes_from_it() {
+        let live = split_live(20_000, 2_000_000, 400_000);
+        let before = stored(&[
+            (keys::INPUT_TPM_QUOTA, "1000000"),
+            (keys::INPUT_TPM_THRESHOLD_CALCULATED, "800000"),
+        ]);
+        let c = change(&before, &live, 0);
+        let text = last_change_json(&c, "alarm-updater");
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["input_tpm"]["old_quota"], 1_000_000);
+        assert_eq!(v["input_tpm"]["new_threshold"], 1_600_000);
+        assert_eq!(v["output_tpm"]["new_quota"], 400_000);
+        assert_eq!(v["tpm"]["new_quota"], "NA");
+
+        let writes = record_writes(&before, &live, &c, "alarm-updater");
+        let keys_written: Vec<&str> = writes.iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys_written[0], keys::LAST_CHANGE);
+        assert!(keys_written.contains(&keys::INPUT_TPM_THRESHOLD_CALCULATED));
+        assert!(!keys_written.contains(&keys::TPM_QUOTA));
+        assert!(!keys_written.contains(&keys::TPM_QUOTA_CODE));
+
+        // The run wrote last-change and the new input threshold, then stopped: the next one resumes from
+        // the change's own old values.
+        let half = stored(&[
+            (keys::INPUT_TPM_QUOTA, "2000000"),
+            (keys::INPUT_TPM_THRESHOLD_CALCULATED, "1600000"),
+            (keys::LAST_CHANGE, &text),
+        ]);
+        let resumed = change(&half, &live, 60).split.unwrap();
+        assert_eq!(resumed.input.old_quota, Limit::Known(1_000_000));
+        assert_eq!(resumed.input.old_threshold, Limit::Known(800_000));
     }
 }

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use crate::messages::Limit;
 use crate::settings::keys;
-use crate::thresholds::{NOT_APPLICABLE, Percent, QuotaCode, RpmQuotaCode, ThresholdError};
+use crate::thresholds::{
+    NOT_APPLICABLE, Percent, QuotaCode, RpmQuotaCode, ThresholdError, TokenQuotaCodes,
+};
 
 /// What Parameter Store holds under the thresholds path, keyed like [`keys`] (`thresholds/…`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -25,8 +27,25 @@ pub struct StoredValueError {
 pub struct StoredConfig {
     pub rpm_code: Option<RpmQuotaCode>,
     pub tpm_code: Option<QuotaCode>,
+    /// A split model's input and output token quota codes.
+    pub input_tpm_code: Option<QuotaCode>,
+    pub output_tpm_code: Option<QuotaCode>,
     pub rpm_percent: Option<Percent>,
     pub tpm_percent: Option<Percent>,
+}
+
+impl StoredConfig {
+    /// The token quota codes stored: the combined one, else both split ones; `None` when neither is whole.
+    pub fn tokens(&self) -> Option<TokenQuotaCodes> {
+        match (&self.tpm_code, &self.input_tpm_code, &self.output_tpm_code) {
+            (Some(tpm), _, _) => Some(TokenQuotaCodes::Combined(tpm.clone())),
+            (None, Some(input), Some(output)) => Some(TokenQuotaCodes::Split {
+                input: input.clone(),
+                output: output.clone(),
+            }),
+            _ => None,
+        }
+    }
 }
 
 impl Stored {
@@ -85,6 +104,8 @@ impl Stored {
         Ok(StoredConfig {
             rpm_code: parse(self, keys::RPM_QUOTA_CODE, RpmQuotaCode::parse)?,
             tpm_code: parse(self, keys::TPM_QUOTA_CODE, QuotaCode::tpm)?,
+            input_tpm_code: parse(self, keys::INPUT_TPM_QUOTA_CODE, QuotaCode::new)?,
+            output_tpm_code: parse(self, keys::OUTPUT_TPM_QUOTA_CODE, QuotaCode::new)?,
             rpm_percent: parse(self, keys::RPM_PERCENT, str::parse)?,
             tpm_percent: parse(self, keys::TPM_PERCENT, str::parse)?,
         })
@@ -117,6 +138,22 @@ mod tests {
         assert_eq!(parts.rpm_code, Some(RpmQuotaCode::NotApplicable));
         assert_eq!(parts.rpm_percent, Some(Percent::new(75).unwrap()));
         assert_eq!(parts.tpm_percent, None);
+        assert_eq!(
+            parts.tokens(),
+            Some(TokenQuotaCodes::Combined(QuotaCode::tpm(TPM_CODE).unwrap()))
+        );
+        let split = stored(&[
+            (keys::INPUT_TPM_QUOTA_CODE, "L-11111111"),
+            (keys::OUTPUT_TPM_QUOTA_CODE, "L-22222222"),
+        ])
+        .quota_config_parts()
+        .unwrap();
+        assert!(matches!(
+            split.tokens(),
+            Some(TokenQuotaCodes::Split { .. })
+        ));
+        let half = stored(&[(keys::INPUT_TPM_QUOTA_CODE, "L-11111111")]);
+        assert_eq!(half.quota_config_parts().unwrap().tokens(), None);
         let err = stored(&[(keys::TPM_PERCENT, "180")])
             .quota_config_parts()
             .unwrap_err();

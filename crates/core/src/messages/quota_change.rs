@@ -1,6 +1,7 @@
 //! The quota-change e-mail sent by the alarm updater when a quota moved and the L2 alarm
 //! thresholds followed it: old and new quota and threshold per side, and when.
 
+use crate::alarm_spec::quota_alarm_kind;
 use crate::scenario::QuotaSide;
 
 use super::format::{quotas_link, utc};
@@ -40,21 +41,47 @@ impl SideChange {
 pub struct QuotaChange {
     pub at: i64,
     pub rpm: SideChange,
+    /// The combined TPM quota; not applicable on both ends for a split model.
     pub tpm: SideChange,
+    /// A split model's input and output token quotas; `None` for a combined model.
+    pub split: Option<SplitChange>,
+}
+
+/// A split model's two token quotas before and after the update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SplitChange {
+    pub input: SideChange,
+    pub output: SideChange,
 }
 
 impl QuotaChange {
-    fn sides(&self) -> [(QuotaSide, &SideChange); 2] {
-        [(QuotaSide::Rpm, &self.rpm), (QuotaSide::Tpm, &self.tpm)]
+    /// Every side the stack has: RPM, then the combined TPM quota or the input and output ones.
+    pub fn sides(&self) -> Vec<(QuotaSide, &SideChange)> {
+        match &self.split {
+            None => vec![(QuotaSide::Rpm, &self.rpm), (QuotaSide::Tpm, &self.tpm)],
+            Some(split) => vec![
+                (QuotaSide::Rpm, &self.rpm),
+                (QuotaSide::InputTpm, &split.input),
+                (QuotaSide::OutputTpm, &split.output),
+            ],
+        }
     }
 }
 
-fn alarm_of(side: QuotaSide) -> &'static str {
-    match side {
-        QuotaSide::Rpm => "HighInvocationRate",
-        QuotaSide::Tpm => "HighTPMQuotaUsage",
-        QuotaSide::InputTpm => "HighInputTPMQuotaUsage",
-        QuotaSide::OutputTpm => "HighOutputTPMQuotaUsage",
+/// `input TPM quota raised` → `Input TPM quota raised` (a subject starts with a capital).
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
+/// `RPM and TPM`, `RPM, input TPM and output TPM`.
+fn and_list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [head @ .., last] => format!("{} and {last}", head.join(", ")),
     }
 }
 
@@ -87,14 +114,14 @@ fn side_line(side: QuotaSide, change: &SideChange) -> String {
     let threshold = if change.threshold_changed() {
         format!(
             "{} alarm threshold {} → {}",
-            alarm_of(side),
+            quota_alarm_kind(side).as_str(),
             change.old_threshold,
             change.new_threshold
         )
     } else {
         format!(
             "{} alarm threshold {} (unchanged)",
-            alarm_of(side),
+            quota_alarm_kind(side).as_str(),
             change.new_threshold
         )
     };
@@ -112,8 +139,16 @@ pub fn quota_change_email(stack: &StackIdentity, change: &QuotaChange) -> Email 
     let topic = match changed.as_slice() {
         [] if thresholds_changed => "Alarm thresholds updated".to_owned(),
         [] => "Quotas checked, nothing changed".to_owned(),
-        [(side, c)] => format!("{} quota {}", side.as_str(), c.direction()),
-        _ => "RPM and TPM quotas changed".to_owned(),
+        [(side, c)] => capitalized(&format!("{} quota {}", side.as_str(), c.direction())),
+        many => capitalized(&format!(
+            "{} quotas changed",
+            and_list(
+                &many
+                    .iter()
+                    .map(|(side, _)| side.as_str())
+                    .collect::<Vec<_>>()
+            )
+        )),
     };
     let what = if changed.is_empty() {
         topic.to_lowercase()

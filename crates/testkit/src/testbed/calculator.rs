@@ -12,8 +12,10 @@ use bedrock_ops_aws::alarms::sdk::SdkAlarms;
 use bedrock_ops_aws::inference_profiles::memory::MemoryInferenceProfiles;
 use bedrock_ops_aws::inference_profiles::sdk::SdkInferenceProfiles;
 use bedrock_ops_aws::parameters::sdk::SdkParameters;
+use bedrock_ops_aws::quotas::memory::MemoryQuotas;
 use bedrock_ops_aws::quotas::sdk::SdkQuotas;
 use bedrock_ops_aws::{AlarmAdmin, ParameterStore, QuotaService};
+use bedrock_ops_core::thresholds::SERVICE_CODE;
 use quota_calculator::{HttpsSink, MemorySink, Outcome, Ports};
 use serde_json::{Value, json};
 
@@ -101,6 +103,19 @@ pub fn split_token_quotas() -> Vec<SeedQuota> {
     ]
 }
 
+/// `quotas` (an in-memory Service Quotas) with [`split_token_quotas`] applied too.
+pub fn with_split_token_quotas(mut quotas: MemoryQuotas) -> MemoryQuotas {
+    for quota in split_token_quotas() {
+        quotas = quotas.with_applied(
+            SERVICE_CODE,
+            &quota.quota_code,
+            &quota.quota_name,
+            quota.value,
+        );
+    }
+    quotas
+}
+
 /// Resets the emulator and seeds [`opus_quotas`] as applied values (no AWS defaults).
 pub fn reset_and_seed(emulator: &Emulator) {
     emulator.reset().expect("emulator reset");
@@ -114,6 +129,22 @@ pub fn reset_and_seed(emulator: &Emulator) {
 pub fn event(emulator: &Emulator, fixture: &str, id: &str) -> Value {
     let mut event = custom_resource(fixture);
     event["ResponseURL"] = json!(format!("{}?{SIGNATURE}", emulator.cfn_response_url(id)));
+    event
+}
+
+/// `event` (a fixture) made the Create, Update or Delete of [`SPLIT_MODEL_ID`]'s stack: its RPM code, TPM
+/// `NA` and the input and output token codes of [`split_token_quotas`].
+pub fn split_event(mut event: Value) -> Value {
+    let properties = &mut event["ResourceProperties"];
+    for (key, value) in [
+        ("BedrockModelId", SPLIT_MODEL_ID),
+        ("RequestsPerMinuteQuotaCode", SPLIT_RPM_CODE),
+        ("TokensPerMinuteQuotaCode", "NA"),
+        ("InputTokensPerMinuteQuotaCode", SPLIT_INPUT_CODE),
+        ("OutputTokensPerMinuteQuotaCode", SPLIT_OUTPUT_CODE),
+    ] {
+        properties[key] = json!(value);
+    }
     event
 }
 
@@ -134,6 +165,19 @@ pub async fn create_stack(emulator: &Emulator, id: &str, at: i64) -> Outcome {
     quota_calculator::handle(
         &ports,
         event(emulator, "create", id),
+        Duration::from_secs(60),
+        at,
+    )
+    .await
+    .expect("the Create is answered")
+}
+
+/// The Create of [`SPLIT_MODEL_ID`]'s stack ([`split_event`]), with the production wiring, at `at`.
+pub async fn create_split_stack(emulator: &Emulator, id: &str, at: i64) -> Outcome {
+    let ports = ports(&AwsClients::new(&emulator.sdk_config()));
+    quota_calculator::handle(
+        &ports,
+        split_event(event(emulator, "create", id)),
         Duration::from_secs(60),
         at,
     )

@@ -4,6 +4,7 @@
 
 use alarm_updater::config::{
     AWS_REGION, BEDROCK_MODEL_ID, BEDROCK_MODEL_NAME, CUSTOMER_NAME, FORMATTED_TOPIC_ARN,
+    INPUT_TOKENS_PER_MINUTE_QUOTA_CODE, OUTPUT_TOKENS_PER_MINUTE_QUOTA_CODE,
     REQUESTS_PER_MINUTE_QUOTA_CODE, RPM_PERCENT, TOKENS_PER_MINUTE_QUOTA_CODE, TPM_PERCENT,
 };
 use alarm_updater::{Ports, UpdaterConfig};
@@ -34,8 +35,29 @@ pub type SdkPorts = Ports<SdkQuotas, SdkAlarms, SdkParameters, SdkNotifier>;
 /// empty afterwards.
 pub async fn created_stack(emulator: &Emulator) -> String {
     calculator::reset_and_seed(emulator);
+    let created = calculator::create_stack(emulator, "updater-create", T0);
+    created_with_topic(emulator, created).await
+}
+
+/// Resets the emulator and creates a split token model's stack at [`T0`] (the quotas of
+/// [`calculator::split_token_quotas`] at 80 %: RPM 1,600, input 1,600,000, output 320,000); returns the
+/// formatted topic's ARN. The call log is empty afterwards.
+pub async fn created_split_stack(emulator: &Emulator) -> String {
+    emulator.reset().expect("emulator reset");
+    emulator
+        .seed_quotas(&calculator::split_token_quotas(), &[])
+        .expect("quotas seeded");
+    let created = calculator::create_split_stack(emulator, "updater-split-create", T0);
+    created_with_topic(emulator, created).await
+}
+
+/// The formatted topic, then the calculator's Create `created`, which must succeed; an empty call log.
+async fn created_with_topic(
+    emulator: &Emulator,
+    created: impl std::future::Future<Output = quota_calculator::Outcome>,
+) -> String {
     let topic_arn = super::create_topic(&emulator.sdk_config(), TOPIC_NAME).await;
-    let created = calculator::create_stack(emulator, "updater-create", T0).await;
+    let created = created.await;
     assert_eq!(
         created.status,
         quota_calculator::Status::Success,
@@ -61,12 +83,36 @@ pub fn config(topic_arn: &str) -> UpdaterConfig {
 
 /// [`config`] with other quota codes (`NA` for a model without an RPM quota).
 pub fn config_with_codes(topic_arn: &str, rpm_code: &str, tpm_code: &str) -> UpdaterConfig {
+    config_from(topic_arn, MODEL_ID, rpm_code, tpm_code, None)
+}
+
+/// The Lambda environment of [`created_split_stack`]'s updater: TPM `NA` with the input and output codes.
+pub fn split_config(topic_arn: &str) -> UpdaterConfig {
+    config_from(
+        topic_arn,
+        calculator::SPLIT_MODEL_ID,
+        calculator::SPLIT_RPM_CODE,
+        "NA",
+        Some((calculator::SPLIT_INPUT_CODE, calculator::SPLIT_OUTPUT_CODE)),
+    )
+}
+
+fn config_from(
+    topic_arn: &str,
+    model_id: &str,
+    rpm_code: &str,
+    tpm_code: &str,
+    split: Option<(&str, &str)>,
+) -> UpdaterConfig {
+    let (input, output) = split.unwrap_or_default();
     let env = [
         (CUSTOMER_NAME, "Acme"),
         (BEDROCK_MODEL_NAME, "Opus"),
-        (BEDROCK_MODEL_ID, MODEL_ID),
+        (BEDROCK_MODEL_ID, model_id),
         (REQUESTS_PER_MINUTE_QUOTA_CODE, rpm_code),
         (TOKENS_PER_MINUTE_QUOTA_CODE, tpm_code),
+        (INPUT_TOKENS_PER_MINUTE_QUOTA_CODE, input),
+        (OUTPUT_TOKENS_PER_MINUTE_QUOTA_CODE, output),
         (RPM_PERCENT, "80"),
         (TPM_PERCENT, "80"),
         (FORMATTED_TOPIC_ARN, topic_arn),

@@ -116,7 +116,12 @@ impl<I: Inspector, A: AlarmAdmin, P: ParameterStore, Q: QuotaService> Sources<'_
                 let (settings, stored) = split(values);
                 out.push(checks::settings(names, &settings));
                 out.push(checks::mode(names, &settings));
-                out.push(checks::thresholds(names, &stored));
+                // A split token model keeps its input and output quotas' keys instead of the TPM ones.
+                let split = stack
+                    .quota_config
+                    .as_ref()
+                    .is_ok_and(|config| config.tokens.split().is_some());
+                out.push(checks::thresholds(names, &stored, split));
                 out.push(checks::quotas(names, &live, &stored, self.now));
             }
             Err(e) => {

@@ -5,7 +5,7 @@ use bedrock_ops_core::alarms::{AlarmKind, AlarmName};
 use bedrock_ops_core::doctor::checks::Names;
 use bedrock_ops_core::live_thresholds::QuotaConfig;
 use bedrock_ops_core::settings::parameter_prefix;
-use bedrock_ops_core::thresholds::{QuotaCode, RpmQuotaCode};
+use bedrock_ops_core::thresholds::{RpmQuotaCode, TokenQuotaCodes};
 
 use crate::cloudformation::StackDescription;
 
@@ -65,7 +65,13 @@ impl DeployedStack {
         let quota_config = (|| {
             Ok(QuotaConfig {
                 rpm_code: RpmQuotaCode::parse(&rpm_code).map_err(|e| e.to_string())?,
-                tpm_code: QuotaCode::tpm(&tpm_code).map_err(|e| e.to_string())?,
+                // A split token model (TPM code `NA`) reads its input and output quotas instead.
+                tokens: TokenQuotaCodes::parse(
+                    &tpm_code,
+                    p.get("InputTokensPerMinuteQuotaCode").map(String::as_str),
+                    p.get("OutputTokensPerMinuteQuotaCode").map(String::as_str),
+                )
+                .map_err(|e| e.to_string())?,
                 rpm_percent: rpm_percent.parse().map_err(|e| format!("{e}"))?,
                 tpm_percent: tpm_percent.parse().map_err(|e| format!("{e}"))?,
             })

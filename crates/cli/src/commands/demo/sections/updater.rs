@@ -288,6 +288,8 @@ mod tests {
             changed: true,
             rpm: side("rpm-alarm", "10000", "10000", false),
             tpm: side("tpm-alarm", "6250000", "7812500", true),
+            input_tpm: None,
+            output_tpm: None,
             parameters_written: Vec::new(),
             email_message_id: None,
         };
