@@ -148,9 +148,10 @@ pub struct Provisioned {
 }
 
 /// Types created before the quota calculator runs (the composite waits for it, as in the template).
-const CREATED: [&str; 5] = [
+const CREATED: [&str; 6] = [
     "AWS::SNS::Topic",
     "AWS::SQS::Queue",
+    "AWS::SNS::Subscription",
     "AWS::DynamoDB::Table",
     "AWS::SSM::Parameter",
     "AWS::CloudWatch::Alarm",
@@ -163,7 +164,8 @@ const LATER: [&str; 3] = [
     "AWS::Serverless::Function",
 ];
 
-/// Creates the topics, the ledger table, the settings parameters and the template's metric alarms.
+/// Creates the topics, the queues and their subscriptions, the ledger table, the settings parameters and the
+/// template's metric alarms.
 pub async fn provision(stack: &Rendered, clients: &AwsClients) -> Result<Provisioned, String> {
     let mut done = Provisioned::default();
     for (logical_id, topic) in stack.of_type("AWS::SNS::Topic") {
@@ -185,7 +187,11 @@ pub async fn provision(stack: &Rendered, clients: &AwsClients) -> Result<Provisi
     for (logical_id, queue) in stack.of_type("AWS::SQS::Queue") {
         let name = text(&queue.properties, "QueueName", logical_id)?;
         let mut call = sqs.create_queue().queue_name(&name);
-        for attribute in ["VisibilityTimeout", "MessageRetentionPeriod"] {
+        for attribute in [
+            "VisibilityTimeout",
+            "MessageRetentionPeriod",
+            "DelaySeconds",
+        ] {
             if !queue.properties[attribute].is_null() {
                 call = call.attributes(
                     QueueAttributeName::from(attribute),
@@ -200,6 +206,36 @@ pub async fn provision(stack: &Rendered, clients: &AwsClients) -> Result<Provisi
             .queue_url
             .ok_or_else(|| format!("CreateQueue {name} returned no URL"))?;
         done.queues.insert(logical_id.to_owned(), url);
+    }
+    // The queue's subscriptions to a topic (the follow-ups the alarm's e-mail carries reach the follow-up queue
+    // through one), with their filter and raw delivery; the e-mail subscriptions are not created (no mail here).
+    for (logical_id, subscription) in stack.of_type("AWS::SNS::Subscription") {
+        let props = &subscription.properties;
+        if props["Protocol"].as_str() != Some("sqs") {
+            *done
+                .not_created
+                .entry(subscription.kind.clone())
+                .or_default() += 1;
+            continue;
+        }
+        let mut call = clients
+            .sns
+            .subscribe()
+            .topic_arn(text(props, "TopicArn", logical_id)?)
+            .protocol("sqs")
+            .endpoint(text(props, "Endpoint", logical_id)?)
+            .return_subscription_arn(true);
+        for attribute in ["RawMessageDelivery", "FilterPolicyScope"] {
+            if !props[attribute].is_null() {
+                call = call.attributes(attribute, scalar(&props[attribute]));
+            }
+        }
+        if !props["FilterPolicy"].is_null() {
+            call = call.attributes("FilterPolicy", props["FilterPolicy"].to_string());
+        }
+        call.send()
+            .await
+            .map_err(|e| format!("Subscribe {logical_id}: {e}"))?;
     }
     for (logical_id, table) in stack.of_type("AWS::DynamoDB::Table") {
         create_table(clients, logical_id, &table.properties).await?;
