@@ -37,6 +37,7 @@
 //! | `case_lock` | the category's case lock: one Support case when alarms of a category arrive together |
 //! | `reads` | settings, usage, live quotas and open cases, read into the plan's input |
 //! | `filing` | Service Quotas requests, appends to open cases, new Support cases |
+//! | `threads` | the open cases as this stack's threads: what each carries (the marks of our bodies), the quota threads increases are routed to, an append the append rule allows |
 //! | `follow_up` | the follow-up of a Service Quotas request: scheduled after the request (`schedule`), one look per queue message (context appended once, one e-mail), the SQS event (`event`) |
 //! | `delivery` | the e-mail with the closing write; the recorded e-mail of an earlier attempt |
 //! | `record` | the typed record the ledger keeps between attempts ([`FILED_STEP`], [`RETRY_STEP`]) |
@@ -75,6 +76,7 @@ mod retry;
 mod steps;
 #[cfg(test)]
 mod test_support;
+mod threads;
 
 pub use follow_up::{CONTEXT_ADDED_STEP, FollowUpReport, FollowUpResult, batch_response};
 pub use gate::LEDGER_TTL_SECONDS;
