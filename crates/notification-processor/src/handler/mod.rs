@@ -5,7 +5,8 @@
 //! 1. claim the transition in the ledger, taking the case lock of its category in the same write (a new
 //!    transition; see the `gate` and `case_lock` rooms); read the stack's settings and thresholds by name
 //!    (one GetParameters); read the 14-day usage (one GetMetricData); read the quotas the alarm class asks
-//!    about (GetServiceQuota); list the open Support cases. The list is read here even when no case turns out
+//!    about (GetServiceQuota); list the open Support cases, each with its newest communications (the marks of
+//!    our bodies on it say what it already carries: `threads`). The list is read here even when no case turns out
 //!    to be needed (one call), so that every case path saves a round trip; it covers the longest lookback and
 //!    is filtered by the setting afterwards;
 //! 2. the core decides ([`plan::plan`](bedrock_ops_core::plan::plan)), then the Service Quotas requests of
