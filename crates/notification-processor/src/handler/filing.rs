@@ -151,22 +151,28 @@ where
         // An open case that already asks for a quota of this stack takes the alarm as an append, and that
         // quota is not requested again (`core::quota_thread`); a retry redoes the thread appends only when an
         // append failed before.
-        let wanted: Vec<QuotaIncrease> = plan
-            .requests()
-            .filter(|i| redo.is_none_or(|redo| redo.request(i.quota_code.as_str())))
-            .cloned()
-            .collect();
+        let wanted: Vec<QuotaIncrease> = plan.requests().cloned().collect();
         let threads = Threads::of(open_cases, &self.config.stack.name);
-        let routes = quota_thread::route(&wanted, &threads.open());
+        let mut routes = if redo.is_some_and(|redo| !redo.case) {
+            // A retry of failed requests only: no append is redone.
+            quota_thread::Routes {
+                appends: Vec::new(),
+                requests: wanted,
+            }
+        } else {
+            quota_thread::route(&wanted, &threads.open())
+        };
+        if let Some(redo) = redo {
+            routes
+                .requests
+                .retain(|i| redo.request(i.quota_code.as_str()));
+        }
         let rule = Rule {
             cooldown: plan.append_cooldown,
             now,
         };
         let thread_appends = async {
             let mut actions = Vec::new();
-            if redo.is_some_and(|redo| !redo.case) {
-                return actions;
-            }
             for append in &routes.appends {
                 let facts = facts_with(facts, append.increases.clone());
                 actions.push(

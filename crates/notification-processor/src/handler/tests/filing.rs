@@ -446,3 +446,23 @@ async fn an_invalid_cooldown_setting_holds_the_filings_and_says_why() {
         world.emails()[0].1
     );
 }
+
+#[tokio::test]
+async fn a_dry_run_says_it_would_have_appended_to_the_open_thread_instead_of_requesting() {
+    let world = World::new();
+    world.set("mode", "dry-run");
+    world.usage(9_500.0, 1.0);
+    let (case_id, display_id) = world.support.seed_open_case(QUOTA_SUBJECT, 86_400);
+    world
+        .support
+        .seed_communication(&case_id, &mark(&["Throttles"], &[RPM]), 86_400);
+
+    let decision = world.decide(&alarm("Throttles", "Critical")).await;
+
+    let views = views(&decision);
+    let would: Vec<&str> = views.iter().map(|v| v["would"].as_str().unwrap()).collect();
+    assert_eq!(would, ["quota_request", "append"], "{views:?}");
+    assert_eq!(views[0]["quota_code"], TPM);
+    assert_eq!(views[1]["display_id"], display_id.as_str());
+    assert!(world.support.appended().is_empty() && world.quotas.requests().is_empty());
+}
