@@ -127,7 +127,10 @@ mod tests {
     #[test]
     fn the_rule_table() {
         // (what fired, what the case carries (kind, seconds ago), cooldown minutes, verdict)
-        let table: &[(&[AlarmKind], &[(AlarmKind, Option<i64>)], u32, Verdict)] = &[
+        /// (what fired, what the case carries, cooldown minutes, verdict)
+        type Row = (&'static [AlarmKind], Carried, u32, Verdict);
+        type Carried = &'static [(AlarmKind, Option<i64>)];
+        let table: &[Row] = &[
             // Nothing carried yet: always appended.
             (&[InvocationAnomaly], &[], 60, Append),
             (&[Throttles], &[], 60, Append),
