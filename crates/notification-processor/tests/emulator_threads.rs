@@ -154,69 +154,51 @@ fn a_flapping_anomaly_alarm_is_appended_once_and_then_already_reported() {
     });
 }
 
-#[test]
-fn throttles_twice_within_the_cooldown_are_appended_once() {
-    let account = Account::new(10_000, 6_250_000).peaks(9_500.0, 3_000_000.0);
+/// Throttles at 15:00 and 15:10 on the stack's open Quota Request case under this cooldown setting: the two
+/// decisions' action types, the appends made, the second e-mail.
+fn throttles_twice(cooldown: &str) -> (Vec<Vec<String>>, usize, String) {
+    let account = Account::new(10_000, 6_250_000)
+        .peaks(9_500.0, 3_000_000.0)
+        .setting("append-cooldown-minutes", cooldown);
+    let mut seen = None;
+    let slot = &mut seen;
     Testbed::run(&account, |testbed| async move {
         let display_id = open_quota_case(&testbed, "A fallback case.").await;
         let before = testbed.calls().len();
-
-        let first = decide_at(
-            &testbed,
-            "throttles-alarm.json",
+        let mut decisions = Vec::new();
+        for time in [
             "2026-05-04T15:00:00.000+0000",
-        )
-        .await;
-        let second = decide_at(
-            &testbed,
-            "throttles-alarm.json",
             "2026-05-04T15:10:00.000+0000",
-        )
-        .await;
-
-        assert_eq!(types(&first), ["append"]);
-        assert_eq!(types(&second), ["none:append_cooldown"]);
-        assert_eq!(second["actions"][0]["display_id"], display_id.as_str());
+        ] {
+            let decision = decide_at(&testbed, "throttles-alarm.json", time).await;
+            assert_eq!(decision["actions"][0]["display_id"], display_id.as_str());
+            decisions.push(types(&decision));
+        }
         let calls = operations_after(&testbed, before);
-        assert_eq!(count(&calls, "AddCommunicationToCase"), 1, "{calls:?}");
         assert_eq!(count(&calls, "RequestServiceQuotaIncrease"), 0, "{calls:?}");
-        assert!(
-            testbed.emails()[1]
-                .message
-                .contains("less than 60 minutes ago"),
-            "{}",
-            testbed.emails()[1].message
-        );
+        assert_eq!(count(&calls, "CreateCase"), 0, "{calls:?}");
+        *slot = Some((
+            decisions,
+            count(&calls, "AddCommunicationToCase"),
+            testbed.emails()[1].message.clone(),
+        ));
     });
+    seen.expect("ran")
+}
+
+#[test]
+fn throttles_twice_within_the_cooldown_are_appended_once() {
+    let (decisions, appends, email) = throttles_twice("60");
+
+    assert_eq!(decisions, [vec!["append"], vec!["none:append_cooldown"]]);
+    assert_eq!(appends, 1);
+    assert!(email.contains("less than 60 minutes ago"), "{email}");
 }
 
 #[test]
 fn throttles_twice_with_cooldown_0_are_appended_twice() {
-    let account = Account::new(10_000, 6_250_000)
-        .peaks(9_500.0, 3_000_000.0)
-        .setting("append-cooldown-minutes", "0");
-    Testbed::run(&account, |testbed| async move {
-        open_quota_case(&testbed, "A fallback case.").await;
-        let before = testbed.calls().len();
+    let (decisions, appends, _) = throttles_twice("0");
 
-        let first = decide_at(
-            &testbed,
-            "throttles-alarm.json",
-            "2026-05-04T15:00:00.000+0000",
-        )
-        .await;
-        let second = decide_at(
-            &testbed,
-            "throttles-alarm.json",
-            "2026-05-04T15:10:00.000+0000",
-        )
-        .await;
-
-        assert_eq!(types(&first), ["append"]);
-        assert_eq!(types(&second), ["append"]);
-        let calls = operations_after(&testbed, before);
-        assert_eq!(count(&calls, "AddCommunicationToCase"), 2, "{calls:?}");
-        assert_eq!(count(&calls, "RequestServiceQuotaIncrease"), 0, "{calls:?}");
-        assert_eq!(testbed.our_cases()[0].communications.len(), 3);
-    });
+    assert_eq!(decisions, [vec!["append"], vec!["append"]]);
+    assert_eq!(appends, 2);
 }

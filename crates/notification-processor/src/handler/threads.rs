@@ -8,7 +8,6 @@ use bedrock_ops_aws::support::CaseSummary;
 use bedrock_ops_aws::{
     FollowUpQueue, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk, UsageMetrics,
 };
-use bedrock_ops_core::alarms::AlarmKind;
 use bedrock_ops_core::append_rule;
 use bedrock_ops_core::case_trail::{Posted, Trail};
 use bedrock_ops_core::dedup::{CaseCategory, subject_matches};
@@ -82,20 +81,6 @@ pub(super) struct Rule {
     pub(super) now: i64,
 }
 
-/// The kinds of the alarms of this transition, without repeats.
-pub(super) fn fired(facts: &AlarmFacts) -> Vec<AlarmKind> {
-    let mut kinds: Vec<AlarmKind> = Vec::with_capacity(facts.alarms.len());
-    for alarm in &facts.alarms {
-        if !kinds.contains(&alarm.name.kind) {
-            kinds.push(alarm.name.kind);
-        }
-    }
-    if kinds.is_empty() {
-        kinds.extend(facts.classification.alarms());
-    }
-    kinds
-}
-
 impl<P, M, Q, S, N, L, F> Processor<P, M, Q, S, N, L, F>
 where
     P: ParameterStore,
@@ -118,7 +103,7 @@ where
         whose: &'static str,
     ) -> Action {
         let verdict = trail.map_or(append_rule::Verdict::Append, |trail| {
-            append_rule::verdict(&fired(facts), trail, rule.cooldown, rule.now)
+            append_rule::verdict(&facts.fired_kinds(), trail, rule.cooldown, rule.now)
         });
         if let Some(reason) = verdict.reason(&case, rule.cooldown) {
             info!(case = %case.display_id, whose, reason = reason.code(), "not appended again");
