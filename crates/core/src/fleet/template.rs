@@ -464,7 +464,11 @@ mod tests {
         );
         let cooldown = params.get("AppendCooldownMinutes").unwrap();
         assert_eq!(
-            (cooldown.min_value, cooldown.max_value, cooldown.default.as_deref()),
+            (
+                cooldown.min_value,
+                cooldown.max_value,
+                cooldown.default.as_deref()
+            ),
             (Some(0.0), Some(1440.0), Some("60"))
         );
         let percent = params.get("RequestsPerMinuteThresholdPercent").unwrap();
