@@ -869,6 +869,9 @@ def test_parameter_patterns_match_the_contract(template):
     assert params["AnomalySensitivity"]["MinValue"] == 1 and params["AnomalySensitivity"]["MaxValue"] == 10
     assert params["UseCaseDescription"]["MinLength"] == 1
     assert params["Mode"]["AllowedValues"] == ["live", "dry-run"]
+    # core settings::AppendCooldown: 0 (off) to 1440 minutes, 60 by default.
+    cooldown = params["AppendCooldownMinutes"]
+    assert (cooldown["MinValue"], cooldown["MaxValue"], str(cooldown["Default"])) == (0, 1440, "60")
     for gone in ("LambdaS3Bucket", "InferenceProfileType"):
         assert gone not in params
 

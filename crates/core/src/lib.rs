@@ -10,6 +10,9 @@
 //! | peak and steady state (median over active minutes) from per-minute series, TPM from `EstimatedTPMQuotaUsage` | [`usage`] |
 //! | the scenario tree (non_quota, usage_unknown, new_model, high_usage, low_usage) and the quotas requested | [`scenario`] |
 //! | case category, case subject = duplicate key (exact match), lookback, urgency prefix | [`dedup`] |
+//! | what an open case already carries: the mark at the end of our bodies, read back from its communications | [`case_trail`] |
+//! | one append per alarm: repeats of anomaly/latency alarms suppressed, the append cooldown for the others | [`append_rule`] |
+//! | one quota thread per stack: increases an open case already asks for are appended, not requested again | [`quota_thread`] |
 //! | Parameter Store values → typed settings with defaults; every Parameter Store key | [`settings`] |
 //! | the stack's identity (names, model ids, quota codes, Region) parsed once, and the names derived from it | [`stack`] |
 //! | live quotas → thresholds, the stored record, the change and its `last-change` record | [`live_thresholds`] |
@@ -24,6 +27,8 @@
 
 pub mod alarm_spec;
 pub mod alarms;
+pub mod append_rule;
+pub mod case_trail;
 pub mod dedup;
 pub mod doctor;
 #[cfg(feature = "fleet")]
@@ -37,6 +42,7 @@ pub mod outcome;
 pub mod plan;
 pub mod quota_discovery;
 pub mod quota_match;
+pub mod quota_thread;
 pub mod scenario;
 pub mod settings;
 pub mod stack;

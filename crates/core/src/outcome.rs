@@ -87,6 +87,9 @@ pub enum NotFiledReason {
     InvestigateFirst,
     /// This alarm was already reported on the open case; it is not appended twice.
     AlreadyReported { case: CaseRef },
+    /// This alarm was appended to the open case less than `minutes` ago (setting
+    /// `append-cooldown-minutes`): at most one append per alarm per window (`crate::append_rule`).
+    AppendCooldown { case: CaseRef, minutes: u32 },
     /// AWS Support answered SubscriptionRequiredException: the account has no Business or
     /// Enterprise Support plan, so the Support API is closed to it.
     SupportPlanMissing,
@@ -112,6 +115,7 @@ impl NotFiledReason {
             NotFiledReason::RpmQuotaNotApplicable => "rpm_quota_not_applicable",
             NotFiledReason::InvestigateFirst => "investigate_first",
             NotFiledReason::AlreadyReported { .. } => "already_reported",
+            NotFiledReason::AppendCooldown { .. } => "append_cooldown",
             NotFiledReason::SupportPlanMissing => "support_plan_missing",
             NotFiledReason::CaseCreationLimitExceeded => "case_creation_limit_exceeded",
             NotFiledReason::Throttled => "throttled",
@@ -131,6 +135,7 @@ impl NotFiledReason {
         "rpm_quota_not_applicable",
         "investigate_first",
         "already_reported",
+        "append_cooldown",
         "support_plan_missing",
         "case_creation_limit_exceeded",
         "throttled",
@@ -389,7 +394,7 @@ fn not_filed_view(target: &Target, reason: &NotFiledReason) -> ActionView {
         NotFiledReason::Error { message } | NotFiledReason::SettingsUnreadable { message } => {
             details.message = Some(message.clone())
         }
-        NotFiledReason::AlreadyReported { case } => {
+        NotFiledReason::AlreadyReported { case } | NotFiledReason::AppendCooldown { case, .. } => {
             details.case_id = Some(case.case_id.clone());
             details.display_id = Some(case.display_id.clone());
         }
@@ -449,6 +454,11 @@ impl fmt::Display for NotFiledReason {
             NotFiledReason::AlreadyReported { case } => {
                 write!(f, "already_reported on case {}", case.display_id)
             }
+            NotFiledReason::AppendCooldown { case, minutes } => write!(
+                f,
+                "append_cooldown: appended to case {} less than {minutes} minutes ago",
+                case.display_id
+            ),
             other => f.write_str(other.code()),
         }
     }
@@ -473,7 +483,8 @@ mod tests {
             NotFiledReason::IncreasePercentZero,
             NotFiledReason::RpmQuotaNotApplicable,
             NotFiledReason::InvestigateFirst,
-            NotFiledReason::AlreadyReported { case },
+            NotFiledReason::AlreadyReported { case: case.clone() },
+            NotFiledReason::AppendCooldown { case, minutes: 60 },
             NotFiledReason::SupportPlanMissing,
             NotFiledReason::CaseCreationLimitExceeded,
             NotFiledReason::Throttled,
@@ -491,6 +502,7 @@ mod tests {
                 | NotFiledReason::RpmQuotaNotApplicable
                 | NotFiledReason::InvestigateFirst
                 | NotFiledReason::AlreadyReported { .. }
+                | NotFiledReason::AppendCooldown { .. }
                 | NotFiledReason::SupportPlanMissing
                 | NotFiledReason::CaseCreationLimitExceeded
                 | NotFiledReason::Throttled

@@ -23,7 +23,7 @@ use crate::dedup::CaseCategory;
 use crate::increase::{IncreaseDecision, IncreasePercent, QuotaFacts, decide_increase};
 use crate::outcome::{Action, CaseRef, Filing, NotFiledReason, QuotaIncrease, Target};
 use crate::scenario::{QuotaSide, Reading, Scenario, ScenarioDecision, decide, split_token_sides};
-use crate::settings::{Mode, Settings, keys};
+use crate::settings::{AppendCooldown, Mode, Settings, keys};
 use crate::thresholds::{QuotaCode, RpmThreshold, Threshold, Thresholds};
 use crate::usage::UsageSummary;
 
@@ -155,6 +155,8 @@ pub struct Plan {
     /// Every increase computed, RPM before TPM: requested, carried by a case, or for reference.
     pub increases: Vec<QuotaIncrease>,
     pub steps: Vec<Step>,
+    /// At most one append per alarm per this window on an open case (`crate::append_rule`).
+    pub append_cooldown: AppendCooldown,
 }
 
 /// The decision for an OK transition: a recovery e-mail, nothing filed.
@@ -343,6 +345,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             .notification_preference
             .wants(classification.severity),
         execution: execution(input.settings),
+        append_cooldown: settings.append_cooldown,
         classification,
         decision,
         increases,

@@ -11,6 +11,7 @@
 //! | `use-case-description` | any text | empty (the section is left out) |
 //! | `support-case-lookback-days` | 45 / 60 / 90 | 60 |
 //! | `mode` | live / dry-run (any case) | live |
+//! | `append-cooldown-minutes` | 0–1440 (0 = no cooldown) | 60 |
 //!
 //! A present but invalid value is an error naming the key, the value and what is allowed: quietly
 //! replacing a typo with a default would change what the system files (W-14).
@@ -37,6 +38,7 @@ pub mod keys {
     pub const USE_CASE_DESCRIPTION: &str = "use-case-description";
     pub const SUPPORT_CASE_LOOKBACK_DAYS: &str = "support-case-lookback-days";
     pub const MODE: &str = "mode";
+    pub const APPEND_COOLDOWN_MINUTES: &str = "append-cooldown-minutes";
     pub const RPM_THRESHOLD_CALCULATED: &str = "thresholds/rpm-threshold-calculated";
     pub const TPM_THRESHOLD_CALCULATED: &str = "thresholds/tpm-threshold-calculated";
     pub const RPM_QUOTA: &str = "thresholds/rpm-quota";
@@ -88,7 +90,7 @@ pub mod keys {
     ];
 
     /// The keys [`super::Settings::from_parameters`] reads.
-    pub const SETTINGS: [&str; 7] = [
+    pub const SETTINGS: [&str; 8] = [
         ENABLE_AUTOMATED_SUPPORT_CASE,
         REQUESTS_PER_MINUTE_INCREASE_PERCENT,
         TOKENS_PER_MINUTE_INCREASE_PERCENT,
@@ -96,6 +98,7 @@ pub mod keys {
         USE_CASE_DESCRIPTION,
         SUPPORT_CASE_LOOKBACK_DAYS,
         MODE,
+        APPEND_COOLDOWN_MINUTES,
     ];
 }
 
@@ -139,6 +142,41 @@ impl NotificationPreference {
     }
 }
 
+/// At most one append per alarm per this many minutes on an open case (errors, throttles and quota
+/// alarms keep escalating, but a flapping one does not flood the case: `crate::append_rule`). 0 turns
+/// the cooldown off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct AppendCooldown(u32);
+
+impl AppendCooldown {
+    pub const DEFAULT: AppendCooldown = AppendCooldown(60);
+    /// A day: a longer window would silence an escalation for longer than anyone watches a case.
+    pub const MAX_MINUTES: u32 = 1_440;
+
+    pub fn minutes(minutes: u32) -> Option<AppendCooldown> {
+        (minutes <= Self::MAX_MINUTES).then_some(AppendCooldown(minutes))
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+
+    pub fn seconds(self) -> i64 {
+        i64::from(self.0) * 60
+    }
+
+    pub fn is_off(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl Default for AppendCooldown {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
 /// `dry-run` decides and reports everything but files nothing (no case, no quota request).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -157,6 +195,7 @@ pub struct Settings {
     pub use_case_description: String,
     pub support_case_lookback: Lookback,
     pub mode: Mode,
+    pub append_cooldown: AppendCooldown,
 }
 
 impl Default for Settings {
@@ -170,6 +209,7 @@ impl Default for Settings {
             use_case_description: String::new(),
             support_case_lookback: Lookback::default(),
             mode: Mode::Live,
+            append_cooldown: AppendCooldown::DEFAULT,
         }
     }
 }
@@ -224,6 +264,7 @@ fn mode(raw: &str) -> Option<Mode> {
 }
 
 const PERCENT_ALLOWED: &str = "a whole number from 0 to 100 (0 = do not request)";
+const COOLDOWN_ALLOWED: &str = "a whole number of minutes from 0 to 1440 (0 = no cooldown)";
 
 impl Settings {
     /// Reads the settings from `key → raw value` (keys as in [`keys`], relative to the prefix).
@@ -271,6 +312,13 @@ impl Settings {
             )?
             .unwrap_or(d.support_case_lookback),
             mode: parse_with(values, keys::MODE, "live or dry-run", mode)?.unwrap_or(d.mode),
+            append_cooldown: parse_with(
+                values,
+                keys::APPEND_COOLDOWN_MINUTES,
+                COOLDOWN_ALLOWED,
+                |s| s.trim().parse().ok().and_then(AppendCooldown::minutes),
+            )?
+            .unwrap_or(d.append_cooldown),
         })
     }
 }
@@ -299,8 +347,10 @@ mod tests {
             ),
             (keys::SUPPORT_CASE_LOOKBACK_DAYS, "90"),
             (keys::MODE, "dry-run"),
+            (keys::APPEND_COOLDOWN_MINUTES, " 15 "),
         ]))
         .unwrap();
+        assert_eq!(s.append_cooldown.get(), 15);
         assert!(s.automated_support_case);
         assert_eq!(s.rpm_increase_percent.get(), 50);
         assert!(s.tpm_increase_percent.is_off());
@@ -321,6 +371,18 @@ mod tests {
         assert_eq!(s.use_case_description, "");
         assert_eq!(s.support_case_lookback.days(), 60);
         assert_eq!(s.mode, Mode::Live);
+        assert_eq!(s.append_cooldown.get(), 60);
+    }
+
+    #[test]
+    fn append_cooldown_allows_0_to_1440_minutes() {
+        for (raw, minutes) in [("0", 0), ("1", 1), ("60", 60), ("1440", 1_440)] {
+            let s =
+                Settings::from_parameters(&map(&[(keys::APPEND_COOLDOWN_MINUTES, raw)])).unwrap();
+            assert_eq!(s.append_cooldown.get(), minutes, "{raw}");
+            assert_eq!(s.append_cooldown.is_off(), minutes == 0);
+            assert_eq!(s.append_cooldown.seconds(), i64::from(minutes) * 60);
+        }
     }
 
     #[test]
@@ -364,6 +426,9 @@ mod tests {
                 "45, 60 or 90 (days)",
             ),
             (keys::MODE, "test", "live or dry-run"),
+            (keys::APPEND_COOLDOWN_MINUTES, "1441", COOLDOWN_ALLOWED),
+            (keys::APPEND_COOLDOWN_MINUTES, "-1", COOLDOWN_ALLOWED),
+            (keys::APPEND_COOLDOWN_MINUTES, "an hour", COOLDOWN_ALLOWED),
         ];
         for (key, value, allowed) in cases {
             let err = Settings::from_parameters(&map(&[(key, value)])).unwrap_err();

@@ -520,6 +520,20 @@ fn email_per_not_filed_reason() {
                 reason: NotFiledReason::AlreadyReported { case: case(7) },
             }],
         ),
+        (
+            "append_cooldown",
+            &hu,
+            vec![Action::NotFiled {
+                target: Target::Case {
+                    category: CaseCategory::QuotaRequest,
+                    append_to: Some(case(7)),
+                },
+                reason: NotFiledReason::AppendCooldown {
+                    case: case(7),
+                    minutes: 60,
+                },
+            }],
+        ),
         ("support_plan_missing", &lu, {
             let mut a = investigate_first(&lu);
             a.push(Action::NotFiled {
@@ -965,6 +979,10 @@ fn actions_json() {
         NotFiledReason::RpmQuotaNotApplicable,
         NotFiledReason::InvestigateFirst,
         NotFiledReason::AlreadyReported { case: case(7) },
+        NotFiledReason::AppendCooldown {
+            case: case(7),
+            minutes: 1,
+        },
         NotFiledReason::SupportPlanMissing,
         NotFiledReason::CaseCreationLimitExceeded,
         NotFiledReason::Throttled,
@@ -1100,6 +1118,13 @@ fn every_not_filed_reason_is_worded_on_its_own() {
         (
             NotFiledReason::AlreadyReported { case: case(3) },
             "already reported on open case 178412345603",
+        ),
+        (
+            NotFiledReason::AppendCooldown {
+                case: case(3),
+                minutes: 30,
+            },
+            "added to open case 178412345603 less than 30 minutes ago",
         ),
         (
             NotFiledReason::SupportPlanMissing,

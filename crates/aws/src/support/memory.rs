@@ -10,6 +10,8 @@ use crate::clock::now_epoch;
 use crate::fake::{Faults, Shared, fault_knobs};
 
 const SERVICE: &str = "support";
+/// How many of a case's newest communications DescribeCases returns with it.
+const RECENT_COMMUNICATIONS: usize = 5;
 
 #[derive(Debug)]
 struct StoredCase {
@@ -90,6 +92,7 @@ impl MemorySupport {
             severity: Some("normal".to_owned()),
             service_code: Some("service-bedrock".to_owned()),
             category_code: Some("general-guidance".to_owned()),
+            recent: Vec::new(),
         };
         let ids = (
             case.case_id.clone(),
@@ -114,6 +117,28 @@ impl MemorySupport {
         }
     }
 
+    /// Adds a communication to a seeded case as if it had been posted `age_seconds` ago (not recorded as
+    /// appended through the trait): an earlier alarm's append, say.
+    pub fn seed_communication(&self, case_id: &str, body: &str, age_seconds: i64) {
+        let mut state = self.state.lock();
+        if let Some(case) = state
+            .cases
+            .iter_mut()
+            .find(|case| case.summary.case_id == case_id)
+        {
+            let at = now_epoch() - age_seconds;
+            case.communications.insert(
+                0,
+                CaseCommunication {
+                    body: body.to_owned(),
+                    submitted_by: None,
+                    time_created: Some(iso(at)),
+                    created_at: Some(at),
+                },
+            );
+        }
+    }
+
     /// Posts AWS's automated first reply on a case (submitted by [`AWS_SUBMITTER`]).
     pub fn reply_as_aws(&self, case_id: &str) {
         let mut state = self.state.lock();
@@ -128,6 +153,7 @@ impl MemorySupport {
                     body: "Hello, we received your request.".to_owned(),
                     submitted_by: Some(AWS_SUBMITTER.to_owned()),
                     time_created: None,
+                    created_at: None,
                 },
             );
         }
@@ -187,11 +213,19 @@ impl SupportDesk for MemorySupport {
             .cases
             .iter()
             .filter(|case| !case.unlisted)
-            .map(|case| &case.summary)
             .filter(|case| {
-                case.status != "resolved" && case.created_at.is_some_and(|at| at >= after_epoch)
+                case.summary.status != "resolved"
+                    && case.summary.created_at.is_some_and(|at| at >= after_epoch)
             })
-            .cloned()
+            .map(|case| CaseSummary {
+                recent: case
+                    .communications
+                    .iter()
+                    .take(RECENT_COMMUNICATIONS)
+                    .cloned()
+                    .collect(),
+                ..case.summary.clone()
+            })
             .collect())
     }
 
@@ -248,11 +282,13 @@ impl SupportDesk for MemorySupport {
                 severity: Some(draft.severity.clone()),
                 service_code: Some(draft.service_code.clone()),
                 category_code: Some(draft.category_code.clone()),
+                recent: Vec::new(),
             },
             communications: vec![CaseCommunication {
                 body: draft.body.clone(),
                 submitted_by: None,
                 time_created: Some(iso(created_at)),
+                created_at: Some(created_at),
             }],
             unlisted: false,
         });
@@ -268,7 +304,7 @@ impl SupportDesk for MemorySupport {
     async fn add_communication(&self, case_id: &str, body: &str) -> Result<(), AwsError> {
         let mut state = self.state.lock();
         Self::enter(&mut state, "AddCommunicationToCase")?;
-        let time_created = Some(iso(now_epoch()));
+        let now = now_epoch();
         let Some(case) = state
             .cases
             .iter_mut()
@@ -285,7 +321,8 @@ impl SupportDesk for MemorySupport {
             CaseCommunication {
                 body: body.to_owned(),
                 submitted_by: None,
-                time_created,
+                time_created: Some(iso(now)),
+                created_at: Some(now),
             },
         );
         state.appended.push((case_id.to_owned(), body.to_owned()));

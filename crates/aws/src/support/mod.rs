@@ -29,6 +29,10 @@ pub struct CaseSummary {
     pub severity: Option<String>,
     pub service_code: Option<String>,
     pub category_code: Option<String>,
+    /// The case's most recent communications, newest first, as [`SupportDesk::open_cases`] reads them
+    /// (DescribeCases with `includeCommunications`: AWS returns the newest 5); empty from the other reads.
+    /// They may hold e-mail addresses: never log them.
+    pub recent: Vec<CaseCommunication>,
 }
 
 /// What CreateCase needs.
@@ -79,6 +83,8 @@ pub struct CaseCommunication {
     /// `Amazon Web Services` or the submitter's address: never log it.
     pub submitted_by: Option<String>,
     pub time_created: Option<String>,
+    /// `time_created` in epoch seconds, when it parses.
+    pub created_at: Option<i64>,
 }
 
 /// Who AWS's own replies on a case are submitted by.
@@ -95,7 +101,8 @@ pub struct LinkedCase {
 
 /// AWS Support (the SDK implementation's client is pinned to us-east-1).
 pub trait SupportDesk: Send + Sync {
-    /// Every unresolved case created at or after `after_epoch` (DescribeCases, every page).
+    /// Every unresolved case created at or after `after_epoch` (DescribeCases, every page), each with its
+    /// most recent communications ([`CaseSummary::recent`]) read in the same call.
     fn open_cases(
         &self,
         after_epoch: i64,

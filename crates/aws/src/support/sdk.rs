@@ -74,20 +74,32 @@ impl SdkSupport {
     }
 }
 
+fn epoch(time: &str) -> Option<i64> {
+    DateTime::from_str(time, DateTimeFormat::DateTime)
+        .ok()
+        .map(|at| at.secs())
+}
+
 fn to_summary(case: CaseDetails) -> Option<CaseSummary> {
     let time_created = case.time_created.unwrap_or_default();
+    let recent = case
+        .recent_communications
+        .and_then(|recent| recent.communications)
+        .unwrap_or_default()
+        .into_iter()
+        .map(to_communication)
+        .collect();
     Some(CaseSummary {
         case_id: case.case_id?,
         display_id: case.display_id,
         subject: case.subject.unwrap_or_default(),
         status: case.status.unwrap_or_default(),
-        created_at: DateTime::from_str(&time_created, DateTimeFormat::DateTime)
-            .ok()
-            .map(|at| at.secs()),
+        created_at: epoch(&time_created),
         time_created,
         severity: case.severity_code,
         service_code: case.service_code,
         category_code: case.category_code,
+        recent,
     })
 }
 
@@ -95,6 +107,7 @@ fn to_communication(communication: Communication) -> CaseCommunication {
     CaseCommunication {
         body: communication.body.unwrap_or_default(),
         submitted_by: communication.submitted_by,
+        created_at: communication.time_created.as_deref().and_then(epoch),
         time_created: communication.time_created,
     }
 }
@@ -115,7 +128,9 @@ impl SupportDesk for SdkSupport {
             .describe_cases()
             .after_time(after)
             .include_resolved_cases(false)
-            .include_communications(false)
+            // Each case's newest communications come with it at no extra call: what the case already
+            // carries from this stack (`bedrock_ops_core::case_trail`).
+            .include_communications(true)
             .max_results(CASES_PAGE)
             .into_paginator()
             .send()

@@ -171,6 +171,7 @@ fn settings_values(mode: &str) -> BTreeMap<String, String> {
         (keys::USE_CASE_DESCRIPTION, "chat"),
         (keys::SUPPORT_CASE_LOOKBACK_DAYS, "45"),
         (keys::MODE, mode),
+        (keys::APPEND_COOLDOWN_MINUTES, "60"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))

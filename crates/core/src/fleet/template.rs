@@ -436,7 +436,7 @@ mod tests {
     #[test]
     fn the_embedded_template_declares_every_parameter_with_its_constraints() {
         let params = TemplateParameters::embedded().unwrap();
-        assert_eq!(params.len(), 31, "{:?}", params.names());
+        assert_eq!(params.len(), 32, "{:?}", params.names());
         let customer = params.get("CustomerName").unwrap();
         assert_eq!(customer.default, None);
         assert_eq!(
@@ -461,6 +461,15 @@ mod tests {
         assert_eq!(
             params.get("ExtraModelIds").unwrap().default.as_deref(),
             Some("")
+        );
+        let cooldown = params.get("AppendCooldownMinutes").unwrap();
+        assert_eq!(
+            (
+                cooldown.min_value,
+                cooldown.max_value,
+                cooldown.default.as_deref()
+            ),
+            (Some(0.0), Some(1440.0), Some("60"))
         );
         let percent = params.get("RequestsPerMinuteThresholdPercent").unwrap();
         assert_eq!(percent.kind, ParameterKind::Number);

@@ -5,11 +5,16 @@
 //!
 //! Every body stays under [`CASE_BODY_MAX_BYTES`]: free text (state reasons, the use case) is cut
 //! to a fixed budget first, and the whole body is cut last, so the limit holds for any input.
+//! Every body ends with the stack's mark ([`crate::case_trail`]: the alarms it reports, the quota
+//! increases it asks for), kept whole when the body is cut, so that later alarms can tell what the
+//! case already carries without another call.
 
 use crate::alarms::Severity;
+use crate::case_trail::mark_line;
 use crate::dedup::urgency_prefix;
 use crate::outcome::QuotaIncrease;
 use crate::scenario::Scenario;
+use crate::thresholds::QuotaCode;
 
 use super::AlarmFacts;
 use super::format::{one_line, truncate};
@@ -79,7 +84,7 @@ pub fn new_case(facts: &AlarmFacts) -> CaseText {
     );
     CaseText {
         subject: subject(facts),
-        body: truncate(&body, CASE_BODY_MAX_BYTES),
+        body: marked(&body, facts, asks(facts)),
     }
 }
 
@@ -99,7 +104,7 @@ pub fn append(facts: &AlarmFacts) -> Communication {
     body.push_str(&details(facts));
     body.push_str("\nAdded automatically by Bedrock Ops Alert.\n");
     Communication {
-        body: truncate(&body, CASE_BODY_MAX_BYTES),
+        body: marked(&body, facts, asks(facts)),
     }
 }
 
@@ -130,8 +135,30 @@ pub fn quota_request_context(
     body.push_str("\n\n");
     body.push_str(&details(facts));
     Communication {
-        body: truncate(&body, CASE_BODY_MAX_BYTES),
+        body: marked(&body, facts, vec![&increase.quota_code]),
     }
+}
+
+/// The quota increases a body asks for: none when it lists them for reference only (`low_usage`).
+fn asks(facts: &AlarmFacts) -> Vec<&QuotaCode> {
+    match facts.scenario {
+        Scenario::LowUsage | Scenario::NonQuota => Vec::new(),
+        Scenario::HighUsage { .. } | Scenario::NewModel | Scenario::UsageUnknown { .. } => {
+            facts.increases.iter().map(|i| &i.quota_code).collect()
+        }
+    }
+}
+
+/// `body` cut to the limit with the stack's mark whole at its end.
+fn marked(body: &str, facts: &AlarmFacts, asks: Vec<&QuotaCode>) -> String {
+    let mark = mark_line(&facts.stack.name, &fired_kinds(facts), asks);
+    // "\n\n" before the mark and "\n" after it.
+    let budget = CASE_BODY_MAX_BYTES.saturating_sub(mark.len() + 3);
+    let mut out = truncate(body.trim_end(), budget);
+    out.push_str("\n\n");
+    out.push_str(&mark);
+    out.push('\n');
+    out
 }
 
 /// `+50 %` (rounded to a whole percent; the desired value is always above the current one).

@@ -267,6 +267,11 @@ fn short_reason(reason: &NotFiledReason) -> String {
         NotFiledReason::AlreadyReported { case } => {
             format!("already reported on open case {}", case.display_id)
         }
+        NotFiledReason::AppendCooldown { case, minutes } => format!(
+            "already added to open case {} within the last {}",
+            case.display_id,
+            minutes_phrase(*minutes)
+        ),
         NotFiledReason::SupportPlanMissing => {
             "the account's Support plan does not include the Support API".to_owned()
         }
@@ -332,6 +337,14 @@ fn full_reason(reason: &NotFiledReason, targets: &[&Target]) -> String {
             case.display_id,
             case_link(&case.display_id)
         ),
+        NotFiledReason::AppendCooldown { case, minutes } => format!(
+            "this alarm was added to open case {} less than {} ago, and an alarm is added to an open \
+             case at most once per {} (setting append-cooldown-minutes): {}",
+            case.display_id,
+            minutes_phrase(*minutes),
+            minutes_phrase(*minutes),
+            case_link(&case.display_id)
+        ),
         NotFiledReason::SupportPlanMissing => {
             "AWS Support answered SubscriptionRequiredException: \
              opening cases through the API needs a Business, Enterprise On-Ramp or Enterprise \
@@ -350,6 +363,15 @@ fn full_reason(reason: &NotFiledReason, targets: &[&Target]) -> String {
             "the call failed: {}.",
             truncate(&one_line(message), ERROR_MAX).trim_end_matches('.')
         ),
+    }
+}
+
+/// `1 minute`, `45 minutes`.
+fn minutes_phrase(minutes: u32) -> String {
+    if minutes == 1 {
+        "1 minute".to_owned()
+    } else {
+        format!("{minutes} minutes")
     }
 }
 
@@ -524,7 +546,9 @@ fn touched_cases(actions: &[Action]) -> Vec<&str> {
             Action::QuotaRequested { case, .. } => case.as_ref(),
             Action::QuotaRequestAlreadyOpen { appended_to, .. } => appended_to.as_ref(),
             Action::NotFiled {
-                reason: NotFiledReason::AlreadyReported { case },
+                reason:
+                    NotFiledReason::AlreadyReported { case }
+                    | NotFiledReason::AppendCooldown { case, .. },
                 ..
             } => Some(case),
             Action::NotFiled { .. } | Action::WouldFile { .. } => None,

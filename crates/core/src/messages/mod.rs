@@ -145,6 +145,14 @@ pub struct AlarmFacts {
     pub use_case: String,
 }
 
+impl AlarmFacts {
+    /// The kinds of the alarms of this notification, in order, without repeats (the classification's when
+    /// no alarm detail was passed): what the bodies' marks name and what the append rule weighs.
+    pub fn fired_kinds(&self) -> Vec<crate::alarms::AlarmKind> {
+        shared::fired_kinds(self)
+    }
+}
+
 /// `<icon> [<LABEL>] <Customer> - Bedrock Ops Alert - <Model> - <topic>`, kept under
 /// [`SUBJECT_MAX_LEN`]. Valid names (10 and 15 characters at most) always fit in full; longer ones
 /// (only possible with names the template would refuse) are cut to those limits with `…`, then the

@@ -8,15 +8,17 @@ use bedrock_ops_aws::{
     AwsError, FollowUpQueue, Ledger, Notifier, ParameterStore, QuotaService, SupportDesk,
     UsageMetrics,
 };
-use bedrock_ops_core::dedup::subject_matches;
+use bedrock_ops_core::dedup::{CaseCategory, subject_matches};
 use bedrock_ops_core::messages::{AlarmFacts, case};
-use bedrock_ops_core::outcome::{Action, CaseRef, NotFiledReason, QuotaIncrease, Target};
-use bedrock_ops_core::plan::{CaseStep, Plan};
+use bedrock_ops_core::outcome::{Action, CaseRef, Filing, NotFiledReason, QuotaIncrease, Target};
+use bedrock_ops_core::plan::{CaseStep, Execution, Plan};
+use bedrock_ops_core::quota_thread;
 use bedrock_ops_core::thresholds::SERVICE_CODE;
 use tracing::{info, warn};
 
 use super::case_lock::{CaseLock, HeldLock, case_lock_key};
 use super::steps::Redo;
+use super::threads::{Rule, Threads, trail};
 use super::{Processor, maybe};
 
 /// The open cases read in the first round trip (or why they could not be).
@@ -55,7 +57,7 @@ fn quota_target(increase: &QuotaIncrease) -> Target {
     }
 }
 
-fn case_ref(summary: &CaseSummary) -> CaseRef {
+pub(super) fn case_ref(summary: &CaseSummary) -> CaseRef {
     CaseRef {
         case_id: summary.case_id.clone(),
         display_id: summary.display_id.clone().unwrap_or_default(),
@@ -100,15 +102,39 @@ where
     /// What a dry run (or a plan held back by the settings) reports instead of filing: the filings it would
     /// have made, naming the open case it would have appended to.
     pub(super) fn unsent(&self, plan: &Plan, open_cases: &OpenCases) -> Vec<Action> {
+        let stack = &self.config.stack.name;
+        let threads = Threads::of(open_cases, stack);
         let open = plan.case(&[]).and_then(|step| {
-            let subject = self.config.stack.name.case_subject(step.category);
-            open_cases
+            let subject = stack.case_subject(step.category);
+            let own = open_cases
                 .as_ref()
                 .ok()
                 .and_then(|cases| duplicate(cases, &subject))
-                .map(case_ref)
+                .map(case_ref);
+            own.or_else(|| {
+                (step.category == CaseCategory::QuotaRequest)
+                    .then(|| quota_thread::reference_thread(&step.increases, &threads.open()))
+                    .flatten()
+                    .and_then(|index| threads.open().get(index).map(|t| t.case.clone()))
+            })
         });
-        plan.unsent_actions(open.as_ref())
+        let mut actions = plan.unsent_actions(open.as_ref());
+        if plan.execution == Execution::DryRun {
+            // What a live run would route to an open thread instead of requesting it.
+            let wanted: Vec<QuotaIncrease> = plan.requests().cloned().collect();
+            for append in quota_thread::route(&wanted, &threads.open()).appends {
+                actions.retain(|action| {
+                    !matches!(action, Action::WouldFile { filing: Filing::QuotaIncrease(i) } if append.increases.contains(i))
+                });
+                actions.push(Action::WouldFile {
+                    filing: Filing::Append {
+                        category: CaseCategory::QuotaRequest,
+                        case: append.case,
+                    },
+                });
+            }
+        }
+        actions
     }
 
     /// Files what the plan says, and reports every filing (or why not). A retry (`redo`) files only the
@@ -122,18 +148,62 @@ where
         now: i64,
         redo: Option<&Redo>,
     ) -> Vec<Action> {
+        // An open case that already asks for a quota of this stack takes the alarm as an append, and that
+        // quota is not requested again (`core::quota_thread`); a retry redoes the thread appends only when an
+        // append failed before.
+        let wanted: Vec<QuotaIncrease> = plan.requests().cloned().collect();
+        let threads = Threads::of(open_cases, &self.config.stack.name);
+        let mut routes = if redo.is_some_and(|redo| !redo.case) {
+            // A retry of failed requests only: no append is redone.
+            quota_thread::Routes {
+                appends: Vec::new(),
+                requests: wanted,
+            }
+        } else {
+            quota_thread::route(&wanted, &threads.open())
+        };
+        if let Some(redo) = redo {
+            routes
+                .requests
+                .retain(|i| redo.request(i.quota_code.as_str()));
+        }
+        let rule = Rule {
+            cooldown: plan.append_cooldown,
+            now,
+        };
+        let thread_appends = async {
+            let mut actions = Vec::new();
+            for append in &routes.appends {
+                let facts = facts_with(facts, append.increases.clone());
+                actions.push(
+                    self.append_ruled(
+                        CaseCategory::QuotaRequest,
+                        append.case.clone(),
+                        threads.trail(append.index),
+                        &facts,
+                        rule,
+                        "open case that already asks for the quota",
+                    )
+                    .await,
+                );
+            }
+            actions
+        };
         // At most three quotas: RPM and the combined TPM quota, or RPM and a split model's input and output
         // quotas; all requested at once (a retry: only those that failed before).
-        let mut requests = plan
-            .requests()
-            .filter(|i| redo.is_none_or(|redo| redo.request(i.quota_code.as_str())));
+        let mut requests = routes.requests.iter();
         let (first, second, third) = (requests.next(), requests.next(), requests.next());
-        let (first, second, third) = tokio::join!(
-            maybe(first.map(|i| self.request(i, facts, open_cases))),
-            maybe(second.map(|i| self.request(i, facts, open_cases))),
-            maybe(third.map(|i| self.request(i, facts, open_cases))),
+        let ((first, second, third), appended) = tokio::join!(
+            async {
+                tokio::join!(
+                    maybe(first.map(|i| self.request(i, facts, open_cases))),
+                    maybe(second.map(|i| self.request(i, facts, open_cases))),
+                    maybe(third.map(|i| self.request(i, facts, open_cases))),
+                )
+            },
+            thread_appends,
         );
-        let mut actions = Vec::new();
+        let mut actions = appended;
         let mut refused = Vec::new();
         for (action, increase) in [first, second, third].into_iter().flatten() {
             actions.push(action);
@@ -306,29 +376,42 @@ where
         };
         let facts = facts_with(facts, step.increases.clone());
         let subject = self.config.stack.name.case_subject(category);
-        let (facts_ref, not_filed_ref) = (&facts, &not_filed);
-        // `whose` names the case in the log: the open duplicate, or the one another alarm of the category
-        // just opened.
-        let append = |case: CaseRef, whose: &'static str| async move {
-            let body = case::append(facts_ref).body;
-            match self
-                .ports
-                .support
-                .add_communication(&case.case_id, &body)
-                .await
-            {
-                Ok(()) => {
-                    info!(case = %case.display_id, whose, "appended to the case");
-                    Action::Appended { category, case }
-                }
-                Err(error) => {
-                    warn!(case = %case.display_id, whose, %error, "could not append to the case");
-                    not_filed_ref(Some(case), &error)
-                }
-            }
+        let rule = Rule {
+            cooldown: plan.append_cooldown,
+            now,
         };
+        let stack = &self.config.stack.name;
         if let Some(open) = duplicate(cases, &subject) {
-            return append(case_ref(open), "open case of the same category").await;
+            let trail = trail(stack, open);
+            return self
+                .append_ruled(
+                    category,
+                    case_ref(open),
+                    Some(&trail),
+                    &facts,
+                    rule,
+                    "open case of the same category",
+                )
+                .await;
+        }
+        // No case of the stack's own subject: a quota alarm's increases go to the case of an open request for
+        // one of its quotas (Service Quotas' case, marked by our follow-up) rather than to a new case.
+        if category == CaseCategory::QuotaRequest {
+            let threads = Threads::of(open_cases, stack);
+            if let Some(index) = quota_thread::reference_thread(&step.increases, &threads.open())
+                && let Some(thread) = threads.open().get(index)
+            {
+                return self
+                    .append_ruled(
+                        category,
+                        thread.case.clone(),
+                        Some(thread.trail),
+                        &facts,
+                        rule,
+                        "case of an open request for the quota",
+                    )
+                    .await;
+            }
         }
         let lock_key = case_lock_key(&subject);
         if held.as_ref().is_none_or(|lock| lock.key != lock_key) {
@@ -338,7 +421,17 @@ where
                     *held = Some(HeldLock::taken(lock_key, claimed_at));
                 }
                 Ok(CaseLock::OpenedByOther(case)) => {
-                    return append(case, "case another alarm of the category just opened").await;
+                    // Opened moments ago by another alarm: no trail of it was listed, so it takes the alarm.
+                    return self
+                        .append_ruled(
+                            category,
+                            case,
+                            None,
+                            &facts,
+                            rule,
+                            "case another alarm of the category just opened",
+                        )
+                        .await;
                 }
                 Ok(CaseLock::Busy) => {
                     warn!("another alarm of the category is still opening its case: no case filed");

@@ -5,7 +5,8 @@
 //! 1. claim the transition in the ledger, taking the case lock of its category in the same write (a new
 //!    transition; see the `gate` and `case_lock` rooms); read the stack's settings and thresholds by name
 //!    (one GetParameters); read the 14-day usage (one GetMetricData); read the quotas the alarm class asks
-//!    about (GetServiceQuota); list the open Support cases. The list is read here even when no case turns out
+//!    about (GetServiceQuota); list the open Support cases, each with its newest communications (the marks of
+//!    our bodies on it say what it already carries: `threads`). The list is read here even when no case turns out
 //!    to be needed (one call), so that every case path saves a round trip; it covers the longest lookback and
 //!    is filtered by the setting afterwards;
 //! 2. the core decides ([`plan::plan`](bedrock_ops_core::plan::plan)), then the Service Quotas requests of
@@ -43,6 +44,7 @@
 //! | `case_lock` | the category's case lock: one Support case when alarms of a category arrive together |
 //! | `reads` | settings, usage, live quotas and open cases, read into the plan's input |
 //! | `filing` | Service Quotas requests, appends to open cases, new Support cases |
+//! | `threads` | the open cases as this stack's threads: what each carries (the marks of our bodies), the quota threads increases are routed to, an append the append rule allows |
 //! | `follow_up` | the follow-up of a Service Quotas request: carried by the alarm's e-mail or sent on the queue, or the context added at once when the answer names the case (`schedule`); one look per follow-up (context appended once, one e-mail); the SQS event (`event`); the context `simulate` shows (`preview`) |
 //! | `delivery` | the e-mail with the closing write; the recorded e-mail of an earlier attempt |
 //! | `record` | the typed record the ledger keeps between attempts ([`FILED_STEP`], [`RETRY_STEP`]) |
@@ -81,6 +83,7 @@ mod retry;
 mod steps;
 #[cfg(test)]
 mod test_support;
+mod threads;
 
 pub use follow_up::{CONTEXT_ADDED_STEP, FollowUpReport, FollowUpResult, batch_response};
 pub use gate::LEDGER_TTL_SECONDS;

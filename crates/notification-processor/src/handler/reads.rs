@@ -81,20 +81,21 @@ where
         }
     }
 
-    /// The names an ALARM reads. Nine or ten fit one GetParameters call: a non-quota alarm asks for no
-    /// increase, so it skips the increase percents and reads the two stored quotas in their place.
+    /// The names an ALARM reads: at most ten, one GetParameters call. A class asks for the increase of its
+    /// own sides only (the plan reads no other side's percent, and the e-mail shows none), so a non-quota
+    /// alarm skips both increase percents and reads the two stored quotas in their place, and an RPM or a
+    /// token alarm skips the other side's percent and reads that side's stored quota instead.
     pub(super) fn alarm_parameters(
         &self,
         class: AlarmClass,
         live: &LiveQuotas<'_>,
     ) -> Vec<&'static str> {
-        let increase_percents = [
-            keys::REQUESTS_PER_MINUTE_INCREASE_PERCENT,
-            keys::TOKENS_PER_MINUTE_INCREASE_PERCENT,
-        ];
+        let wants_rpm = matches!(class, AlarmClass::Rpm | AlarmClass::Both);
+        let wants_tokens = !matches!(class, AlarmClass::Rpm | AlarmClass::NonQuota);
         let mut wanted: Vec<&str> = keys::SETTINGS
             .into_iter()
-            .filter(|key| class != AlarmClass::NonQuota || !increase_percents.contains(key))
+            .filter(|key| wants_rpm || *key != keys::REQUESTS_PER_MINUTE_INCREASE_PERCENT)
+            .filter(|key| wants_tokens || *key != keys::TOKENS_PER_MINUTE_INCREASE_PERCENT)
             .collect();
         wanted.extend([
             keys::RPM_THRESHOLD_CALCULATED,

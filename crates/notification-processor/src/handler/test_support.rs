@@ -109,6 +109,7 @@ impl World {
             ("use-case-description", "Customer support assistant"),
             ("support-case-lookback-days", "60"),
             ("mode", "live"),
+            ("append-cooldown-minutes", "60"),
         ] {
             world.set(key, value);
         }
@@ -303,6 +304,20 @@ impl World {
             .map(|r| (r.quota_code, r.desired))
             .collect()
     }
+}
+
+/// The mark our bodies end with (`core::case_trail`), as this stack's earlier filing would have left it.
+pub(super) fn mark(alarms: &[&str], asks: &[&str]) -> String {
+    format!(
+        "Bedrock Ops Alert reference: stack={CUSTOMER}/{MODEL} alarms={} asks={}",
+        alarms.join(","),
+        asks.join(",")
+    )
+}
+
+/// An ALARM of `kind` at `time` (`2026-05-04T15:30:00.000+0000`): a later transition of the same alarm.
+pub(super) fn alarm_at(kind: &str, severity: &str, time: &str) -> Value {
+    sns(&message(kind, severity, "ALARM", time))
 }
 
 pub(super) fn alarm_name(kind: &str, severity: &str) -> String {

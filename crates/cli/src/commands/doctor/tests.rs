@@ -110,6 +110,7 @@ impl World {
             (keys::USE_CASE_DESCRIPTION, "customer chat"),
             (keys::SUPPORT_CASE_LOOKBACK_DAYS, "45"),
             (keys::MODE, "live"),
+            (keys::APPEND_COOLDOWN_MINUTES, "60"),
             (keys::RPM_THRESHOLD_CALCULATED, "8000"),
             (keys::TPM_THRESHOLD_CALCULATED, "5000000"),
             (keys::RPM_QUOTA, "10000"),

@@ -29,6 +29,10 @@ fn every_alarm_class_reads_its_names_in_one_get_parameters_call() {
         let names = processor.alarm_parameters(class, &live);
 
         assert!(names.len() <= 10, "{class:?}: {names:?}");
+        assert!(
+            names.contains(&keys::APPEND_COOLDOWN_MINUTES),
+            "{class:?}: {names:?}"
+        );
         // The side not read live is shown from the quota the calculator stored.
         assert_eq!(
             live.rpm.is_none(),
