@@ -296,17 +296,19 @@ async fn simulation_shows_the_context_each_follow_up_would_append_as_the_live_ru
             .contains("Please expedite")
     );
 
-    // The live run of the same alarm queues the very same text, its real request id in place of the
-    // placeholder.
+    // The live run of the same alarm schedules the very same text (carried by its e-mail), its real request
+    // id in place of the placeholder.
     let live = World::new();
     live.usage(9_500.0, 3_000_000.0);
     let filed = live.decide(&alarm("Throttles", "Critical")).await;
     assert!(filed.follow_up_context.is_empty(), "only simulate shows it");
     let queued: Vec<bedrock_ops_core::follow_up::FollowUp> = live
-        .queue
-        .sent()
+        .notifier
+        .published()
         .iter()
-        .map(|m| bedrock_ops_core::follow_up::parse(&m.body).unwrap())
+        .flat_map(|m| m.attributes.iter())
+        .filter(|(name, _)| name == bedrock_ops_core::follow_up::FOLLOW_UP_ATTRIBUTE)
+        .flat_map(|(_, value)| bedrock_ops_core::follow_up::parse_carried(value).unwrap())
         .collect();
     assert_eq!(queued.len(), 2);
     for (message, preview) in queued.iter().zip(&decision.follow_up_context) {
