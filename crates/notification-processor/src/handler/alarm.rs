@@ -156,9 +156,11 @@ where
         let mut follow_ups = None;
         let actions = match &plan.execution {
             Execution::Live => {
-                let mut actions = self
-                    .execute(&plan, &facts, &open_cases, &mut held, now, redo)
-                    .await;
+                // Boxed: the filings (up to three requests, each with its open-request append, beside the
+                // thread appends) are the deepest future of a transition; inline they overflowed a test
+                // thread's 2 MiB stack in debug builds.
+                let mut actions =
+                    Box::pin(self.execute(&plan, &facts, &open_cases, &mut held, now, redo)).await;
                 follow_ups = self
                     .follow_up_requests(&t.key, &facts, &mut actions, plan.notify, scheduling, now)
                     .await;

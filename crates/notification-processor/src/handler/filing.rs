@@ -196,9 +196,9 @@ where
         let ((first, second, third), appended) = tokio::join!(
             async {
                 tokio::join!(
-                    maybe(first.map(|i| self.request(i, facts, open_cases))),
-                    maybe(second.map(|i| self.request(i, facts, open_cases))),
-                    maybe(third.map(|i| self.request(i, facts, open_cases))),
+                    maybe(first.map(|i| Box::pin(self.request(i, facts, open_cases)))),
+                    maybe(second.map(|i| Box::pin(self.request(i, facts, open_cases)))),
+                    maybe(third.map(|i| Box::pin(self.request(i, facts, open_cases)))),
                 )
             },
             thread_appends,
