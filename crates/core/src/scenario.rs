@@ -201,6 +201,8 @@ mod tests {
             steady_tpm: peak_tpm / 2.0,
             avg_input_tokens_per_request: None,
             avg_output_tokens_per_request: None,
+            input_tpm: None,
+            output_tpm: None,
         }
     }
 

@@ -65,6 +65,8 @@ fn usage(peak_rpm: f64, steady_rpm: f64, peak_tpm: f64, steady_tpm: f64) -> Usag
         steady_tpm,
         avg_input_tokens_per_request: Some(1_850.4),
         avg_output_tokens_per_request: Some(412.0),
+        input_tpm: None,
+        output_tpm: None,
     }
 }
 

@@ -13,8 +13,8 @@ use bedrock_ops_core::settings::{Mode, keys};
 use bedrock_ops_core::thresholds::SERVICE_CODE;
 
 use super::case_lock::case_lock_key;
-use super::follow_up::preview;
 use super::follow_up::Scheduling;
+use super::follow_up::preview;
 use super::gate::Admission;
 use super::reads::{live_or_stored, read_settings, side_quota, within_lookback};
 use super::report::{Decided, Decision, EmailStatus, Report};
