@@ -101,10 +101,11 @@ where
         {
             settings.mode = Mode::DryRun;
         }
+        let split_tokens = self.config.stack.token_quotas.split().is_some();
         let thresholds = parameters
             .as_ref()
             .map_err(ToString::to_string)
-            .and_then(plan::stored_thresholds);
+            .and_then(|values| plan::stored_thresholds(values, split_tokens));
         let usage = usage.map_err(|e| e.to_string());
         let rpm = side_quota(self.config.stack.rpm_quota_code.code(), rpm);
         let tokens = &self.config.stack.token_quotas;

@@ -82,7 +82,10 @@ where
     }
 
     /// The names an ALARM reads. Nine or ten fit one GetParameters call: a non-quota alarm asks for no
-    /// increase, so it skips the increase percents and reads the two stored quotas in their place.
+    /// increase, so it skips the increase percents and reads the two stored quotas in their place. A model
+    /// with split token quotas reads two token thresholds (and up to two stored token quotas) in place of
+    /// one: 10 to 12 names, so [`Self::read_parameters`] may make its second, concurrent call (same round
+    /// trip); a combined stack's names are unchanged.
     pub(super) fn alarm_parameters(
         &self,
         class: AlarmClass,
@@ -96,15 +99,19 @@ where
             .into_iter()
             .filter(|key| class != AlarmClass::NonQuota || !increase_percents.contains(key))
             .collect();
-        wanted.extend([
-            keys::RPM_THRESHOLD_CALCULATED,
-            keys::TPM_THRESHOLD_CALCULATED,
-        ]);
+        let split_tokens = self.config.stack.token_quotas.split().is_some();
+        wanted.push(keys::RPM_THRESHOLD_CALCULATED);
+        if !split_tokens {
+            wanted.push(keys::TPM_THRESHOLD_CALCULATED);
+        }
         if live.rpm.is_none() && self.config.stack.rpm_quota_code.code().is_some() {
             wanted.push(keys::RPM_QUOTA);
         }
         if live.tpm.is_none() && self.config.stack.token_quotas.combined().is_some() {
             wanted.push(keys::TPM_QUOTA);
+        }
+        if split_tokens {
+            wanted.extend(split_token_keys(live));
         }
         wanted
     }
@@ -146,6 +153,19 @@ where
             .open_cases(now - LONGEST_LOOKBACK_DAYS * 86_400)
             .await
     }
+}
+
+/// A split token model's keys: both thresholds (the usage check compares each token series with its own), and
+/// the stored quota of each token side not read live (display only).
+fn split_token_keys(live: &LiveQuotas<'_>) -> impl Iterator<Item = &'static str> {
+    [
+        Some(keys::INPUT_TPM_THRESHOLD_CALCULATED),
+        Some(keys::OUTPUT_TPM_THRESHOLD_CALCULATED),
+        live.input_tpm.is_none().then_some(keys::INPUT_TPM_QUOTA),
+        live.output_tpm.is_none().then_some(keys::OUTPUT_TPM_QUOTA),
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// The open cases created within the lookback the settings ask for.
