@@ -27,7 +27,7 @@ use crate::outcome::QuotaIncrease;
 use crate::scenario::Scenario;
 use crate::scenario::UsageThresholds;
 use crate::stack::StackIdentity;
-use crate::thresholds::{QuotaValue, RpmQuotaCode};
+use crate::thresholds::{QuotaValue, RpmQuotaCode, Threshold};
 use crate::usage::UsageSummary;
 
 pub use case::{CaseText, Communication};
@@ -128,6 +128,21 @@ impl SideFigures {
                 .map_or(Limit::Unknown, |t| Limit::Known(t.get())),
         }
     }
+
+    /// One split token quota's figures (input or output TPM): its quota, and its stored threshold.
+    pub fn token(quota: Option<QuotaValue>, threshold: Option<Threshold>) -> SideFigures {
+        SideFigures {
+            quota: quota.map_or(Limit::Unknown, |q| Limit::Known(q.get())),
+            threshold: threshold.map_or(Limit::Unknown, |t| Limit::Known(t.get())),
+        }
+    }
+}
+
+/// The two token sides of a model whose token limit is an input and an output quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SplitTokenFigures {
+    pub input: SideFigures,
+    pub output: SideFigures,
 }
 
 /// Everything an alarm notification says, apart from what was done (the actions).
@@ -142,7 +157,10 @@ pub struct AlarmFacts {
     /// 14-day usage; `None` when it could not be read (the scenario then says why).
     pub usage: Option<UsageSummary>,
     pub rpm: SideFigures,
+    /// The combined token quota's figures; not shown for a model with split token quotas.
     pub tpm: SideFigures,
+    /// A model with split token quotas: the input and output quotas' figures, shown in place of `tpm`.
+    pub split_tpm: Option<SplitTokenFigures>,
     /// The increases the case asks for (or lists for reference, for `low_usage`).
     pub increases: Vec<QuotaIncrease>,
     /// The `use-case-description` setting; left out when empty.
