@@ -186,8 +186,17 @@ async fn an_input_token_alarm_with_high_input_usage_is_high_usage_and_raises_the
         Decided::Alarm(Scenario::HighUsage { expedited: false })
     );
     assert_eq!(world.filed_requests(), [(INPUT.to_owned(), 2_500_000.0)]);
-    // The thresholds and the stored output quota fit the same round trip.
-    assert!(world.parameters.calls("GetParameters") <= 2);
+    // The thresholds and the stored RPM and output quotas: more than 10 names, so a second GetParameters
+    // call (concurrent, in the same round trip), never a third.
+    let live = processor.live_quotas(AlarmClass::InputTpm);
+    let names = processor
+        .alarm_parameters(AlarmClass::InputTpm, &live)
+        .len();
+    assert_eq!(world.parameters.calls("GetParameters"), names.div_ceil(10));
+    assert!(
+        world.parameters.calls("GetParameters") <= 2,
+        "{names} names"
+    );
 }
 
 #[tokio::test]
