@@ -22,7 +22,9 @@ use crate::alarms::{AlarmClass, Classification, Severity};
 use crate::dedup::CaseCategory;
 use crate::increase::{IncreaseDecision, IncreasePercent, QuotaFacts, decide_increase};
 use crate::outcome::{Action, CaseRef, Filing, NotFiledReason, QuotaIncrease, Target};
-use crate::scenario::{QuotaSide, Reading, Scenario, ScenarioDecision, decide, split_token_sides};
+use crate::scenario::{
+    QuotaSide, Reading, Scenario, ScenarioDecision, UsageThresholds, decide, split_token_sides,
+};
 use crate::settings::{AppendCooldown, Mode, Settings, keys};
 use crate::thresholds::{QuotaCode, RpmThreshold, Threshold, Thresholds};
 use crate::usage::UsageSummary;
@@ -91,7 +93,7 @@ pub struct PlanInput<'a> {
     pub classification: &'a Classification,
     pub settings: Reading<'a, Settings>,
     pub usage: Reading<'a, UsageSummary>,
-    pub thresholds: Reading<'a, Thresholds>,
+    pub thresholds: Reading<'a, UsageThresholds>,
     pub rpm: &'a SideQuota,
     /// `NotApplicable` for a model with split token quotas.
     pub tpm: &'a SideQuota,
@@ -175,22 +177,34 @@ pub fn case_severity_code(severity: Severity) -> &'static str {
     }
 }
 
-/// The thresholds the calculator stored (`thresholds/rpm-threshold-calculated`,
-/// `thresholds/tpm-threshold-calculated`, keys relative to the stack path); the reason when
-/// either is missing or not a threshold.
-pub fn stored_thresholds(values: &BTreeMap<String, String>) -> Result<Thresholds, String> {
-    let get = |key: &str| {
+/// The thresholds the calculator stored (`thresholds/rpm-threshold-calculated` and
+/// `thresholds/tpm-threshold-calculated`, or for a model with split token quotas
+/// `thresholds/input-tpm-threshold-calculated` and `thresholds/output-tpm-threshold-calculated`;
+/// keys relative to the stack path); the reason when one is missing or not a threshold.
+pub fn stored_thresholds(
+    values: &BTreeMap<String, String>,
+    split_tokens: bool,
+) -> Result<UsageThresholds, String> {
+    fn get<T: std::str::FromStr<Err: std::fmt::Display>>(
+        values: &BTreeMap<String, String>,
+        key: &str,
+    ) -> Result<T, String> {
         values
             .get(key)
-            .ok_or_else(|| format!("Parameter Store has no {key}"))
-    };
-    let rpm: RpmThreshold = get(keys::RPM_THRESHOLD_CALCULATED)?
-        .parse()
-        .map_err(|e| format!("{}: {e}", keys::RPM_THRESHOLD_CALCULATED))?;
-    let tpm: Threshold = get(keys::TPM_THRESHOLD_CALCULATED)?
-        .parse()
-        .map_err(|e| format!("{}: {e}", keys::TPM_THRESHOLD_CALCULATED))?;
-    Ok(Thresholds { rpm, tpm })
+            .ok_or_else(|| format!("Parameter Store has no {key}"))?
+            .parse()
+            .map_err(|e| format!("{key}: {e}"))
+    }
+    let rpm: RpmThreshold = get(values, keys::RPM_THRESHOLD_CALCULATED)?;
+    if split_tokens {
+        return Ok(UsageThresholds::Split {
+            rpm,
+            input_tpm: get(values, keys::INPUT_TPM_THRESHOLD_CALCULATED)?,
+            output_tpm: get(values, keys::OUTPUT_TPM_THRESHOLD_CALCULATED)?,
+        });
+    }
+    let tpm: Threshold = get(values, keys::TPM_THRESHOLD_CALCULATED)?;
+    Ok(UsageThresholds::Combined(Thresholds { rpm, tpm }))
 }
 
 fn execution(settings: Reading<'_, Settings>) -> Execution {
@@ -500,14 +514,14 @@ mod tests {
         }
     }
 
-    fn thresholds(rpm_quota: Option<u64>, tpm_quota: u64) -> Thresholds {
-        Thresholds {
+    fn thresholds(rpm_quota: Option<u64>, tpm_quota: u64) -> UsageThresholds {
+        UsageThresholds::Combined(Thresholds {
             rpm: RpmThreshold::of(
                 rpm_quota.map(|q| QuotaValue::new(q).unwrap()),
                 Percent::DEFAULT,
             ),
             tpm: Threshold::of(QuotaValue::new(tpm_quota).unwrap(), Percent::DEFAULT),
-        }
+        })
     }
 
     fn usage(peak_rpm: f64, peak_tpm: f64) -> UsageSummary {
@@ -520,6 +534,8 @@ mod tests {
             steady_tpm: peak_tpm / 2.0,
             avg_input_tokens_per_request: None,
             avg_output_tokens_per_request: None,
+            input_tpm: None,
+            output_tpm: None,
         }
     }
 
@@ -546,7 +562,7 @@ mod tests {
         alarms: Vec<AlarmKind>,
         settings: Settings,
         usage: UsageSummary,
-        thresholds: Thresholds,
+        thresholds: UsageThresholds,
         rpm: SideQuota,
         tpm: SideQuota,
     }
@@ -587,7 +603,7 @@ mod tests {
             .collect()
     }
 
-    fn split_plan(alarms: &[AlarmKind], thresholds: Reading<'_, Thresholds>) -> Plan {
+    fn split_plan(alarms: &[AlarmKind], thresholds: Reading<'_, UsageThresholds>) -> Plan {
         let settings = settings();
         let usage = usage(100.0, 1_000.0);
         plan(&PlanInput {
@@ -625,6 +641,51 @@ mod tests {
         assert!(plan.increases[0].desired > 2_000_000);
         let output = split_plan(&[AlarmKind::HighOutputTpmQuotaUsage], Err("unread"));
         assert_eq!(requested_codes(&output), ["L-22222222"]);
+    }
+
+    #[test]
+    fn an_input_token_alarm_with_high_input_usage_is_high_usage_and_raises_the_input_quota_only() {
+        let settings = settings();
+        let pct = Percent::DEFAULT;
+        let thresholds = UsageThresholds::Split {
+            rpm: RpmThreshold::NotApplicable,
+            input_tpm: Threshold::of(QuotaValue::new(2_000_000).unwrap(), pct),
+            output_tpm: Threshold::of(QuotaValue::new(400_000).unwrap(), pct),
+        };
+        let per_minute = |peak: f64| crate::usage::PerMinute {
+            peak,
+            steady: peak / 2.0,
+        };
+        let plan_for = |input: f64, output: f64| {
+            let usage = UsageSummary {
+                input_tpm: Some(per_minute(input)),
+                output_tpm: Some(per_minute(output)),
+                ..usage(100.0, 1_000.0)
+            };
+            plan(&PlanInput {
+                classification: &fired(&[AlarmKind::HighInputTpmQuotaUsage]),
+                settings: Ok(&settings),
+                usage: Ok(&usage),
+                thresholds: Ok(&thresholds),
+                rpm: &SideQuota::NotApplicable,
+                tpm: &SideQuota::NotApplicable,
+                input_tpm: &read("L-11111111", 2_000_000),
+                output_tpm: &read("L-22222222", 400_000),
+            })
+        };
+        // Peak 1,700,000 input tokens per minute against the threshold 1,600,000.
+        let high = plan_for(1_700_000.0, 1_000.0);
+        assert_eq!(
+            high.decision.scenario,
+            Scenario::HighUsage { expedited: false }
+        );
+        assert_eq!(requested_codes(&high), ["L-11111111"]);
+        // Under both thresholds: investigate first, the input increase for reference only.
+        let low = plan_for(1_000_000.0, 1_000.0);
+        assert_eq!(low.decision.scenario, Scenario::LowUsage);
+        assert!(requested_codes(&low).is_empty());
+        assert_eq!(low.increases.len(), 1);
+        assert_eq!(low.increases[0].side, QuotaSide::InputTpm);
     }
 
     #[test]
@@ -1099,19 +1160,42 @@ mod tests {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
-        let t = stored_thresholds(&values).unwrap();
-        assert_eq!(t.rpm, RpmThreshold::NotApplicable);
-        assert_eq!(t.tpm.get(), 5_000_000);
+        let t = stored_thresholds(&values, false).unwrap();
+        assert_eq!(t.rpm(), RpmThreshold::NotApplicable);
+        assert_eq!(t.tpm().map(Threshold::get), Some(5_000_000));
+    }
+
+    #[test]
+    fn stored_thresholds_of_a_split_token_model_are_the_input_and_output_ones() {
+        let mut values: BTreeMap<String, String> = [
+            (keys::RPM_THRESHOLD_CALCULATED, "160"),
+            (keys::INPUT_TPM_THRESHOLD_CALCULATED, "1600000"),
+            (keys::OUTPUT_TPM_THRESHOLD_CALCULATED, "320000"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let t = stored_thresholds(&values, true).unwrap();
+        assert_eq!(t.rpm().threshold().map(Threshold::get), Some(160));
+        assert_eq!(t.tpm(), None);
+        let (input, output) = t.split().unwrap();
+        assert_eq!((input.get(), output.get()), (1_600_000, 320_000));
+        // A split stack has no combined key, and needs none.
+        let err = stored_thresholds(&values, false).unwrap_err();
+        assert!(err.contains("tpm-threshold-calculated"), "{err}");
+        values.remove(keys::OUTPUT_TPM_THRESHOLD_CALCULATED);
+        let err = stored_thresholds(&values, true).unwrap_err();
+        assert!(err.contains("output-tpm-threshold-calculated"), "{err}");
     }
 
     #[test]
     fn stored_thresholds_name_the_missing_or_damaged_key() {
         let mut values = BTreeMap::new();
-        let err = stored_thresholds(&values).unwrap_err();
+        let err = stored_thresholds(&values, false).unwrap_err();
         assert!(err.contains("rpm-threshold-calculated"), "{err}");
         values.insert(keys::RPM_THRESHOLD_CALCULATED.to_owned(), "8000".to_owned());
         values.insert(keys::TPM_THRESHOLD_CALCULATED.to_owned(), "lots".to_owned());
-        let err = stored_thresholds(&values).unwrap_err();
+        let err = stored_thresholds(&values, false).unwrap_err();
         assert!(
             err.contains("tpm-threshold-calculated") && err.contains("lots"),
             "{err}"

@@ -6,15 +6,98 @@
 //!    these as `new_model`; we keep its action, a Quota Request, but say what really happened);
 //! 3. 14-day peak RPM = 0 and peak TPM = 0 → `new_model`;
 //! 4. peak RPM ≥ RPM threshold or peak TPM ≥ TPM threshold → `high_usage` (expedited when critical);
-//!    a side whose threshold is not applicable (no RPM quota) never triggers;
+//!    a side whose threshold is not applicable (no RPM quota) never triggers; for a model whose token
+//!    limit is an input and an output quota, peak input TPM ≥ input threshold or peak output TPM ≥
+//!    output threshold stand where the TPM comparison would (when no side is over its threshold, a token
+//!    series CloudWatch had no datapoint of leaves the usage unknown, with the series named);
 //! 5. otherwise → `low_usage` (investigate first, increase details as reference).
 
 use serde::Serialize;
 
 use crate::alarms::{AlarmClass, Classification, Severity};
 use crate::dedup::CaseCategory;
-use crate::thresholds::Thresholds;
-use crate::usage::UsageSummary;
+use crate::thresholds::{RpmThreshold, Threshold, Thresholds};
+use crate::usage::{PerMinute, UsageSummary};
+
+/// The thresholds the usage check compares with, as the calculator stored them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsageThresholds {
+    /// The RPM threshold and the combined TPM one.
+    Combined(Thresholds),
+    /// A model whose token limit is an input and an output quota: the RPM threshold and one per token quota.
+    Split {
+        rpm: RpmThreshold,
+        input_tpm: Threshold,
+        output_tpm: Threshold,
+    },
+}
+
+impl UsageThresholds {
+    pub fn rpm(&self) -> RpmThreshold {
+        match self {
+            UsageThresholds::Combined(t) => t.rpm,
+            UsageThresholds::Split { rpm, .. } => *rpm,
+        }
+    }
+
+    /// The combined TPM threshold; `None` for a split model.
+    pub fn tpm(&self) -> Option<Threshold> {
+        match self {
+            UsageThresholds::Combined(t) => Some(t.tpm),
+            UsageThresholds::Split { .. } => None,
+        }
+    }
+
+    /// The input and output token thresholds of a split model.
+    pub fn split(&self) -> Option<(Threshold, Threshold)> {
+        match self {
+            UsageThresholds::Combined(_) => None,
+            UsageThresholds::Split {
+                input_tpm,
+                output_tpm,
+                ..
+            } => Some((*input_tpm, *output_tpm)),
+        }
+    }
+}
+
+impl From<Thresholds> for UsageThresholds {
+    fn from(thresholds: Thresholds) -> UsageThresholds {
+        UsageThresholds::Combined(thresholds)
+    }
+}
+
+/// Whether the token side of the usage reached its threshold, or which series is missing to tell.
+fn tokens_high(usage: &UsageSummary, thresholds: &UsageThresholds) -> Result<bool, String> {
+    match thresholds {
+        UsageThresholds::Combined(t) => Ok(t.tpm.is_reached_by(usage.peak_tpm)),
+        UsageThresholds::Split {
+            input_tpm,
+            output_tpm,
+            ..
+        } => {
+            let side = |figures: Option<PerMinute>, metric: &str, threshold: Threshold| {
+                figures
+                    .map(|f| threshold.is_reached_by(f.peak))
+                    .ok_or_else(|| {
+                        format!(
+                            "CloudWatch has no {metric} datapoint in the {} days, so the split token quota's usage could not be compared with its threshold",
+                            usage.lookback_days
+                        )
+                    })
+            };
+            let input = side(usage.input_tpm, "InputTokenCount", *input_tpm);
+            let output = side(usage.output_tpm, "OutputTokenCount", *output_tpm);
+            // One side over its threshold decides it, whatever the other series holds.
+            match (input, output) {
+                (Ok(true), _) | (_, Ok(true)) => Ok(true),
+                (Ok(false), Ok(false)) => Ok(false),
+                (Err(a), Err(b)) => Err(format!("{a}; {b}")),
+                (Err(reason), _) | (_, Err(reason)) => Err(reason),
+            }
+        }
+    }
+}
 
 /// One quota of a model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -91,7 +174,7 @@ pub type Reading<'a, T> = Result<&'a T, &'a str>;
 pub fn decide_scenario(
     classification: &Classification,
     usage: Reading<'_, UsageSummary>,
-    thresholds: Reading<'_, Thresholds>,
+    thresholds: Reading<'_, UsageThresholds>,
 ) -> Scenario {
     if classification.class == AlarmClass::NonQuota {
         return Scenario::NonQuota;
@@ -113,10 +196,16 @@ pub fn decide_scenario(
         return Scenario::NewModel;
     }
     let rpm_high = thresholds
-        .rpm
+        .rpm()
         .threshold()
         .is_some_and(|t| t.is_reached_by(usage.peak_rpm));
-    let tpm_high = thresholds.tpm.is_reached_by(usage.peak_tpm);
+    // A side over its threshold decides it; a token series that could not be compared matters only when
+    // no other side did.
+    let tpm_high = match tokens_high(usage, thresholds) {
+        Ok(high) => high,
+        Err(_) if rpm_high => true,
+        Err(reason) => return Scenario::UsageUnknown { reason },
+    };
     if rpm_high || tpm_high {
         Scenario::HighUsage {
             expedited: classification.severity == Severity::Critical,
@@ -130,8 +219,8 @@ pub fn decide_scenario(
 /// input quota only, output_tpm → the output quota only. The RPM side is dropped when the model has no RPM
 /// quota. When the thresholds are unknown, RPM is kept; the case builder then finds out from Service Quotas
 /// whether it exists.
-pub fn requested_sides(class: AlarmClass, thresholds: Option<&Thresholds>) -> Vec<QuotaSide> {
-    let rpm_exists = thresholds.is_none_or(|t| t.rpm.is_applicable());
+pub fn requested_sides(class: AlarmClass, thresholds: Option<&UsageThresholds>) -> Vec<QuotaSide> {
+    let rpm_exists = thresholds.is_none_or(|t| t.rpm().is_applicable());
     let (rpm, tpm) = match class {
         AlarmClass::Rpm => (true, false),
         AlarmClass::Tpm => (false, true),
@@ -166,7 +255,7 @@ pub fn split_token_sides(sides: Vec<QuotaSide>) -> Vec<QuotaSide> {
 pub fn decide(
     classification: &Classification,
     usage: Reading<'_, UsageSummary>,
-    thresholds: Reading<'_, Thresholds>,
+    thresholds: Reading<'_, UsageThresholds>,
 ) -> ScenarioDecision {
     let scenario = decide_scenario(classification, usage, thresholds);
     let requested = requested_sides(classification.class, thresholds.ok());
@@ -183,12 +272,135 @@ mod tests {
     use crate::alarms::AlarmKind;
     use crate::thresholds::{Percent, QuotaValue, RpmThreshold, Threshold};
 
-    fn thresholds(rpm_quota: Option<u64>, tpm_quota: u64) -> Thresholds {
+    fn thresholds(rpm_quota: Option<u64>, tpm_quota: u64) -> UsageThresholds {
         let pct = Percent::DEFAULT;
-        Thresholds {
+        UsageThresholds::Combined(Thresholds {
             rpm: RpmThreshold::of(rpm_quota.map(|q| QuotaValue::new(q).unwrap()), pct),
             tpm: Threshold::of(QuotaValue::new(tpm_quota).unwrap(), pct),
+        })
+    }
+
+    /// RPM quota 200 (threshold 160), input quota 2,000,000 (threshold 1,600,000), output quota 400,000
+    /// (threshold 320,000).
+    fn split_thresholds() -> UsageThresholds {
+        let pct = Percent::DEFAULT;
+        let quota = |q| QuotaValue::new(q).unwrap();
+        UsageThresholds::Split {
+            rpm: RpmThreshold::of(Some(quota(200)), pct),
+            input_tpm: Threshold::of(quota(2_000_000), pct),
+            output_tpm: Threshold::of(quota(400_000), pct),
         }
+    }
+
+    fn split_usage(peak_rpm: f64, input: Option<f64>, output: Option<f64>) -> UsageSummary {
+        let per_minute = |peak: f64| PerMinute {
+            peak,
+            steady: peak / 2.0,
+        };
+        UsageSummary {
+            input_tpm: input.map(per_minute),
+            output_tpm: output.map(per_minute),
+            ..usage(peak_rpm, peak_rpm)
+        }
+    }
+
+    #[test]
+    fn split_token_side_is_decided_against_its_own_threshold() {
+        let t = split_thresholds();
+        for (kind, peak_rpm, input, output, want) in [
+            // 1,700,000 input tokens per minute ≥ 1,600,000.
+            (
+                AlarmKind::HighInputTpmQuotaUsage,
+                50.0,
+                Some(1_700_000.0),
+                Some(10_000.0),
+                Scenario::HighUsage { expedited: false },
+            ),
+            // Exactly at the threshold is high, as for the combined side.
+            (
+                AlarmKind::HighOutputTpmQuotaUsage,
+                50.0,
+                Some(1.0),
+                Some(320_000.0),
+                Scenario::HighUsage { expedited: false },
+            ),
+            // 1,599,999 and 319,999: both under.
+            (
+                AlarmKind::HighInputTpmQuotaUsage,
+                50.0,
+                Some(1_599_999.0),
+                Some(319_999.0),
+                Scenario::LowUsage,
+            ),
+            // The RPM side still counts, as with a combined token quota.
+            (
+                AlarmKind::Throttles,
+                160.0,
+                Some(1.0),
+                Some(1.0),
+                Scenario::HighUsage { expedited: true },
+            ),
+            // Idle model: new_model before the series are looked at.
+            (
+                AlarmKind::HighInputTpmQuotaUsage,
+                0.0,
+                None,
+                None,
+                Scenario::NewModel,
+            ),
+        ] {
+            let usage = split_usage(peak_rpm, input, output);
+            let s = decide_scenario(&fired(&[kind]), Ok(&usage), Ok(&t));
+            assert_eq!(s, want, "{kind:?} {peak_rpm} {input:?} {output:?}");
+        }
+    }
+
+    #[test]
+    fn split_token_model_without_a_token_series_is_usage_unknown_naming_it() {
+        let t = split_thresholds();
+        let s = decide_scenario(
+            &fired(&[AlarmKind::HighInputTpmQuotaUsage]),
+            Ok(&split_usage(50.0, Some(1_000.0), None)),
+            Ok(&t),
+        );
+        let Scenario::UsageUnknown { reason } = s else {
+            panic!("{s:?}");
+        };
+        assert!(reason.contains("OutputTokenCount"), "{reason}");
+        assert!(!reason.contains("InputTokenCount"), "{reason}");
+
+        let s = decide_scenario(
+            &fired(&[AlarmKind::HighOutputTpmQuotaUsage]),
+            Ok(&split_usage(50.0, None, None)),
+            Ok(&t),
+        );
+        let Scenario::UsageUnknown { reason } = s else {
+            panic!("{s:?}");
+        };
+        assert!(reason.contains("InputTokenCount") && reason.contains("OutputTokenCount"));
+
+        // A side known to be over its threshold decides without the missing series.
+        for (peak_rpm, input) in [(50.0, Some(1_700_000.0)), (160.0, None)] {
+            let s = decide_scenario(
+                &fired(&[AlarmKind::HighInputTpmQuotaUsage]),
+                Ok(&split_usage(peak_rpm, input, None)),
+                Ok(&t),
+            );
+            assert_eq!(s, Scenario::HighUsage { expedited: false }, "{peak_rpm}");
+        }
+    }
+
+    #[test]
+    fn split_thresholds_expose_rpm_and_no_combined_tpm() {
+        let t = split_thresholds();
+        assert_eq!(t.rpm().threshold().map(Threshold::get), Some(160));
+        assert_eq!(t.tpm(), None);
+        let (input, output) = t.split().unwrap();
+        assert_eq!((input.get(), output.get()), (1_600_000, 320_000));
+        let combined = thresholds(None, 200_000);
+        assert_eq!(combined.tpm().map(Threshold::get), Some(160_000));
+        assert_eq!(combined.split(), None);
+        assert!(requested_sides(AlarmClass::Rpm, Some(&combined)).is_empty());
     }
 
     fn usage(peak_rpm: f64, peak_tpm: f64) -> UsageSummary {
@@ -201,6 +413,8 @@ mod tests {
             steady_tpm: peak_tpm / 2.0,
             avg_input_tokens_per_request: None,
             avg_output_tokens_per_request: None,
+            input_tpm: None,
+            output_tpm: None,
         }
     }
 
@@ -236,7 +450,7 @@ mod tests {
     #[test]
     fn invocation_anomaly_5578_under_8000_with_quota_10001_is_low_usage() {
         let t = thresholds(Some(10_001), 6_250_000);
-        assert_eq!(t.rpm.threshold().unwrap().get(), 8_000);
+        assert_eq!(t.rpm().threshold().unwrap().get(), 8_000);
         let d = decide(
             &fired(&[AlarmKind::InvocationAnomaly]),
             Ok(&usage(5_578.0, 3_404_691.0)),

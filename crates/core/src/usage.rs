@@ -9,6 +9,9 @@
 //! - **TPM** comes from the `EstimatedTPMQuotaUsage` series, the figure Bedrock enforces the quota on
 //!   (cache writes and output burndown included), never from raw input + output token sums (W-7).
 //! - **active minutes** = minutes with at least one invocation.
+//! - **input / output TPM** (a model whose token limit is an input and an output quota) come from the
+//!   `InputTokenCount` and `OutputTokenCount` series, the counts those two quotas are charged with: peak and
+//!   steady state as above; unknown (`None`) when CloudWatch had no datapoint of the series.
 //!
 //! Missing minutes may be left out of a series or given as 0: neither changes any figure. Negative and
 //! non-finite values cannot come from a CloudWatch Sum and are ignored.
@@ -44,6 +47,26 @@ pub struct UsageSummary {
     /// `None` when the input-token series was not read or there were no invocations.
     pub avg_input_tokens_per_request: Option<f64>,
     pub avg_output_tokens_per_request: Option<f64>,
+    /// Peak and steady state of the `InputTokenCount` series per minute; `None` when it was not read.
+    pub input_tpm: Option<PerMinute>,
+    /// Peak and steady state of the `OutputTokenCount` series per minute; `None` when it was not read.
+    pub output_tpm: Option<PerMinute>,
+}
+
+/// The peak and steady state of one per-minute series.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PerMinute {
+    pub peak: f64,
+    pub steady: f64,
+}
+
+impl PerMinute {
+    pub fn of(series: &[f64]) -> PerMinute {
+        PerMinute {
+            peak: peak(series),
+            steady: steady_state(series),
+        }
+    }
 }
 
 fn active(series: &[f64]) -> impl Iterator<Item = f64> + '_ {
@@ -91,6 +114,8 @@ impl UsageSummary {
             steady_tpm: steady_state(&series.estimated_tpm),
             avg_input_tokens_per_request: per_request(series.input_tokens.as_ref(), invocations),
             avg_output_tokens_per_request: per_request(series.output_tokens.as_ref(), invocations),
+            input_tpm: series.input_tokens.as_deref().map(PerMinute::of),
+            output_tpm: series.output_tokens.as_deref().map(PerMinute::of),
         }
     }
 
@@ -174,6 +199,11 @@ mod tests {
                 steady_tpm: 200.0,
                 avg_input_tokens_per_request: Some(100.0),
                 avg_output_tokens_per_request: None,
+                input_tpm: Some(PerMinute {
+                    peak: 3_000.0,
+                    steady: 2_000.0,
+                }),
+                output_tpm: None,
             }
         );
     }
@@ -189,5 +219,56 @@ mod tests {
         assert_eq!(summary.avg_input_tokens_per_request, None);
         assert_eq!(summary.avg_output_tokens_per_request, None);
         assert!(summary.is_idle());
+    }
+
+    #[test]
+    fn input_and_output_tpm_are_peak_and_steady_of_their_own_series() {
+        for (input, output, want_input, want_output) in [
+            (
+                Some(vec![0.0, 1_000.0, 9_000.0, 2_000.0]),
+                Some(vec![0.0, 100.0, 300.0, 200.0]),
+                Some((9_000.0, 2_000.0)),
+                Some((300.0, 200.0)),
+            ),
+            // Idle minutes are left out of the steady state; one burst does not move it.
+            (
+                Some(vec![0.0, 0.0, 10.0, 10.0, 12.0, 50_000.0]),
+                None,
+                Some((50_000.0, 11.0)),
+                None,
+            ),
+            // A series CloudWatch had no datapoint of stays unknown, never zero.
+            (None, None, None, None),
+            (
+                Some(vec![]),
+                Some(vec![0.0]),
+                Some((0.0, 0.0)),
+                Some((0.0, 0.0)),
+            ),
+        ] {
+            let summary = UsageSummary::from_series(&UsageSeries {
+                lookback_days: 14,
+                invocations: vec![1.0],
+                estimated_tpm: vec![1.0],
+                input_tokens: input.clone(),
+                output_tokens: output.clone(),
+            });
+            let of = |w: Option<(f64, f64)>| w.map(|(peak, steady)| PerMinute { peak, steady });
+            assert_eq!(summary.input_tpm, of(want_input), "{input:?}");
+            assert_eq!(summary.output_tpm, of(want_output), "{output:?}");
+        }
+    }
+
+    #[test]
+    fn split_tpm_never_comes_from_estimated_quota_usage() {
+        let summary = UsageSummary::from_series(&UsageSeries {
+            lookback_days: 14,
+            invocations: vec![10.0],
+            estimated_tpm: vec![999_999.0],
+            input_tokens: Some(vec![4_000.0]),
+            output_tokens: Some(vec![1_000.0]),
+        });
+        assert_eq!(summary.input_tpm.map(|m| m.peak), Some(4_000.0));
+        assert_eq!(summary.output_tpm.map(|m| m.peak), Some(1_000.0));
     }
 }

@@ -16,7 +16,8 @@ use bedrock_ops_core::messages::quota_change::{
 };
 use bedrock_ops_core::messages::recovery::{Recovery, recovery_email};
 use bedrock_ops_core::messages::{
-    AlarmFacts, Email, FiredAlarm, Limit, SUBJECT_MAX_LEN, SideFigures, subject_len,
+    AlarmFacts, Email, FiredAlarm, Limit, SUBJECT_MAX_LEN, SideFigures, SplitTokenFigures,
+    subject_len,
 };
 use bedrock_ops_core::outcome::{
     Action, CaseRef, Filing, NotFiledReason, Outcome, QuotaIncrease, Target,
@@ -24,7 +25,7 @@ use bedrock_ops_core::outcome::{
 use bedrock_ops_core::scenario::{QuotaSide, Scenario};
 use bedrock_ops_core::stack::{StackIdentity, StackName};
 use bedrock_ops_core::thresholds::{QuotaCode, RpmQuotaCode, TokenQuotaCodes};
-use bedrock_ops_core::usage::UsageSummary;
+use bedrock_ops_core::usage::{PerMinute, UsageSummary};
 use bedrock_ops_testkit::fixtures::{MODEL_ID, RPM_CODE, TPM_CODE};
 
 /// 2026-05-04 14:52:48 UTC.
@@ -65,6 +66,8 @@ fn usage(peak_rpm: f64, steady_rpm: f64, peak_tpm: f64, steady_tpm: f64) -> Usag
         steady_tpm,
         avg_input_tokens_per_request: Some(1_850.4),
         avg_output_tokens_per_request: Some(412.0),
+        input_tpm: None,
+        output_tpm: None,
     }
 }
 
@@ -119,6 +122,7 @@ fn facts(
         usage,
         rpm,
         tpm,
+        split_tpm: None,
         increases,
         use_case: "Customer-support assistant for the retail web shop; traffic peaks during \
                    promotions."
@@ -1313,15 +1317,24 @@ fn long_free_text_is_cut_deterministically() {
     assert_eq!(body, case::new_case(&f).body);
 }
 
-/// HighInputTPMQuotaUsage of a model with split token quotas, watched through two ids: the input quota
-/// alone is requested, and the usage names both ids it adds up.
+/// HighInputTPMQuotaUsage of a model with split token quotas, watched through two ids: input peak 1,700,000
+/// against its threshold 1,600,000 (quota 2,000,000), output 150,000 against 320,000 (quota 400,000). The
+/// input quota alone is requested, and the usage names both ids it adds up.
 fn split_input_alarm_with_extra_ids() -> AlarmFacts {
     let mut f = facts(
         &[AlarmKind::HighInputTpmQuotaUsage],
-        Scenario::UsageUnknown {
-            reason: "Parameter Store has no thresholds/tpm-threshold-calculated".into(),
-        },
-        Some(usage(900.0, 400.0, 1_700_000.0, 800_000.0)),
+        Scenario::HighUsage { expedited: false },
+        Some(UsageSummary {
+            input_tpm: Some(PerMinute {
+                peak: 1_700_000.0,
+                steady: 800_000.0,
+            }),
+            output_tpm: Some(PerMinute {
+                peak: 150_000.0,
+                steady: 60_000.0,
+            }),
+            ..usage(900.0, 400.0, 1_900_000.0, 900_000.0)
+        }),
         side(2_000, 1_600),
         SideFigures {
             quota: Limit::Unknown,
@@ -1337,6 +1350,10 @@ fn split_input_alarm_with_extra_ids() -> AlarmFacts {
             desired: 2_500_000,
         }],
     );
+    f.split_tpm = Some(SplitTokenFigures {
+        input: side(2_000_000, 1_600_000),
+        output: side(400_000, 320_000),
+    });
     f.stack.model_ids = ModelIds::new(
         "us.anthropic.claude-opus-4-8-v1",
         ["arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/e5t98lwp1dsr"],
@@ -1371,4 +1388,60 @@ fn a_split_input_token_alarm_names_the_input_quota_and_every_counted_id() {
         "case_quota_request_context__split_input_tpm",
         case::quota_request_context(&f, &request_id(0), &f.increases[0]).body
     );
+    // The split sides' own figures, never the combined TPM line.
+    for text in [&email, &new_case.body] {
+        assert!(
+            text.contains("Input tokens per minute (input TPM): peak 1,700,000, steady 800,000"),
+            "{text}"
+        );
+        assert!(
+            text.contains("alarm threshold 1,600,000; quota 2,000,000"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Output tokens per minute (output TPM)"),
+            "{text}"
+        );
+        assert!(!text.contains("estimated quota usage"), "{text}");
+    }
+    assert!(
+        email.contains("input TPM peak 1,700,000 ≥ threshold 1,600,000"),
+        "{email}"
+    );
+}
+
+#[test]
+fn split_token_alarm_low_usage_and_usage_unknown_name_each_side() {
+    let mut low = split_input_alarm_with_extra_ids();
+    low.classification = Classification::of([AlarmKind::HighOutputTpmQuotaUsage]).unwrap();
+    low.alarms = vec![fired(AlarmKind::HighOutputTpmQuotaUsage, 0)];
+    low.scenario = Scenario::LowUsage;
+    if let Some(u) = low.usage.as_mut() {
+        u.input_tpm = Some(PerMinute {
+            peak: 1_000_000.0,
+            steady: 800_000.0,
+        });
+    }
+    let email = render(&alarm_email(&low, &[]));
+    assert!(
+        email.contains("output TPM peak 150,000 < threshold 320,000"),
+        "{email}"
+    );
+    insta::assert_snapshot!("email__split_output_tpm__low_usage", email);
+
+    let mut unknown = split_input_alarm_with_extra_ids();
+    unknown.scenario = Scenario::UsageUnknown {
+        reason: "CloudWatch has no OutputTokenCount datapoint in the 14 days, so the split token \
+                 quota's usage could not be compared with its threshold"
+            .into(),
+    };
+    if let Some(u) = unknown.usage.as_mut() {
+        u.output_tpm = None;
+    }
+    let email = render(&alarm_email(&unknown, &requested(&unknown)));
+    assert!(
+        email.contains("Output tokens per minute (output TPM): usage not read"),
+        "{email}"
+    );
+    insta::assert_snapshot!("email__split_input_tpm__usage_unknown", email);
 }

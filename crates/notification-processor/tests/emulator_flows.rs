@@ -414,6 +414,8 @@ fn an_input_token_alarm_files_an_increase_of_the_input_quota_only() {
             .await;
 
         assert_eq!(decision["class"], "input_tpm", "{decision}");
+        // The InputTokenCount peak (0.7 × 3,000,000 = 2,100,000) against the input threshold 1,600,000.
+        assert_eq!(decision["scenario"], "high_usage", "{decision}");
         // 2,000,000 + 25 %: the input quota only, neither the output nor the RPM quota.
         assert_eq!(
             testbed.quota_requests(),
@@ -433,6 +435,14 @@ fn an_input_token_alarm_files_an_increase_of_the_input_quota_only() {
             emails[0]
                 .message
                 .contains("requested an input TPM quota increase"),
+            "{}",
+            emails[0].message
+        );
+        assert!(
+            emails[0].message.contains(
+                "Input tokens per minute (input TPM): peak 2,100,000, steady 1,050,000; \
+                 alarm threshold 1,600,000; quota 2,000,000"
+            ),
             "{}",
             emails[0].message
         );

@@ -25,8 +25,9 @@ use std::fmt;
 use crate::alarms::{AlarmName, CUSTOMER_NAME_MAX_LEN, Classification, MODEL_NAME_MAX_LEN};
 use crate::outcome::QuotaIncrease;
 use crate::scenario::Scenario;
+use crate::scenario::UsageThresholds;
 use crate::stack::StackIdentity;
-use crate::thresholds::{QuotaValue, RpmQuotaCode, Thresholds};
+use crate::thresholds::{QuotaValue, RpmQuotaCode, Threshold};
 use crate::usage::UsageSummary;
 
 pub use case::{CaseText, Communication};
@@ -99,7 +100,7 @@ impl SideFigures {
     pub fn rpm(
         code: &RpmQuotaCode,
         quota: Option<QuotaValue>,
-        thresholds: Option<&Thresholds>,
+        thresholds: Option<&UsageThresholds>,
     ) -> SideFigures {
         if code.code().is_none() {
             return SideFigures {
@@ -109,7 +110,7 @@ impl SideFigures {
         }
         SideFigures {
             quota: quota.map_or(Limit::Unknown, |q| Limit::Known(q.get())),
-            threshold: match thresholds.map(|t| t.rpm.threshold()) {
+            threshold: match thresholds.map(|t| t.rpm().threshold()) {
                 Some(Some(t)) => Limit::Known(t.get()),
                 Some(None) => Limit::NotApplicable,
                 None => Limit::Unknown,
@@ -117,13 +118,31 @@ impl SideFigures {
         }
     }
 
-    /// TPM figures: every model has a TPM quota, so only "unknown" can replace a value.
-    pub fn tpm(quota: Option<QuotaValue>, thresholds: Option<&Thresholds>) -> SideFigures {
+    /// TPM figures: every model with a combined token quota has a TPM quota, so only "unknown" can replace
+    /// a value (the stored thresholds of a split model have no combined threshold).
+    pub fn tpm(quota: Option<QuotaValue>, thresholds: Option<&UsageThresholds>) -> SideFigures {
         SideFigures {
             quota: quota.map_or(Limit::Unknown, |q| Limit::Known(q.get())),
-            threshold: thresholds.map_or(Limit::Unknown, |t| Limit::Known(t.tpm.get())),
+            threshold: thresholds
+                .and_then(UsageThresholds::tpm)
+                .map_or(Limit::Unknown, |t| Limit::Known(t.get())),
         }
     }
+
+    /// One split token quota's figures (input or output TPM): its quota, and its stored threshold.
+    pub fn token(quota: Option<QuotaValue>, threshold: Option<Threshold>) -> SideFigures {
+        SideFigures {
+            quota: quota.map_or(Limit::Unknown, |q| Limit::Known(q.get())),
+            threshold: threshold.map_or(Limit::Unknown, |t| Limit::Known(t.get())),
+        }
+    }
+}
+
+/// The two token sides of a model whose token limit is an input and an output quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SplitTokenFigures {
+    pub input: SideFigures,
+    pub output: SideFigures,
 }
 
 /// Everything an alarm notification says, apart from what was done (the actions).
@@ -138,7 +157,10 @@ pub struct AlarmFacts {
     /// 14-day usage; `None` when it could not be read (the scenario then says why).
     pub usage: Option<UsageSummary>,
     pub rpm: SideFigures,
+    /// The combined token quota's figures; not shown for a model with split token quotas.
     pub tpm: SideFigures,
+    /// A model with split token quotas: the input and output quotas' figures, shown in place of `tpm`.
+    pub split_tpm: Option<SplitTokenFigures>,
     /// The increases the case asks for (or lists for reference, for `low_usage`).
     pub increases: Vec<QuotaIncrease>,
     /// The `use-case-description` setting; left out when empty.
@@ -258,11 +280,11 @@ mod tests {
 
     #[test]
     fn rpm_figures_follow_the_quota_code() {
-        use crate::thresholds::{Percent, RpmThreshold, Threshold};
-        let t = Thresholds {
+        use crate::thresholds::{Percent, RpmThreshold, Threshold, Thresholds};
+        let t = UsageThresholds::Combined(Thresholds {
             rpm: RpmThreshold::of(Some(QuotaValue::new(10_000).unwrap()), Percent::DEFAULT),
             tpm: Threshold::of(QuotaValue::new(6_250_000).unwrap(), Percent::DEFAULT),
-        };
+        });
         let code = RpmQuotaCode::parse(RPM_CODE).unwrap();
         let rpm = SideFigures::rpm(&code, QuotaValue::new(10_000).ok(), Some(&t));
         assert_eq!(rpm.quota, Limit::Known(10_000));

@@ -141,12 +141,35 @@ pub(crate) fn usage_lines(facts: &AlarmFacts) -> String {
         u.map(|u| u.steady_rpm),
         facts.rpm,
     ));
-    out.push_str(&usage_line(
-        QuotaSide::Tpm,
-        u.map(|u| u.peak_tpm),
-        u.map(|u| u.steady_tpm),
-        facts.tpm,
-    ));
+    match facts.split_tpm {
+        None => out.push_str(&usage_line(
+            QuotaSide::Tpm,
+            u.map(|u| u.peak_tpm),
+            u.map(|u| u.steady_tpm),
+            facts.tpm,
+        )),
+        Some(split) => {
+            for (side, series, figures) in [
+                (
+                    QuotaSide::InputTpm,
+                    u.and_then(|u| u.input_tpm),
+                    split.input,
+                ),
+                (
+                    QuotaSide::OutputTpm,
+                    u.and_then(|u| u.output_tpm),
+                    split.output,
+                ),
+            ] {
+                out.push_str(&usage_line(
+                    side,
+                    series.map(|s| s.peak),
+                    series.map(|s| s.steady),
+                    figures,
+                ));
+            }
+        }
+    }
     if let Some(u) = u {
         let parts: Vec<String> = [
             u.avg_input_tokens_per_request
@@ -196,15 +219,24 @@ fn peak_and_threshold(facts: &AlarmFacts, side: QuotaSide) -> Option<(f64, u64)>
     let (peak, figures) = match side {
         QuotaSide::Rpm => (usage.peak_rpm, facts.rpm),
         QuotaSide::Tpm => (usage.peak_tpm, facts.tpm),
-        // The split token quotas' figures are not compared here (see docs/configuration.md).
-        QuotaSide::InputTpm | QuotaSide::OutputTpm => return None,
+        QuotaSide::InputTpm => (usage.input_tpm?.peak, facts.split_tpm?.input),
+        QuotaSide::OutputTpm => (usage.output_tpm?.peak, facts.split_tpm?.output),
     };
     Some((peak, figures.threshold.known()?))
 }
 
+/// The sides the usage check compared: RPM and the combined TPM, or RPM and the split token quotas.
+fn compared_sides(facts: &AlarmFacts) -> &'static [QuotaSide] {
+    match facts.split_tpm {
+        None => &[QuotaSide::Rpm, QuotaSide::Tpm],
+        Some(_) => &[QuotaSide::Rpm, QuotaSide::InputTpm, QuotaSide::OutputTpm],
+    }
+}
+
 pub(crate) fn comparison(facts: &AlarmFacts, reached: bool) -> Vec<String> {
-    [QuotaSide::Rpm, QuotaSide::Tpm]
-        .into_iter()
+    compared_sides(facts)
+        .iter()
+        .copied()
         .filter_map(|side| {
             let (peak, threshold) = peak_and_threshold(facts, side)?;
             ((peak >= threshold as f64) == reached).then(|| {

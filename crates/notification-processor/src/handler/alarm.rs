@@ -7,8 +7,9 @@ use bedrock_ops_aws::{
 };
 use bedrock_ops_core::alarms::Classification;
 use bedrock_ops_core::dedup::CaseCategory;
-use bedrock_ops_core::messages::{AlarmFacts, SideFigures, email};
+use bedrock_ops_core::messages::{AlarmFacts, SideFigures, SplitTokenFigures, email};
 use bedrock_ops_core::plan::{self, Execution, PlanInput};
+use bedrock_ops_core::scenario::UsageThresholds;
 use bedrock_ops_core::settings::{Mode, keys};
 use bedrock_ops_core::thresholds::SERVICE_CODE;
 
@@ -101,10 +102,11 @@ where
         {
             settings.mode = Mode::DryRun;
         }
+        let split_tokens = self.config.stack.token_quotas.split().is_some();
         let thresholds = parameters
             .as_ref()
             .map_err(ToString::to_string)
-            .and_then(plan::stored_thresholds);
+            .and_then(|values| plan::stored_thresholds(values, split_tokens));
         let usage = usage.map_err(|e| e.to_string());
         let rpm = side_quota(self.config.stack.rpm_quota_code.code(), rpm);
         let tokens = &self.config.stack.token_quotas;
@@ -139,6 +141,19 @@ where
                 live_or_stored(&tpm, &parameters, keys::TPM_QUOTA),
                 thresholds.as_ref().ok(),
             ),
+            split_tpm: split.map(|_| {
+                let stored = thresholds.as_ref().ok().and_then(UsageThresholds::split);
+                SplitTokenFigures {
+                    input: SideFigures::token(
+                        live_or_stored(&input_tpm, &parameters, keys::INPUT_TPM_QUOTA),
+                        stored.map(|(input, _)| input),
+                    ),
+                    output: SideFigures::token(
+                        live_or_stored(&output_tpm, &parameters, keys::OUTPUT_TPM_QUOTA),
+                        stored.map(|(_, output)| output),
+                    ),
+                }
+            }),
             increases: plan.increases.clone(),
             use_case: settings
                 .as_ref()

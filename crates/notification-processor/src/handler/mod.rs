@@ -4,7 +4,8 @@
 //! Flow of an ALARM transition (each numbered group is one round trip; the calls of a group run concurrently):
 //! 1. claim the transition in the ledger, taking the case lock of its category in the same write (a new
 //!    transition; see the `gate` and `case_lock` rooms); read the stack's settings and thresholds by name
-//!    (one GetParameters); read the 14-day usage (one GetMetricData); read the quotas the alarm class asks
+//!    (one GetParameters; a stack with split token quotas, which reads two token thresholds, may need a
+//!    second, concurrent one); read the 14-day usage (one GetMetricData); read the quotas the alarm class asks
 //!    about (GetServiceQuota); list the open Support cases, each with its newest communications (the marks of
 //!    our bodies on it say what it already carries: `threads`). The list is read here even when no case turns out
 //!    to be needed (one call), so that every case path saves a round trip; it covers the longest lookback and

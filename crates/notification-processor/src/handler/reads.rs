@@ -81,10 +81,13 @@ where
         }
     }
 
-    /// The names an ALARM reads: at most ten, one GetParameters call. A class asks for the increase of its
-    /// own sides only (the plan reads no other side's percent, and the e-mail shows none), so a non-quota
-    /// alarm skips both increase percents and reads the two stored quotas in their place, and an RPM or a
-    /// token alarm skips the other side's percent and reads that side's stored quota instead.
+    /// The names an ALARM reads. A class asks for the increase of its own sides only (the plan reads no other
+    /// side's percent, and the e-mail shows none), so a non-quota alarm skips both increase percents and reads
+    /// the two stored quotas in their place, and an RPM or a token alarm skips the other side's percent and
+    /// reads that side's stored quota instead: at most ten names, one GetParameters call. A model with split
+    /// token quotas reads two token thresholds (and up to two stored token quotas) in place of one, so
+    /// [`Self::read_parameters`] may make its second, concurrent call (same round trip); a combined stack's
+    /// names are unchanged.
     pub(super) fn alarm_parameters(
         &self,
         class: AlarmClass,
@@ -97,15 +100,19 @@ where
             .filter(|key| wants_rpm || *key != keys::REQUESTS_PER_MINUTE_INCREASE_PERCENT)
             .filter(|key| wants_tokens || *key != keys::TOKENS_PER_MINUTE_INCREASE_PERCENT)
             .collect();
-        wanted.extend([
-            keys::RPM_THRESHOLD_CALCULATED,
-            keys::TPM_THRESHOLD_CALCULATED,
-        ]);
+        let split_tokens = self.config.stack.token_quotas.split().is_some();
+        wanted.push(keys::RPM_THRESHOLD_CALCULATED);
+        if !split_tokens {
+            wanted.push(keys::TPM_THRESHOLD_CALCULATED);
+        }
         if live.rpm.is_none() && self.config.stack.rpm_quota_code.code().is_some() {
             wanted.push(keys::RPM_QUOTA);
         }
         if live.tpm.is_none() && self.config.stack.token_quotas.combined().is_some() {
             wanted.push(keys::TPM_QUOTA);
+        }
+        if split_tokens {
+            wanted.extend(split_token_keys(live));
         }
         wanted
     }
@@ -147,6 +154,19 @@ where
             .open_cases(now - LONGEST_LOOKBACK_DAYS * 86_400)
             .await
     }
+}
+
+/// A split token model's keys: both thresholds (the usage check compares each token series with its own), and
+/// the stored quota of each token side not read live (display only).
+fn split_token_keys(live: &LiveQuotas<'_>) -> impl Iterator<Item = &'static str> {
+    [
+        Some(keys::INPUT_TPM_THRESHOLD_CALCULATED),
+        Some(keys::OUTPUT_TPM_THRESHOLD_CALCULATED),
+        live.input_tpm.is_none().then_some(keys::INPUT_TPM_QUOTA),
+        live.output_tpm.is_none().then_some(keys::OUTPUT_TPM_QUOTA),
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// The open cases created within the lookback the settings ask for.

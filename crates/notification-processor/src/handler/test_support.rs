@@ -57,7 +57,15 @@ pub(super) struct World {
 }
 
 pub(super) fn config() -> Config {
+    config_with(&[])
+}
+
+/// [`config`] with some of its environment variables replaced (or added).
+pub(super) fn config_with(overrides: &[(&str, &str)]) -> Config {
     Config::from_lookup(Need::Everything, |name| {
+        if let Some((_, value)) = overrides.iter().find(|(key, _)| *key == name) {
+            return Some((*value).to_owned());
+        }
         Some(
             match name {
                 "CUSTOMER_NAME" => CUSTOMER,
@@ -251,6 +259,10 @@ impl World {
     }
 
     pub(super) fn processor(&self) -> TestProcessor {
+        self.processor_with(config())
+    }
+
+    pub(super) fn processor_with(&self, config: Config) -> TestProcessor {
         Processor::new(
             Ports {
                 parameters: self.parameters.clone(),
@@ -261,7 +273,7 @@ impl World {
                 ledger: self.ledger.clone(),
                 follow_ups: self.queue.clone(),
             },
-            config(),
+            config,
             "us-east-1",
         )
     }
