@@ -137,17 +137,20 @@ impl Setup {
     }
 }
 
-/// The fixture's event as the `run`-th transition of its alarm: `StateChangeTime` moves on by `run` seconds, so
-/// the ledger sees a new transition each time.
+/// The fixture's event as the `run`-th transition of its alarm: `StateChangeTime` is an hour before the
+/// benchmark started plus `run` seconds, so the ledger sees a new transition each time and the processor's
+/// lookback admits it (it refuses state changes older than 90 days; the fixtures are dated 2026-05-04).
 pub fn event_for_run(fixture: &str, run: u32) -> Value {
+    static START: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    let start = *START.get_or_init(|| bedrock_ops_aws::clock::now_epoch() - 3_600);
     let mut event = event(fixture);
-    let at = 14 * 3600 + 52 * 60 + i64::from(run);
-    let stamp = format!(
-        "2026-05-04T{:02}:{:02}:{:02}.000+0000",
-        at / 3600 % 24,
-        at / 60 % 60,
-        at % 60
+    // "YYYY-MM-DD HH:MM:SS UTC" → CloudWatch's "YYYY-MM-DDTHH:MM:SS.000+0000".
+    let utc = bedrock_ops_core::messages::format::utc(start + i64::from(run));
+    let (date, time) = (
+        utc.get(..10).unwrap_or_default(),
+        utc.get(11..19).unwrap_or_default(),
     );
+    let stamp = format!("{date}T{time}.000+0000");
     let records = event["Records"].as_array_mut();
     match records {
         Some(records) => {
