@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 
+use bedrock_ops_core::settings::keys;
 use bedrock_ops_core::thresholds::SERVICE_CODE;
 use bedrock_ops_testkit::testbed::processor::{
     Account, INVESTIGATION_SUBJECT, LEDGER_TABLE, RPM_CODE, Testbed, event,
@@ -79,15 +80,19 @@ pub fn all() -> Vec<Scenario> {
             fixture: "throttles-ok.json",
             setup: Setup::Nothing,
         },
+        // The two append scenarios run with no append cooldown, so that each of their 40 runs appends to the
+        // open case again (with the default, every run after the first would be held as `append_cooldown`).
         Scenario {
             name: "duplicate case -> append (ServerErrors)",
-            account: server_errors,
+            account: server_errors.setting(keys::APPEND_COOLDOWN_MINUTES, "0"),
             fixture: "server-errors-alarm.json",
             setup: Setup::OpenInvestigationCase,
         },
         Scenario {
             name: "open quota request -> append (HighInvocationRate)",
-            account: Account::new(10_000, 6_250_000).peaks(9_500.0, 90_000.0),
+            account: Account::new(10_000, 6_250_000)
+                .peaks(9_500.0, 90_000.0)
+                .setting(keys::APPEND_COOLDOWN_MINUTES, "0"),
             fixture: "high-invocation-rate-alarm.json",
             setup: Setup::OpenRpmRequest,
         },
