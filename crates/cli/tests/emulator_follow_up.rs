@@ -6,28 +6,12 @@
 //! e-mail naming the case; the same message run again adds nothing.
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use bedrock_ops_testkit::testbed::processor::{Account, TPM_CODE, Testbed, fixtures_dir};
 use serde_json::Value;
 
-fn cli(testbed: &Testbed, args: &[&str]) -> Output {
-    testbed
-        .command(env!("CARGO_BIN_EXE_bedrock-ops-alert"))
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
-
-fn succeeded(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
-}
+mod common;
+use common::{cli, succeeded};
 
 /// `follow-up --event FILE --json`: the one look's report.
 fn look(testbed: &Testbed, file: &str) -> Value {

@@ -1,30 +1,12 @@
 //! `simulate` and `process` against the local AWS emulator, through the normal AWS configuration chain
 //! (`AWS_ENDPOINT_URL`), on the shared event fixtures.
 
-use std::process::Output;
-
 use bedrock_ops_testkit::testbed::processor::{
     Account, LEDGER_TABLE, RPM_CODE, TPM_CODE, Testbed, fixtures_dir,
 };
-use serde_json::Value;
 
-fn cli(testbed: &Testbed, args: &[&str]) -> Output {
-    testbed
-        .command(env!("CARGO_BIN_EXE_bedrock-ops-alert"))
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
-
-fn json(output: &Output) -> Value {
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("stdout is JSON")
-}
+mod common;
+use common::{cli, json};
 
 fn fixture(name: &str) -> String {
     fixtures_dir().join(name).to_string_lossy().into_owned()

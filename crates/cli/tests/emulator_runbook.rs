@@ -5,7 +5,6 @@
 //! Named after the recipes.
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use bedrock_ops_aws::clock::now_epoch;
@@ -17,33 +16,14 @@ use bedrock_ops_testkit::testbed::processor::{
 use notification_processor::RunMode;
 use serde_json::{Value, json};
 
+mod common;
+use common::{cli, json, succeeded};
+
 const SERVER_ERRORS: &str = "server-errors-alarm.json";
 const THROTTLES: &str = "throttles-alarm.json";
 
 fn account() -> Account {
     Account::new(10_000, 6_250_000).peaks(9_500.0, 3_000_000.0)
-}
-
-fn cli(testbed: &Testbed, args: &[&str]) -> Output {
-    testbed
-        .command(env!("CARGO_BIN_EXE_bedrock-ops-alert"))
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn json(output: &Output) -> Value {
-    serde_json::from_str(&stdout(output)).expect("stdout is JSON")
 }
 
 /// A working directory for the recipe's files.
@@ -137,7 +117,7 @@ fn recipe_retry_failed_steps_files_the_throttled_case_once_without_a_second_emai
         assert_eq!(testbed.emails().len(), 1, "no second e-mail");
         assert!(keys_with_a_failed_step(&testbed).await.is_empty());
 
-        let again = stdout(&cli(
+        let again = succeeded(&cli(
             &testbed,
             &["process", "--event", &event, "--retry-failed"],
         ));
@@ -205,7 +185,7 @@ fn recipe_replay_a_dead_letter() {
         );
         let event = write(&dir.join("event.json"), &dead_letter["requestPayload"]);
 
-        let simulated = stdout(&cli(&testbed, &["simulate", "--event", &event]));
+        let simulated = succeeded(&cli(&testbed, &["simulate", "--event", &event]));
         assert!(
             simulated.contains("e-mail (not_published_simulation)"),
             "{simulated}"
@@ -260,7 +240,7 @@ fn recipe_retry_failed_without_a_record_says_so() {
             .to_string_lossy()
             .into_owned();
 
-        let text = stdout(&cli(
+        let text = succeeded(&cli(
             &testbed,
             &["process", "--event", &original, "--retry-failed"],
         ));
